@@ -1,0 +1,290 @@
+// Package accessplan is the pure heart of net2booking: from the bookings of every source, the
+// observed Net2 state and the site's Policy, at an instant it computes a Plan — who may open
+// which door when, which Net2 users must exist, and (later in the flow) what must change.
+//
+// It does no I/O and reads no clock: now, the bookings and the Net2 state are inputs, so every
+// rule of SPEC F7, F8, F10, F13–F14 and B3 is tested here with plain values. The invariants of
+// DESIGN.md hold for its output: at any instant T a person holds door D iff a granting booking
+// of a resource mapped to D covers T after grace (checked by a brute-force property test).
+package accessplan
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/net2booking/net2booking/booking"
+)
+
+// Input is everything one planning step depends on.
+type Input struct {
+	// Now is the instant the plan is made for.
+	Now time.Time
+	// Policy holds the site's rules.
+	Policy Policy
+	// Sources holds, per booking source, the bookings in force (the last good fetch).
+	Sources []SourceState
+	// Net2 is the observed state of the managed users; empty for a preview without Net2.
+	Net2 Net2State
+}
+
+// SourceState is one booking source as the planner sees it.
+type SourceState struct {
+	// Name is the source's name; bookings and memo records refer to it.
+	Name string
+	// Known is true once the source has produced a good fetch since start-up. While it is
+	// false (the source was down when the service started), the memo records of this source
+	// stand in for its bookings, so a restart during a feed outage revokes nothing (SPEC B3).
+	Known bool
+	// Bookings are the source's bookings in force: the last good fetch. The engine keeps
+	// them when a later fetch fails, and adds back bookings that vanished in a suspicious
+	// shrink, so a failing source never revokes access.
+	Bookings []booking.Booking
+}
+
+// Plan is the planner's answer at Now: every person who has or needs access, with their
+// access windows per door. It is a value: it can be printed, compared and queried (Preview,
+// Next) without side effects.
+type Plan struct {
+	// Now is the instant the plan was made for.
+	Now time.Time
+	// Window is the span of bookings the plan considered (Policy.Window(Now)).
+	Window booking.Window
+	// Persons are the people with at least one granting booking of a mapped resource in the
+	// window, sorted by email.
+	Persons []*Person
+	// Unmapped lists the resource names that bookings use but the policy maps to no door.
+	// They are warnings, not errors: the booking grants its other resources' doors.
+	Unmapped []Unmapped
+}
+
+// Person is one person (identified by lower-case email across all sources) and the access
+// their bookings give.
+type Person struct {
+	Email     string
+	Name      string // display name, else "First Last"
+	FirstName string
+	LastName  string
+	// Grants are the bookings that give this person access, sorted by start.
+	Grants []Grant
+	// Doors holds, per door (ascending id), the merged access windows.
+	Doors []DoorAccess
+	// Windows is the union of all the person's access windows, merged.
+	Windows []Interval
+}
+
+// Grant is one booking occurrence as it grants access to a person.
+type Grant struct {
+	Source string
+	// Key identifies the occurrence in its source (booking.Booking.Key).
+	Key string
+	// Resources are the booked resources that map to doors, in booking order.
+	Resources []string
+	Start     time.Time
+	End       time.Time
+	// Window is [Start − grace before, End + grace after).
+	Window Interval
+	// Doors are the doors the mapped resources open, ascending.
+	Doors []int
+	// FromMemo is true when the grant comes from a Net2 memo record standing in for a source
+	// that has not answered since start-up.
+	FromMemo bool
+}
+
+// DoorAccess is a person's merged access windows for one door.
+type DoorAccess struct {
+	Door    int
+	Windows []Interval
+}
+
+// Unmapped is a resource name bookings use that has no doors in the policy.
+type Unmapped struct {
+	Resource string
+	// Sources and UIDs name where it was seen (sorted, de-duplicated; UIDs capped at a few
+	// examples so that a busy feed does not flood the log).
+	Sources  []string
+	UIDs     []string
+	Bookings int
+}
+
+// maxUnmappedExamples caps the example UIDs kept per unmapped resource.
+const maxUnmappedExamples = 3
+
+// Compute makes the plan for in.Now. It is deterministic: the same input gives the same plan.
+func Compute(in Input) *Plan {
+	p := in.Policy
+	plan := &Plan{Now: in.Now, Window: p.Window(in.Now)}
+	idx := newResourceIndex(p.Doors)
+	b := builder{policy: p, idx: idx, persons: map[string]*Person{}, names: map[string]nameChoice{}, unmapped: map[string]*Unmapped{}}
+
+	for _, src := range in.Sources {
+		if src.Known {
+			for i := range src.Bookings {
+				b.addBooking(&src.Bookings[i], plan.Window, false)
+			}
+			continue
+		}
+		for _, u := range in.Net2.Users {
+			for _, rec := range u.Memo.Records {
+				if rec.Source == src.Name && u.Memo.Email != "" {
+					bk := rec.asBooking(u)
+					b.addBooking(&bk, plan.Window, true)
+				}
+			}
+		}
+	}
+	plan.Persons = b.finish()
+	plan.Unmapped = b.unmappedList()
+	return plan
+}
+
+// builder accumulates persons and grants while Compute walks the bookings.
+type builder struct {
+	policy   Policy
+	idx      resourceIndex
+	persons  map[string]*Person
+	names    map[string]nameChoice
+	unmapped map[string]*Unmapped
+}
+
+// nameChoice remembers which booking a person's name came from, so the choice does not depend
+// on the order sources answered in: a booking with a display name beats one without, then the
+// earliest booking, then source and key.
+type nameChoice struct {
+	unnamed bool
+	start   time.Time
+	tie     string
+}
+
+func (c nameChoice) less(o nameChoice) bool {
+	if c.unnamed != o.unnamed {
+		return !c.unnamed
+	}
+	if !c.start.Equal(o.start) {
+		return c.start.Before(o.start)
+	}
+	return c.tie < o.tie
+}
+
+func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMemo bool) {
+	if !b.policy.grants(bk.Status) || len(bk.Persons) == 0 || !bk.Overlaps(window) {
+		return
+	}
+	var resources []string
+	var doors []int
+	for _, r := range bk.Resources {
+		d, ok := b.idx.lookup(r)
+		if !ok {
+			b.noteUnmapped(r, bk)
+			continue
+		}
+		if !slices.Contains(resources, r) {
+			resources = append(resources, r)
+		}
+		doors = append(doors, d...)
+	}
+	if len(doors) == 0 {
+		return
+	}
+	slices.Sort(doors)
+	doors = slices.Compact(doors)
+	g := Grant{
+		Source:    bk.Source,
+		Key:       bk.Key(),
+		Resources: resources,
+		Start:     bk.Start,
+		End:       bk.End,
+		Window:    Interval{Start: bk.Start.Add(-b.policy.GraceBefore), End: bk.End.Add(b.policy.GraceAfter)},
+		Doors:     doors,
+		FromMemo:  fromMemo,
+	}
+	seen := map[string]bool{}
+	for _, person := range bk.Persons {
+		if person.Email == "" || seen[person.Email] {
+			continue
+		}
+		seen[person.Email] = true
+		p := b.persons[person.Email]
+		if p == nil {
+			p = &Person{Email: person.Email}
+			b.persons[person.Email] = p
+		}
+		b.chooseName(p, person, bk)
+		p.Grants = append(p.Grants, g)
+	}
+}
+
+func (b *builder) chooseName(p *Person, person booking.Person, bk *booking.Booking) {
+	c := nameChoice{unnamed: person.DisplayName == "", start: bk.Start, tie: bk.Source + "\x00" + bk.Key()}
+	if old, had := b.names[p.Email]; had && !c.less(old) {
+		return
+	}
+	b.names[p.Email] = c
+	p.Name, p.FirstName, p.LastName = person.Name(), person.FirstName, person.LastName
+}
+
+func (b *builder) noteUnmapped(resource string, bk *booking.Booking) {
+	u := b.unmapped[resource]
+	if u == nil {
+		u = &Unmapped{Resource: resource}
+		b.unmapped[resource] = u
+	}
+	u.Bookings++
+	if !slices.Contains(u.Sources, bk.Source) {
+		u.Sources = append(u.Sources, bk.Source)
+	}
+	if len(u.UIDs) < maxUnmappedExamples && !slices.Contains(u.UIDs, bk.UID) {
+		u.UIDs = append(u.UIDs, bk.UID)
+	}
+}
+
+func (b *builder) finish() []*Person {
+	out := make([]*Person, 0, len(b.persons))
+	for _, p := range b.persons {
+		slices.SortFunc(p.Grants, func(x, y Grant) int {
+			if c := x.Start.Compare(y.Start); c != 0 {
+				return c
+			}
+			if c := strings.Compare(x.Source, y.Source); c != 0 {
+				return c
+			}
+			return strings.Compare(x.Key, y.Key)
+		})
+		// The same occurrence may arrive twice (a memo record and a source); keep one.
+		p.Grants = slices.CompactFunc(p.Grants, func(x, y Grant) bool {
+			return x.Source == y.Source && x.Key == y.Key && x.Start.Equal(y.Start)
+		})
+		perDoor := map[int][]Interval{}
+		all := make([]Interval, 0, len(p.Grants))
+		for _, g := range p.Grants {
+			all = append(all, g.Window)
+			for _, d := range g.Doors {
+				perDoor[d] = append(perDoor[d], g.Window)
+			}
+		}
+		p.Windows = mergeIntervals(all)
+		for d, ivs := range perDoor {
+			if merged := mergeIntervals(ivs); len(merged) > 0 {
+				p.Doors = append(p.Doors, DoorAccess{Door: d, Windows: merged})
+			}
+		}
+		slices.SortFunc(p.Doors, func(x, y DoorAccess) int { return x.Door - y.Door })
+		if p.Name == "" {
+			p.Name = strings.TrimSpace(p.FirstName + " " + p.LastName)
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(x, y *Person) int { return strings.Compare(x.Email, y.Email) })
+	return out
+}
+
+func (b *builder) unmappedList() []Unmapped {
+	out := make([]Unmapped, 0, len(b.unmapped))
+	for _, u := range b.unmapped {
+		slices.Sort(u.Sources)
+		slices.Sort(u.UIDs)
+		out = append(out, *u)
+	}
+	slices.SortFunc(out, func(x, y Unmapped) int { return strings.Compare(x.Resource, y.Resource) })
+	return out
+}

@@ -1,0 +1,243 @@
+package accessplan
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/net2booking/net2booking/booking"
+)
+
+var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+
+func person(t *testing.T, email, name string) booking.Person {
+	t.Helper()
+	p, err := booking.NewPerson(email, name, booking.RoleAttendee)
+	require.NoError(t, err)
+	return p
+}
+
+func bk(uid string, start, end time.Time, res []string, ps ...booking.Person) booking.Booking {
+	return booking.Booking{Source: "feed", UID: uid, Start: start, End: end, Resources: res, Status: booking.StatusConfirmed, Persons: ps}
+}
+
+func testPolicy() Policy {
+	return Policy{
+		Doors: map[string][]int{
+			"Room #1": {1484506, 6612642},
+			"Room #2": {1484506, 7242929},
+			"Desk 7":  {7001001},
+		},
+		GraceBefore:     5 * time.Minute,
+		GraceAfter:      10 * time.Minute,
+		RemoveAfterDays: 7,
+		Code:            CodePIN,
+		Lookahead:       90 * 24 * time.Hour,
+	}
+}
+
+func plan(t *testing.T, pol Policy, now time.Time, bs ...booking.Booking) *Plan {
+	t.Helper()
+	return Compute(Input{Now: now, Policy: pol, Sources: []SourceState{{Name: "feed", Known: true, Bookings: bs}}})
+}
+
+func TestPreviewGraceIsHalfOpen(t *testing.T) {
+	jane := person(t, "Jane.Doe@Example.com", "Doe, Jane")
+	p := plan(t, testPolicy(), t0, bk("a", t0, t0.Add(time.Hour), []string{"Room #1"}, jane))
+
+	cases := []struct {
+		at   time.Time
+		open bool
+	}{
+		{t0.Add(-5*time.Minute - time.Nanosecond), false},
+		{t0.Add(-5 * time.Minute), true},
+		{t0.Add(30 * time.Minute), true},
+		{t0.Add(70*time.Minute - time.Nanosecond), true},
+		{t0.Add(70 * time.Minute), false},
+	}
+	for _, c := range cases {
+		got := p.Preview(c.at)
+		if !c.open {
+			assert.Empty(t, got, "at %s", c.at)
+			continue
+		}
+		require.Len(t, got, 1, "at %s", c.at)
+		assert.Equal(t, "jane.doe@example.com", got[0].Email)
+		assert.Equal(t, "Doe, Jane", got[0].Name)
+		assert.Equal(t, []int{1484506, 6612642}, got[0].Doors)
+		assert.Equal(t, []string{"Room #1"}, got[0].Resources)
+		assert.Equal(t, Interval{t0.Add(-5 * time.Minute), t0.Add(70 * time.Minute)}, got[0].Window)
+	}
+	require.Len(t, p.Persons, 1)
+	assert.Equal(t, "Jane", p.Persons[0].FirstName)
+	assert.Equal(t, "Doe", p.Persons[0].LastName)
+}
+
+func TestWindowsOfOnePersonMerge(t *testing.T) {
+	jane := person(t, "jane@example.com", "Jane Doe")
+	p := plan(t, testPolicy(), t0,
+		bk("a", t0, t0.Add(time.Hour), []string{"Room #1"}, jane),
+		// Starts 15 min after a ends: the grace windows touch (a ends +10, b starts −5).
+		bk("b", t0.Add(75*time.Minute), t0.Add(2*time.Hour), []string{"Room #2"}, jane),
+	)
+	require.Len(t, p.Persons, 1)
+	person := p.Persons[0]
+	assert.Equal(t, []Interval{{t0.Add(-5 * time.Minute), t0.Add(130 * time.Minute)}}, person.Windows)
+	// The shared front door stays open throughout; each room only for its own booking.
+	assert.Equal(t, []DoorAccess{
+		{Door: 1484506, Windows: []Interval{{t0.Add(-5 * time.Minute), t0.Add(130 * time.Minute)}}},
+		{Door: 6612642, Windows: []Interval{{t0.Add(-5 * time.Minute), t0.Add(70 * time.Minute)}}},
+		{Door: 7242929, Windows: []Interval{{t0.Add(70 * time.Minute), t0.Add(130 * time.Minute)}}},
+	}, person.Doors)
+
+	at := p.Preview(t0.Add(70 * time.Minute))
+	require.Len(t, at, 1)
+	assert.Equal(t, []int{1484506, 7242929}, at[0].Doors, "room 1 closes at its end+grace, room 2 is open from its start−grace")
+	assert.Equal(t, []string{"Room #2"}, at[0].Resources)
+	assert.Equal(t, Interval{t0.Add(-5 * time.Minute), t0.Add(130 * time.Minute)}, at[0].Window)
+}
+
+func TestStatusesAndPolicy(t *testing.T) {
+	jane := person(t, "jane@example.com", "")
+	tent := bk("t", t0, t0.Add(time.Hour), []string{"Desk 7"}, jane)
+	tent.Status = booking.StatusTentative
+	canc := bk("c", t0, t0.Add(time.Hour), []string{"Room #1"}, jane)
+	canc.Status = booking.StatusCancelled
+
+	p := plan(t, testPolicy(), t0, tent, canc)
+	assert.Empty(t, p.Preview(t0), "tentative needs tentative_grants_access; cancelled never opens")
+
+	pol := testPolicy()
+	pol.TentativeGrantsAccess = true
+	p = plan(t, pol, t0, tent, canc)
+	got := p.Preview(t0)
+	require.Len(t, got, 1)
+	assert.Equal(t, []int{7001001}, got[0].Doors)
+	assert.Equal(t, "jane", got[0].Name, "name derived from the email when there is no display name")
+}
+
+func TestPersonsMergeByEmailAcrossSources(t *testing.T) {
+	a := person(t, "JANE@example.com", "")
+	b := person(t, "mailto:jane@EXAMPLE.com", "Jane Doe")
+	s1 := bk("x", t0, t0.Add(time.Hour), []string{"Room #1"}, a)
+	s2 := bk("y", t0.Add(2*time.Hour), t0.Add(3*time.Hour), []string{"Room #2"}, b)
+	s2.Source = "outlook"
+	p := Compute(Input{Now: t0, Policy: testPolicy(), Sources: []SourceState{
+		{Name: "feed", Known: true, Bookings: []booking.Booking{s1}},
+		{Name: "outlook", Known: true, Bookings: []booking.Booking{s2}},
+	}})
+	require.Len(t, p.Persons, 1)
+	assert.Equal(t, "jane@example.com", p.Persons[0].Email)
+	assert.Equal(t, "Jane Doe", p.Persons[0].Name, "a display name beats one derived from the email")
+	assert.Len(t, p.Persons[0].Grants, 2)
+}
+
+func TestUnmappedResourcesAreReportedNotFatal(t *testing.T) {
+	jane := person(t, "jane@example.com", "Jane")
+	p := plan(t, testPolicy(), t0,
+		bk("a", t0, t0.Add(time.Hour), []string{"Room #1", "Roof terrace"}, jane),
+		bk("b", t0, t0.Add(time.Hour), []string{"Roof terrace"}, person(t, "bob@example.com", "Bob")),
+	)
+	require.Len(t, p.Persons, 1, "a booking of only unmapped resources gives nobody access")
+	assert.Equal(t, []string{"Room #1"}, p.Persons[0].Grants[0].Resources)
+	assert.Equal(t, []Unmapped{{Resource: "Roof terrace", Sources: []string{"feed"}, UIDs: []string{"a", "b"}, Bookings: 2}}, p.Unmapped)
+}
+
+func TestResourceNamesMatchExactlyThenNormalised(t *testing.T) {
+	pol := testPolicy()
+	pol.Doors["room1@contoso.com"] = []int{9}
+	pol.Doors["Lab A"] = []int{10}
+	pol.Doors["lab a"] = []int{11}
+
+	d, ok := pol.DoorsFor("Room1@Contoso.com")
+	require.True(t, ok)
+	assert.Equal(t, []int{9}, d)
+	d, ok = pol.DoorsFor("  Room   #1 ")
+	require.True(t, ok)
+	assert.Equal(t, []int{1484506, 6612642}, d)
+	d, ok = pol.DoorsFor("lab a")
+	require.True(t, ok, "an exact match always wins")
+	assert.Equal(t, []int{11}, d)
+	_, ok = pol.DoorsFor("LAB A")
+	assert.False(t, ok, "an ambiguous normalised name maps to nothing rather than to a guess")
+	_, ok = pol.DoorsFor("Room #3")
+	assert.False(t, ok)
+}
+
+func TestBookingsOutsideTheWindowAreIgnored(t *testing.T) {
+	jane := person(t, "jane@example.com", "Jane")
+	pol := testPolicy()
+	far := t0.Add(pol.Lookahead + time.Hour)
+	old := t0.Add(-30 * 24 * time.Hour)
+	p := plan(t, pol, t0,
+		bk("far", far, far.Add(time.Hour), []string{"Room #1"}, jane),
+		bk("old", old, old.Add(time.Hour), []string{"Room #1"}, jane),
+	)
+	assert.Empty(t, p.Persons)
+	w := pol.Window(t0)
+	assert.Equal(t, t0.Add(-7*24*time.Hour-10*time.Minute), w.Start)
+	assert.Equal(t, t0.Add(90*24*time.Hour+5*time.Minute), w.End)
+}
+
+func TestNextAndTransitions(t *testing.T) {
+	jane := person(t, "jane@example.com", "Jane")
+	bob := person(t, "bob@example.com", "Bob")
+	p := plan(t, testPolicy(), t0,
+		bk("a", t0, t0.Add(time.Hour), []string{"Desk 7"}, jane),
+		bk("b", t0.Add(30*time.Minute), t0.Add(2*time.Hour), []string{"Desk 7"}, bob),
+	)
+	n, ok := p.Next(t0.Add(-time.Hour))
+	require.True(t, ok)
+	assert.Equal(t, t0.Add(-5*time.Minute), n)
+	n, ok = p.Next(t0.Add(-5 * time.Minute))
+	require.True(t, ok)
+	assert.Equal(t, t0.Add(25*time.Minute), n, "bob's window opens next")
+	n, ok = p.Next(t0.Add(25 * time.Minute))
+	require.True(t, ok)
+	assert.Equal(t, t0.Add(70*time.Minute), n)
+	n, ok = p.Next(t0.Add(70 * time.Minute))
+	require.True(t, ok)
+	assert.Equal(t, t0.Add(130*time.Minute), n)
+	_, ok = p.Next(t0.Add(130 * time.Minute))
+	assert.False(t, ok)
+
+	assert.Equal(t, []Transition{
+		{At: t0.Add(25 * time.Minute), Email: "bob@example.com", Door: 7001001, Open: true},
+		{At: t0.Add(70 * time.Minute), Email: "jane@example.com", Door: 7001001, Open: false},
+	}, p.Transitions(t0, 2))
+}
+
+func TestMemoRecordsStandInForAnUnknownSource(t *testing.T) {
+	u := ManagedUser{ID: 42, FirstName: "Jane", LastName: "Doe", Memo: Memo{
+		Version: 1, Email: "jane@example.com", Name: "Jane Doe",
+		Records: []MemoRecord{{Source: "feed", Key: "a", Resources: []string{"Room #1"}, Start: t0, End: t0.Add(time.Hour), Notified: true}},
+	}}
+	in := Input{Now: t0, Policy: testPolicy(), Net2: Net2State{Users: []ManagedUser{u}},
+		Sources: []SourceState{{Name: "feed", Known: false}}}
+	got := Compute(in).Preview(t0)
+	require.Len(t, got, 1, "a source down since start-up revokes nothing the memo records")
+	assert.Equal(t, []int{1484506, 6612642}, got[0].Doors)
+	assert.True(t, Compute(in).Persons[0].Grants[0].FromMemo)
+
+	// Once the source has answered, its answer is the truth: the booking is gone.
+	in.Sources[0].Known = true
+	assert.Empty(t, Compute(in).Preview(t0))
+
+	// Memo records of another source do not stand in for this one.
+	in.Sources = []SourceState{{Name: "other", Known: false}}
+	assert.Empty(t, Compute(in).Preview(t0))
+}
+
+func TestBookingWithSeveralPersonsAndDuplicates(t *testing.T) {
+	jane := person(t, "jane@example.com", "Jane")
+	bob := person(t, "bob@example.com", "Bob")
+	b := bk("a", t0, t0.Add(time.Hour), []string{"Room #1", "Room #1"}, jane, bob, jane)
+	p := plan(t, testPolicy(), t0, b, b)
+	require.Len(t, p.Persons, 2)
+	for _, person := range p.Persons {
+		assert.Len(t, person.Grants, 1, "the same occurrence twice is one grant")
+		assert.Equal(t, []string{"Room #1"}, person.Grants[0].Resources)
+	}
+}
