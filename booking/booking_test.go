@@ -1,0 +1,67 @@
+package booking
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNewPersonNames(t *testing.T) {
+	cases := []struct {
+		address, display   string
+		email, first, last string
+		name               string
+	}{
+		{"mailto:Jane.Doe@Example.COM", "Doe, Jane", "jane.doe@example.com", "Jane", "Doe", "Doe, Jane"},
+		{"MAILTO:jane@example.com", "Jane Doe", "jane@example.com", "Jane", "Doe", "Jane Doe"},
+		{"jane@example.com", "  Jane   van der  Berg ", "jane@example.com", "Jane", "van der Berg", "Jane van der Berg"},
+		{"jane@example.com", "Jane", "jane@example.com", "Jane", "", "Jane"},
+		{"jane@example.com", "Doe,", "jane@example.com", "Doe", "", "Doe,"},
+		{"jane.doe@example.com", "", "jane.doe@example.com", "Jane", "Doe", "Jane Doe"},
+		{"jane_van-dam+gym@example.com", "", "jane_van-dam+gym@example.com", "Jane", "Van Dam", "Jane Van Dam"},
+		{"jdoe@example.com", "", "jdoe@example.com", "jdoe", "", "jdoe"},
+		{"jdoe@example.com", "JDoe@example.com", "jdoe@example.com", "jdoe", "", "jdoe"},
+		{" <Jane@Example.com> ", "", "jane@example.com", "jane", "", "jane"},
+	}
+	for _, c := range cases {
+		p, err := NewPerson(c.address, c.display, RoleAttendee)
+		require.NoError(t, err, c.address)
+		assert.Equal(t, c.email, p.Email, c.address)
+		assert.Equal(t, c.first, p.FirstName, c.address)
+		assert.Equal(t, c.last, p.LastName, c.address)
+		assert.Equal(t, c.name, p.Name(), c.address)
+	}
+}
+
+func TestNormalizeEmailRejects(t *testing.T) {
+	for _, bad := range []string{"", "mailto:", "Private", "MAILTO:Private", "@example.com", "jane@", "a b@example.com", "a@example.com,b@example.com", "jane@example.com\r\nBcc: x@example.org"} {
+		_, err := NormalizeEmail(bad)
+		assert.Error(t, err, "%q", bad)
+	}
+}
+
+func TestBookingKeyAndOverlap(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	b := Booking{UID: "x", Start: t0, End: t0.Add(time.Hour)}
+	assert.Equal(t, "x", b.Key())
+	b.RecurrenceID = t0.In(time.FixedZone("UTC+02", 7200))
+	assert.Equal(t, "x@20260101T100000Z", b.Key())
+
+	w := Window{Start: t0.Add(time.Hour), End: t0.Add(2 * time.Hour)}
+	assert.False(t, b.Overlaps(w), "end is exclusive")
+	w.Start = t0.Add(time.Hour - 1)
+	assert.True(t, b.Overlaps(w))
+
+	zero := Booking{Start: t0, End: t0}
+	assert.True(t, zero.Overlaps(Window{Start: t0, End: t0.Add(1)}))
+	assert.False(t, zero.Overlaps(Window{Start: t0.Add(-1), End: t0}))
+}
+
+func TestSortBookingsIsDeterministic(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	bs := []Booking{{Source: "b", UID: "1", Start: t0}, {Source: "a", UID: "2", Start: t0}, {Source: "a", UID: "1", Start: t0.Add(-1)}}
+	SortBookings(bs)
+	assert.Equal(t, []string{"a1", "a2", "b1"}, []string{bs[0].Source + bs[0].UID, bs[1].Source + bs[1].UID, bs[2].Source + bs[2].UID})
+}
