@@ -8,6 +8,7 @@ package booking
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -238,3 +239,8 @@ func SortBookings(bs []Booking) {
 		return a.RecurrenceID.Compare(b.RecurrenceID)
 	})
 }
+
+// ErrUnusable marks a fetch error where the source answered but what it sent cannot be used
+// (a truncated or malformed feed, a body over the size cap): the data is bad, not the link.
+// Check with errors.Is. Either way the fetch failed and the last good bookings stay in force.
+var ErrUnusable = errors.New("unusable booking data")
