@@ -56,6 +56,15 @@ type Plan struct {
 	// Unmapped lists the resource names that bookings use but the policy maps to no door.
 	// They are warnings, not errors: the booking grants its other resources' doors.
 	Unmapped []Unmapped
+	// Users is the desired Net2 state of every person who must have a Net2 user now, by email.
+	Users map[string]UserSpec
+	// Actions are the writes that take the observed Net2 state (Input.Net2) to Users, in a
+	// crash-safe order per person. Applying them and planning again gives no actions
+	// (DESIGN invariant 2).
+	Actions []Action
+	// Orphans are marked users whose memo names no person (an operator's edit removed the
+	// email line): they are never changed or deleted automatically, only reported.
+	Orphans []ManagedUser
 }
 
 // Person is one person (identified by lower-case email across all sources) and the access
@@ -118,23 +127,33 @@ func Compute(in Input) *Plan {
 	b := builder{policy: p, idx: idx, persons: map[string]*Person{}, names: map[string]nameChoice{}, unmapped: map[string]*Unmapped{}}
 
 	for _, src := range in.Sources {
+		listed := make(map[string]bool, len(src.Bookings))
 		if src.Known {
 			for i := range src.Bookings {
 				b.addBooking(&src.Bookings[i], plan.Window, false)
+				listed[src.Bookings[i].Key()] = true
 			}
-			continue
 		}
+		// Memo records stand in for a source not heard from since start-up. For a source that
+		// answered, a booking that has already ended stays on record even when the feed no
+		// longer lists it (Booked drops bookings as soon as they end, inside their grace
+		// period): that is expiry, not cancellation.
 		for _, u := range in.Net2.Users {
+			if u.Memo.Email == "" {
+				continue
+			}
 			for _, rec := range u.Memo.Records {
-				if rec.Source == src.Name && u.Memo.Email != "" {
-					bk := rec.asBooking(u)
-					b.addBooking(&bk, plan.Window, true)
+				if rec.Source != src.Name || listed[rec.Key] || (src.Known && rec.End.After(in.Now)) {
+					continue
 				}
+				bk := rec.asBooking(u)
+				b.addBooking(&bk, plan.Window, true)
 			}
 		}
 	}
 	plan.Persons = b.finish()
 	plan.Unmapped = b.unmappedList()
+	plan.diff(in)
 	return plan
 }
 

@@ -42,6 +42,21 @@ type Policy struct {
 	Lookahead time.Duration
 	// TentativeGrantsAccess lets TENTATIVE bookings (awaiting approval) open doors.
 	TentativeGrantsAccess bool
+	// Location is the site's time zone: Net2 validity dates are whole local days.
+	Location *time.Location
+	// Department is the Net2 department id of created users.
+	Department int
+	// AlwaysTimezone is the Net2 timezone id given to individual door permissions while a
+	// window is open (the window itself is enforced by switching permissions at its edges).
+	AlwaysTimezone int
+}
+
+// location returns the site zone, UTC when unset.
+func (p Policy) location() *time.Location {
+	if p.Location == nil {
+		return time.UTC
+	}
+	return p.Location
 }
 
 // minPast is how far back the planner always looks, so that a booking that started yesterday
