@@ -1,7 +1,3 @@
-// Package config reads the one human-edited configuration file (shared config.example.yaml is
-// the contract) into typed, validated values. It expands ${ENV} references, parses Go
-// durations, accepts Net2 objects by name or by id, and rejects unknown keys and bad values
-// with the file, line and key. It does no network I/O: names are resolved against Net2 later.
 package config
 
 import (
@@ -11,8 +7,8 @@ import (
 
 // Config is a whole, validated configuration file.
 type Config struct {
-	// Path is the file the configuration was read from; relative paths in it (local feeds,
-	// templates, log folder) are resolved against its directory.
+	// Path is the file the configuration was read from, made absolute; relative paths in it
+	// (local feeds, templates, log folder) are resolved against its directory.
 	Path string
 
 	Net2      Net2
@@ -31,18 +27,26 @@ type Config struct {
 // require it.
 type Net2 struct {
 	Present  bool
-	URL      string // base, e.g. https://localhost:8443/api/v1
-	Operator string // "First Last"
-	Password string // secret
-	ClientID string // secret-ish: the licence file's name
+	URL      string // base, e.g. https://localhost:8443/api/v1 (http or https; no trailing slash)
+	Operator string // "First Last"; required when Present
+	Password string // secret; may be empty
+	ClientID string // secret-ish: the licence file's name; may be empty
 	TLS      TLS
 }
 
-// TLS says how the Net2 server's certificate is checked: verified against the system roots
-// (default), pinned by the SHA-256 of the certificate (DER), or not at all.
+// TLS says how the Net2 server's certificate is checked, in this order of precedence:
+//
+//   - PinSHA256 set: pinned. The server's leaf certificate must have exactly this SHA-256
+//     (of its DER encoding); the chain and host name are not checked against the system
+//     roots, since pinning exists for Net2's self-signed certificate. InsecureSkipVerify is
+//     then irrelevant (it may be true or false): a pin is never skipped.
+//   - InsecureSkipVerify true (and no pin): not checked at all.
+//   - Otherwise: verified against the system roots, as any HTTPS client does.
+//
+// A pin with an http:// Net2 URL is rejected by validation.
 type TLS struct {
 	InsecureSkipVerify bool
-	PinSHA256          string // lower-case hex without separators; empty = no pin
+	PinSHA256          string // 64 lower-case hex digits without separators; empty = no pin
 }
 
 // Site holds facts about the building. Location is used for floating times and all-day
@@ -73,31 +77,37 @@ const (
 // Source is one entry of `sources`. Fields that do not apply to Type are zero.
 type Source struct {
 	Type SourceType
-	// Name is the optional `name` key, else a generated one without secrets
-	// (e.g. "ical feed 1 (app.skedda.com)"). Names are unique.
+	// Name is the optional `name` key, else a generated one without secrets: the type, the
+	// position in the list and the feed's host, the local file's base name or the tenant,
+	// e.g. "ical 1 (app.skedda.com)", "ical 2 (bookings.ics)",
+	// "outlook 3 (contoso.onmicrosoft.com)". Names are unique (case-insensitively).
 	Name string
 	Line int // line of the entry in the file, for messages
 
 	// ical
 	Dialect Dialect // default auto
-	URL     string  // http(s) URL, file:// URL or local path (made absolute against the file's dir)
+	// URL is an http(s) URL (secret: see Config.Secrets) or an absolute local path. The file
+	// may also give a relative path (resolved against the file's directory), a file:// URL
+	// (turned into a path) or a webcal:// / webcals:// URL (turned into https://). Whether a
+	// local file exists is not checked here.
+	URL string
 
 	// outlook
-	Tenant           string
-	ClientID         string
-	ClientSecret     string // secret
-	Rooms            []string
+	Tenant           string   // domain (contoso.onmicrosoft.com) or tenant id (GUID), as written
+	ClientID         string   // application (client) id, a GUID; not treated as a secret
+	ClientSecret     string   // secret
+	Rooms            []string // room mailbox addresses, lower-cased, at least one
 	IncludeAttendees bool
-	GraphEndpoint    string // default https://graph.microsoft.com/v1.0
-	AuthorityHost    string // default https://login.microsoftonline.com/ ; AuthorityHostSet tells if given
-	AuthorityHostSet bool
+	GraphEndpoint    string // https URL without trailing slash; default https://graph.microsoft.com/v1.0
+	AuthorityHost    string // https URL with trailing slash; default https://login.microsoftonline.com/
+	AuthorityHostSet bool   // authority_host was given in the file
 }
 
 // Resource maps one booking-system resource name (exactly as spelled there) to Net2 door ids.
 type Resource struct {
-	Name  string
-	Doors []int
-	Line  int
+	Name  string // as written in the file, case and spaces kept
+	Doors []int  // at least one, each 1..2147483647, in file order, no repeats
+	Line  int    // line of the name in the file, for messages
 }
 
 // IdentifierKind is the kind of personal code issued to a booker.
@@ -111,11 +121,13 @@ const (
 )
 
 // NameOrID refers to a Net2 object (department, access level, user field, timezone) either by
-// its name or by its numeric id, as the file allows both. A value written as a whole number is
-// an id; anything else is a name, matched case-insensitively when resolved.
+// its name or by its numeric id, as the file allows both. A value written as a whole number (a
+// YAML integer, or a string of only digits) is an id; anything else is a name, matched
+// case-insensitively when resolved. A Net2 object whose name is only digits can therefore only
+// be referred to by its id.
 type NameOrID struct {
-	Name string
-	ID   int
+	Name string // set when !IsID; never empty
+	ID   int    // set when IsID
 	IsID bool
 }
 
@@ -131,25 +143,25 @@ func (n NameOrID) String() string {
 type Access struct {
 	Identifier            IdentifierKind // default pin
 	PINLength             int            // default 6, 4..8
-	QRRange               [2]int64       // default [1, 99999999]; [1, 65535] with Wiegand26
+	QRRange               [2]int64       // default [1, 99999999]; [1, 65535] with Wiegand26; lo <= hi
 	Wiegand26             bool
-	Department            NameOrID // default "Booking"
-	MarkerField           NameOrID // default "Position"; ids 1-14
-	FallbackAccessLevel   NameOrID // default "No access"
-	RemoveAfterDays       int      // default 7; -1 = never
-	GraceBefore           time.Duration
-	GraceAfter            time.Duration
-	FetchInterval         time.Duration
-	LookaheadDays         int
-	TentativeGrantsAccess bool
-	AlwaysTimezone        NameOrID // default "All day, every day"
-	QRTokenType           string   // default ProxCard; one of Net2's token type names
+	Department            NameOrID      // default "Booking"; id >= 0
+	MarkerField           NameOrID      // default "Position"; ids 1-14 except 13 (the memo)
+	FallbackAccessLevel   NameOrID      // default "No access"; id >= 0
+	RemoveAfterDays       int           // default 7; -1 = never
+	GraceBefore           time.Duration // default 5m; 0..24h
+	GraceAfter            time.Duration // default 10m; 0..24h
+	FetchInterval         time.Duration // default 10m; at least 30s
+	LookaheadDays         int           // default 90; 1..366
+	TentativeGrantsAccess bool          // default false
+	AlwaysTimezone        NameOrID      // default "All day, every day"; id >= 0
+	QRTokenType           string        // default ProxCard; one of TokenTypes, canonical spelling
 }
 
 // Safety holds the guards of SPEC B3.
 type Safety struct {
-	MaxShrink   float64       // default 0.5; (0, 1]
-	VerifyEvery time.Duration // default 1h
+	MaxShrink   float64       // default 0.5; more than 0, at most 1
+	VerifyEvery time.Duration // default 1h; at least 1m
 }
 
 // SMTPSecurity is how the SMTP connection is protected.
@@ -162,28 +174,31 @@ const (
 	SMTPTLS      SMTPSecurity = "tls"
 )
 
-// Email holds the mail settings. Present reports whether the file has an email section.
+// Email holds the mail settings. Present reports whether the file has an email section; when
+// it has none, no mail is sent at all (no notifications, no admin alerts).
 type Email struct {
 	Present       bool
 	SMTP          SMTP
-	Admins        []string // parsed from the semicolon-separated string
+	Admins        []string // plain addresses, parsed from the semicolon-separated string (or list)
 	Notifications Notifications
 }
 
 // SMTP is the outgoing mail server.
 type SMTP struct {
-	Host     string
-	Port     int // default from Security: 25, 587, 465
-	Security SMTPSecurity
-	Username string
-	Password string // secret
+	Host     string       // required when notifications are enabled or admins are given
+	Port     int          // default from Security: none 25, starttls 587, tls 465
+	Security SMTPSecurity // default starttls
+	Username string       // optional
+	Password string       // secret; only together with Username
 }
 
 // Notifications configures the email to each person (SPEC F17).
+// When Enabled, Sender and both templates are set. The template files are not opened here
+// (their existence is checked by `net2booking check`).
 type Notifications struct {
-	Enabled      bool
-	Sender       string // "Name <addr>" or "addr", validated
-	Subject      string
+	Enabled      bool   // default false
+	Sender       string // "Name <addr>" or "addr" as written, validated with net/mail
+	Subject      string // default "Access to the resource you booked"; no control characters
 	TextTemplate string // absolute path
 	HTMLTemplate string // absolute path
 }
@@ -194,7 +209,9 @@ type Logging struct {
 	Level string // debug | info | warn | error; default info
 }
 
-// Status configures the status endpoint; empty Listen = off.
+// Status configures the status endpoint (health, metrics, status page).
 type Status struct {
+	// Listen is host:port to listen on; empty (the default, also when the key is absent) =
+	// off. An empty host (":8089") listens on every interface.
 	Listen string
 }

@@ -1,0 +1,162 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load reads the configuration file at path and parses it with the process environment for
+// ${NAME} references (see Parse). A file that cannot be read gives the os error, wrapped; a
+// file with problems gives an ErrorList.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading configuration: %w", err)
+	}
+	return Parse(data, path, os.LookupEnv)
+}
+
+// Parse parses and validates the contents of a configuration file. path is used in messages
+// (as given) and to resolve relative paths in the file (against its directory, made
+// absolute); with an empty path, messages say "config" and relative paths are resolved
+// against the working directory. env looks up environment variables for ${NAME} references,
+// like os.LookupEnv (nil means os.LookupEnv).
+//
+// When the file has problems, Parse returns a nil *Config and an ErrorList with all of them,
+// sorted by line.
+func Parse(data []byte, path string, env func(string) (string, bool)) (*Config, error) {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	p := &parser{file: path, env: env}
+	if p.file == "" {
+		p.file = "config"
+	}
+	abs := ""
+	if path != "" {
+		if a, err := filepath.Abs(path); err == nil {
+			abs = a
+		} else {
+			abs = path
+		}
+		p.dir = filepath.Dir(abs)
+	} else if wd, err := os.Getwd(); err == nil {
+		p.dir = wd
+	} else {
+		p.dir = "."
+	}
+
+	cfg := p.config(p.document(data))
+	cfg.Path = abs
+	if len(p.errs) > 0 {
+		p.errs.mask(sortSecrets(append(p.secrets, cfg.Secrets()...)))
+		p.errs.sortByLine()
+		return nil, p.errs
+	}
+	return cfg, nil
+}
+
+// document decodes the single YAML document of the file and returns its root, or nil for an
+// empty file or a file that is not YAML (reported).
+func (p *parser) document(data []byte) (root *yaml.Node) {
+	defer func() {
+		// The YAML decoder reports errors by panicking internally and recovering; should it
+		// ever let a panic through, a broken file must still give an error, not a crash.
+		if r := recover(); r != nil {
+			p.errorf(0, "", "is not valid YAML")
+			root = nil
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if !errors.Is(err, io.EOF) {
+			p.yamlError(err)
+		}
+		return nil
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		p.yamlError(err)
+	default:
+		line := next.Line
+		if len(next.Content) > 0 && next.Content[0].Line > 0 {
+			line = next.Content[0].Line
+		}
+		p.errorf(line, "", "a second YAML document (after ---) is not allowed: the file holds one configuration")
+	}
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		return doc.Content[0]
+	}
+	return nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError reports a syntax error of the YAML parser at its line. The parser's messages
+// describe the syntax, never the values.
+func (p *parser) yamlError(err error) {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		reason := "not valid YAML: " + m[2]
+		if strings.Contains(m[2], "cannot start any token") {
+			reason += " (indent with spaces, not tabs; quote values starting with @, ` or %)"
+		}
+		p.errorf(line, "", "%s", reason)
+		return
+	}
+	p.errorf(0, "", "not valid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// topKeys are the sections of the file.
+var topKeys = []string{"net2", "site", "sources", "resources", "access", "safety", "email", "logging", "status"}
+
+// config walks the whole file. It fills defaults for everything not given.
+func (p *parser) config(root *yaml.Node) *Config {
+	if r := resolve(root); r != nil && !isNull(r) && r.Kind != yaml.MappingNode {
+		p.errorf(r.Line, "", "the file must consist of sections (net2:, sources:, resources:, ...), not %s", kindName(r))
+		root = nil
+	}
+	top := p.section(root, "", 0, topKeys, nil)
+	cfg := &Config{}
+	cfg.Net2 = p.net2(top)
+	cfg.Site = p.site(top)
+	cfg.Sources = p.sources(top)
+	cfg.Resources = p.resources(top)
+	cfg.Access = p.access(top)
+	cfg.Safety = p.safety(top)
+	cfg.Email = p.email(top)
+	cfg.Logging = p.logging(top)
+	cfg.Status = p.status(top)
+	return cfg
+}
+
+// sub returns the named section of s, checked against its known keys.
+func (p *parser) sub(s *section, name string, known []string) *section {
+	f := s.fields[name]
+	if f == nil {
+		return p.section(nil, s.child(name), s.line, known, nil)
+	}
+	return p.section(f.val, f.path, f.line, known, nil)
+}
+
+// path resolves a path from the file against the file's directory.
+func (p *parser) path(s string) string {
+	s = filepath.Clean(s)
+	if !filepath.IsAbs(s) {
+		s = filepath.Join(p.dir, s)
+	}
+	return s
+}
