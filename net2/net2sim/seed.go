@@ -1,0 +1,118 @@
+package net2sim
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Seeding: put data into the emulator directly, as an admin would with Net2's own tools.
+// Seeded data is checked like API input, so a test cannot build a state Net2 would refuse.
+
+// AddDoor adds or renames door id (an ACU address such as 1484506).
+func (s *Sim) AddDoor(id int, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.doors[id] = name
+}
+
+// AddAccessLevel adds or renames access level id.
+func (s *Sim) AddAccessLevel(id int, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.levels[id] = name
+}
+
+// AddDepartment adds or renames department id (0 is reserved for "None").
+func (s *Sim) AddDepartment(id int, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id != 0 {
+		s.st.departments[id] = name
+	}
+}
+
+// AddTimezone adds or renames timezone id.
+func (s *Sim) AddTimezone(id int, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.timezones[id] = name
+}
+
+// SetFieldName renames custom field f.ID (1–14) and sets its maximum length.
+func (s *Sim) SetFieldName(f FieldName) error {
+	if f.ID < 1 || f.ID > 14 {
+		return fmt.Errorf("net2sim: custom field id %d is outside 1–14", f.ID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.fields[f.ID] = f
+	return nil
+}
+
+// AddOperator adds an operator who can log in as "FirstName Surname" with op.Password. A
+// zero UserID gets the next free one.
+func (s *Sim) AddOperator(op Operator) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if op.UserID == 0 {
+		for _, o := range s.st.operators {
+			op.UserID = max(op.UserID, o.UserID)
+		}
+		op.UserID++
+	}
+	s.st.operators = append(s.st.operators, op)
+}
+
+// AddUser stores u (with its department, permission set and tokens) and returns it with its
+// id: u.ID if set and free, else the next free id. It checks u as the API would.
+func (s *Sim) AddUser(u User) (User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u = u.Clone()
+	if u.CustomFields == nil {
+		u.CustomFields = map[int]string{}
+	}
+	if err := s.st.checkUser(&u, &s.opts); err != nil {
+		return User{}, fmt.Errorf("net2sim: AddUser: %w", err)
+	}
+	if err := s.st.checkPermissions(u.Permissions, &s.opts); err != nil {
+		return User{}, fmt.Errorf("net2sim: AddUser: %w", err)
+	}
+	if _, ok := s.st.departments[u.DepartmentID]; u.DepartmentID != 0 && !ok {
+		return User{}, fmt.Errorf("net2sim: AddUser: department %d does not exist", u.DepartmentID)
+	}
+	if u.ID == 0 {
+		u.ID = s.st.nextUserID
+	} else if _, taken := s.st.users[u.ID]; taken {
+		return User{}, fmt.Errorf("net2sim: AddUser: user id %d is taken", u.ID)
+	}
+	s.st.nextUserID = max(s.st.nextUserID, u.ID+1)
+	tokens := u.Tokens
+	u.Tokens = nil
+	u.Permissions = u.Permissions.Clone()
+	for _, t := range tokens {
+		t.TokenValue = normaliseTokenValue(t.TokenValue)
+		if canonicalTokenType(t.TokenType) == "" || t.TokenValue == "" {
+			return User{}, fmt.Errorf("net2sim: AddUser: invalid token %+v", t)
+		}
+		if s.st.tokenHolder(t.TokenValue, 0) != nil || hasValue(u.Tokens, t.TokenValue) {
+			return User{}, fmt.Errorf("net2sim: AddUser: card %s has already been issued", t.TokenValue)
+		}
+		t.TokenType = canonicalTokenType(t.TokenType)
+		t.ID = s.st.nextTokenID
+		s.st.nextTokenID++
+		u.Tokens = append(u.Tokens, t)
+	}
+	stored := u.Clone()
+	s.st.users[u.ID] = &stored
+	return u.Clone(), nil
+}
+
+func hasValue(tokens []Token, v string) bool {
+	for _, t := range tokens {
+		if strings.EqualFold(t.TokenValue, v) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,378 @@
+// Package net2sim is an in-memory emulator of the Paxton Net2 Local API, for net2booking's
+// tests, for the demo (`net2booking sim`) and for integrators who test their own Net2 tooling
+// without a Net2 server.
+//
+// A *Sim is an http.Handler serving the API under /api/v1: operator login with access and
+// refresh tokens, reference data (doors, access levels, departments, timezones, custom field
+// names), users with their departments, door permission sets and tokens. It reproduces the
+// known quirks of real servers (research notes §10): an expiry date left out of a user PUT is
+// cleared, some writes answer 204, list replies omit the door permission set, a duplicate
+// card gets 400 "Card <n> has already been issued", request properties bind
+// case-insensitively, dates go out with the server's offset. Behaviour the research could not
+// settle is a knob in Options, with the most likely behaviour as the zero value.
+//
+// Tests steer it through Go methods: seed data (AddUser, AddDoor, ...), inject failures
+// (FailAfter, ExpireAllTokens, Forbid), change knobs (Configure), inspect the state (State,
+// User) and the request log (Requests, Counts, Writes). The same views are served for humans
+// at /_sim/state and /_sim/requests. All methods are safe for concurrent use.
+//
+//	sim := net2sim.NewDemo(net2sim.Options{})
+//	srv := httptest.NewServer(sim)
+//	defer srv.Close()
+//	// log in at srv.URL+"/api/v1" as net2sim.DemoOperator / net2sim.DemoPassword
+//	// with client id net2sim.DemoClientID.
+package net2sim
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options are the emulator's knobs. The zero value is the most faithful emulation of a real
+// Net2 server as far as it is known; fields document which behaviour is known and which is a
+// guess.
+type Options struct {
+	// Now is the emulator's clock (token lifetimes, rate limit, default activation date); nil
+	// means time.Now.
+	Now func() time.Time
+	// Location is the server's time zone: dates go out with its offset and offset-less dates
+	// come in as its wall-clock time; nil means time.Local.
+	Location *time.Location
+	// ClientID is the licence's client id the token endpoint accepts; "" means DemoClientID.
+	ClientID string
+	// Password is the password of the built-in operator "System engineer"; "" means
+	// DemoPassword.
+	Password string
+
+	// TokenLifetime is the access token lifetime; 0 means 30 minutes (documented).
+	TokenLifetime time.Duration
+	// RefreshLifetime is the refresh token lifetime; 0 means 2 hours (documented).
+	RefreshLifetime time.Duration
+	// TokenRateLimit is the number of token requests accepted per second (Net2 6.8+: about
+	// 2); above it the token route answers 429. 0 means no limit.
+	TokenRateLimit int
+	// RetryAfterSeconds is the Retry-After header of a 429; 0 omits the header.
+	RetryAfterSeconds int
+	// FormOnlyTokenRequests refuses JSON token requests (real servers seem to accept both).
+	FormOnlyTokenRequests bool
+
+	// KeepExpiryWhenOmitted keeps a user's expiry when a PUT omits expiryDate. The default
+	// (false) clears it, as real Net2 does, to catch clients that forget it.
+	KeepExpiryWhenOmitted bool
+	// ClearActivateWhenOmitted clears the activation date when a PUT omits activateDate
+	// (unknown on real servers; off by default).
+	ClearActivateWhenOmitted bool
+	// ReplaceCustomFields makes a PUT's customFields array replace all values instead of
+	// merging by id (unknown on real servers; merge by default).
+	ReplaceCustomFields bool
+	// TruncateExpiryToDay stores an expiry at 00:00 of its day, as one report says a server
+	// did (off by default).
+	TruncateExpiryToDay bool
+	// CreateUserStatus is the status of a successful POST /users; 0 means 201 (200 also seen).
+	CreateUserStatus int
+	// PermissionSetPutStatus is the status of a successful PUT .../doorpermissionset; 0 means
+	// 204 (200 also seen).
+	PermissionSetPutStatus int
+	// UniquePINs refuses a PIN another user holds with 400 "PIN already in use" (real
+	// behaviour unknown; off by default).
+	UniquePINs bool
+	// LiteEdition emulates Net2 Lite: at most one access level per user.
+	LiteEdition bool
+	// NoIndividualPermissions refuses individual door permissions (whether Lite accepts them
+	// is unknown).
+	NoIndividualPermissions bool
+	// EmptyBodyForEmptyLists answers an empty list with an empty body instead of [], as real
+	// Net2 does for events.
+	EmptyBodyForEmptyLists bool
+	// ListNoneDepartment lists department {0, "None"} in GET /departments and as the
+	// department of a user without one (unknown on real servers; off by default: not listed,
+	// and an empty list for the user).
+	ListNoneDepartment bool
+	// NotesMaxLength limits custom field 13 (memo); 0 means unlimited (reported as 0).
+	NotesMaxLength int
+	// OperatorsRequireAuth requires a token for GET /operators (real servers serve it open).
+	OperatorsRequireAuth bool
+	// NoTokenTypesRoute removes GET /users/token/types (not on every server).
+	NoTokenTypesRoute bool
+	// MinimalUserFields makes user replies carry only the properties older servers return
+	// (id, names, dates, isAntiPassbackUser, isAlarmUser, hasImage, customFields): no pin,
+	// telephone, extension, fax or isLockdownExempt.
+	MinimalUserFields bool
+	// PermissionSetInUser adds doorAccessPermissionSet to GET /users/{id} replies, as some
+	// versions do (the list never has it).
+	PermissionSetInUser bool
+
+	// Latency delays every API request by this much, through Sleep.
+	Latency time.Duration
+	// Sleep performs the latency delay; nil means a real timer that ends early when the
+	// request is cancelled. Tests inject one that advances a fake clock.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Sim is the emulator. Create it with New or NewDemo; it is an http.Handler.
+type Sim struct {
+	mu        sync.Mutex
+	opts      Options
+	st        store
+	sessions  map[string]*session // access tokens
+	refreshes map[string]*session // refresh tokens
+	issued    []string            // every token ever issued, for leak tests
+	tokenReqs []time.Time         // accepted token requests in the last second
+	faults    map[string]*fault
+	forbidden map[string]bool // lower-cased operator names
+	log       []Request
+	mux       *http.ServeMux
+}
+
+// session is an issued access or refresh token.
+type session struct {
+	operator string
+	expires  time.Time
+}
+
+// apiPrefix is the root of the emulated API.
+const apiPrefix = "/api/v1"
+
+// New returns an emulator holding what a freshly installed Net2 server has: the operator
+// "System engineer" (password opts.Password), access levels 0 "No access" and 1 "All hours,
+// all doors", the timezones "All day, every day" (1), "At no time" (2) and "Working hours"
+// (3), and the 14 default custom field names. It has no doors, departments or users: seed
+// them, or use NewDemo.
+func New(opts Options) *Sim {
+	if opts.ClientID == "" {
+		opts.ClientID = DemoClientID
+	}
+	if opts.Password == "" {
+		opts.Password = DemoPassword
+	}
+	s := &Sim{
+		opts:      opts,
+		st:        newStore(),
+		sessions:  map[string]*session{},
+		refreshes: map[string]*session{},
+		faults:    map[string]*fault{},
+		forbidden: map[string]bool{},
+		mux:       http.NewServeMux(),
+	}
+	s.st.operators = append(s.st.operators, Operator{UserID: 1, FirstName: "System", Surname: "engineer", Password: opts.Password})
+	s.st.levels[0] = "No access"
+	s.st.levels[1] = "All hours, all doors"
+	s.st.timezones[1] = "All day, every day"
+	s.st.timezones[2] = "At no time"
+	s.st.timezones[3] = "Working hours"
+	s.routes()
+	return s
+}
+
+// Configure changes knobs while the emulator runs: f gets the options to modify.
+func (s *Sim) Configure(f func(*Options)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.opts)
+}
+
+// now reads the clock; callers hold s.mu or not, it does not matter.
+func (s *Sim) now() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return time.Now()
+}
+
+func (s *Sim) loc() *time.Location {
+	if s.opts.Location != nil {
+		return s.opts.Location
+	}
+	return time.Local
+}
+
+// reply is what a handler answers; ServeHTTP writes it.
+type reply struct {
+	status int
+	body   any    // JSON-encoded unless nil
+	empty  bool   // send no body even if body is set
+	header http.Header
+}
+
+// message builds Net2's usual error body.
+func message(status int, text string) reply {
+	return reply{status: status, body: map[string]string{"Message": text}}
+}
+
+// req is one request as handlers see it.
+type req struct {
+	r       *http.Request
+	body    []byte
+	session *session // nil on open routes
+	grant   string   // grant type of a token request, for the log
+}
+
+type handler func(s *Sim, q *req) reply
+
+// handle registers a route; pattern is "METHOD /path" below /api/v1.
+func (s *Sim) handle(pattern string, h handler) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.mux.HandleFunc(method+" "+apiPrefix+path, func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, pattern, h)
+	})
+}
+
+// ServeHTTP serves the Net2 API under /api/v1 and the inspection views under /_sim/. Paths
+// match case-insensitively, as on IIS.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sim/") {
+		s.serveInspect(w, r)
+		return
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Path = strings.ToLower(r.URL.Path)
+	r2.URL.RawPath = ""
+	s.mux.ServeHTTP(w, r2)
+}
+
+func (s *Sim) notFound(w http.ResponseWriter, r *http.Request) {
+	s.serve(w, r, "", func(_ *Sim, q *req) reply {
+		return message(http.StatusNotFound, "No HTTP resource was found that matches the request URI '"+q.r.URL.Path+"'.")
+	})
+}
+
+// serve runs one API request: latency, authentication, the handler, injected faults, the
+// request log.
+func (s *Sim) serve(w http.ResponseWriter, r *http.Request, route string, h handler) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+
+	s.mu.Lock()
+	latency, sleep := s.opts.Latency, s.opts.Sleep
+	s.mu.Unlock()
+	if latency > 0 {
+		if sleep == nil {
+			sleep = timerSleep
+		}
+		if err := sleep(r.Context(), latency); err != nil {
+			return
+		}
+	}
+
+	s.mu.Lock()
+	q := &req{r: r, body: body}
+	entry := Request{Time: s.now(), Method: r.Method, Path: r.URL.Path, Route: route}
+	rep := s.dispatch(q, route, h, &entry)
+	entry.Status = rep.status
+	if route != tokenPattern && len(body) > 0 {
+		entry.Body = string(body)
+	}
+	s.log = append(s.log, entry)
+	s.mu.Unlock()
+
+	writeReply(w, rep)
+}
+
+const tokenPattern = "POST /authorization/tokens"
+
+// dispatch authenticates and runs the handler, then applies an injected fault. s.mu is held.
+func (s *Sim) dispatch(q *req, route string, h handler, entry *Request) reply {
+	open := route == tokenPattern || route == "" || (route == "GET /operators" && !s.opts.OperatorsRequireAuth)
+	if !open {
+		sess := s.authenticate(q.r)
+		if sess == nil {
+			return message(http.StatusUnauthorized, "Authorization has been denied for this request.")
+		}
+		q.session = sess
+		entry.Operator = sess.operator
+		if s.forbidden[strings.ToLower(sess.operator)] {
+			return message(http.StatusForbidden, "The operator does not have permission to perform this action.")
+		}
+	}
+	rep := h(s, q)
+	entry.Grant = q.grant
+	if f := s.faults[route]; f != nil && f.remaining > 0 {
+		f.remaining--
+		if f.remaining == 0 {
+			delete(s.faults, route)
+		}
+		return message(f.status, "An error has occurred.")
+	}
+	return rep
+}
+
+// authenticate returns the session of a valid bearer token, or nil.
+func (s *Sim) authenticate(r *http.Request) *session {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") {
+		return nil
+	}
+	sess := s.sessions[strings.TrimSpace(tok)]
+	if sess == nil || !s.now().Before(sess.expires) {
+		return nil
+	}
+	return sess
+}
+
+func writeReply(w http.ResponseWriter, rep reply) {
+	for k, v := range rep.header {
+		w.Header()[k] = v
+	}
+	if rep.body == nil || rep.empty || rep.status == http.StatusNoContent {
+		w.WriteHeader(rep.status)
+		return
+	}
+	b, err := json.Marshal(rep.body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(b)
+}
+
+func timerSleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// routes registers the emulated API.
+func (s *Sim) routes() {
+	s.handle(tokenPattern, (*Sim).postAuthToken)
+
+	s.handle("GET /operators", (*Sim).getOperators)
+	s.handle("GET /doors", listOf(func(st *store) map[int]string { return st.doors }))
+	s.handle("GET /doors/{id}", oneOf(func(st *store) map[int]string { return st.doors }, "Door"))
+	s.handle("GET /accesslevels", listOf(func(st *store) map[int]string { return st.levels }))
+	s.handle("GET /accesslevels/{id}", oneOf(func(st *store) map[int]string { return st.levels }, "Access level"))
+	s.handle("GET /departments", (*Sim).getDepartments)
+	s.handle("GET /departments/{id}", oneOf(func(st *store) map[int]string { return st.departments }, "Department"))
+	s.handle("GET /timezones", listOf(func(st *store) map[int]string { return st.timezones }))
+	s.handle("GET /timezones/{id}", oneOf(func(st *store) map[int]string { return st.timezones }, "Timezone"))
+	s.handle("GET /users/customfieldnames", (*Sim).getFieldNames)
+	s.handle("GET /users/token/types", (*Sim).getTokenTypes)
+
+	s.handle("GET /users", (*Sim).getUsers)
+	s.handle("POST /users", (*Sim).postUser)
+	s.handle("GET /users/{id}", (*Sim).getUser)
+	s.handle("PUT /users/{id}", (*Sim).putUser)
+	s.handle("DELETE /users/{id}", (*Sim).deleteUser)
+	s.handle("GET /users/{id}/departments", (*Sim).getUserDepartment)
+	s.handle("PUT /users/{id}/departments", (*Sim).putUserDepartment)
+	s.handle("GET /users/{id}/doorpermissionset", (*Sim).getPermissions)
+	s.handle("PUT /users/{id}/doorpermissionset", (*Sim).putPermissions)
+
+	s.handle("GET /users/{id}/tokens", (*Sim).getTokens)
+	s.handle("POST /users/{id}/tokens", (*Sim).postUserToken)
+	s.handle("GET /users/{id}/tokens/{tokenId}", (*Sim).getToken)
+	s.handle("PUT /users/{id}/tokens/{tokenId}", (*Sim).putToken)
+	s.handle("DELETE /users/{id}/tokens/{tokenId}", (*Sim).deleteToken)
+
+	s.mux.HandleFunc("/", s.notFound)
+}
