@@ -1,0 +1,473 @@
+package ical
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/teambition/rrule-go"
+
+	"github.com/net2booking/net2booking/booking"
+)
+
+// ruleSpec is a parsed, validated RRULE. We parse it ourselves instead of
+// rrule.StrToROption: UNTIL must be read relative to DTSTART's zone (rrule-go reads a
+// floating UNTIL as UTC), and some rules make rrule-go loop forever or allocate without
+// bound, so they are rejected here first.
+type ruleSpec struct {
+	opt       rrule.ROption
+	until     string    // raw UNTIL value, "" when absent
+	untilWall time.Time // UNTIL as a wall-clock stand-in of DTSTART's zone (zero: none)
+}
+
+var weekdayNames = map[string]rrule.Weekday{
+	"MO": rrule.MO, "TU": rrule.TU, "WE": rrule.WE, "TH": rrule.TH,
+	"FR": rrule.FR, "SA": rrule.SA, "SU": rrule.SU,
+}
+
+var freqNames = map[string]rrule.Frequency{
+	"YEARLY": rrule.YEARLY, "MONTHLY": rrule.MONTHLY, "WEEKLY": rrule.WEEKLY,
+	"DAILY": rrule.DAILY, "HOURLY": rrule.HOURLY, "MINUTELY": rrule.MINUTELY,
+	"SECONDLY": rrule.SECONDLY,
+}
+
+// Bounds on rule parts beyond RFC 5545's own: a huge INTERVAL makes rrule-go's day
+// arithmetic loop for a very long time.
+const (
+	maxInterval = 10_000
+	maxCount    = 1_000_000
+)
+
+// parseRRule parses an RRULE value (RFC 5545 §3.3.10). X- parts are ignored; unknown parts
+// (RSCALE, SKIP) are an error, since ignoring a constraint could widen the series.
+func parseRRule(v string) (ruleSpec, error) {
+	var rs ruleSpec
+	seen := make(map[string]bool)
+	for _, part := range strings.Split(v, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, val, ok := strings.Cut(part, "=")
+		if !ok {
+			return rs, fmt.Errorf("rule part %q has no value", part)
+		}
+		k = strings.ToUpper(strings.TrimSpace(k))
+		val = strings.ToUpper(strings.TrimSpace(val))
+		if strings.HasPrefix(k, "X-") {
+			continue
+		}
+		if seen[k] {
+			return rs, fmt.Errorf("rule part %s appears twice", k)
+		}
+		seen[k] = true
+		var err error
+		switch k {
+		case "FREQ":
+			f, ok := freqNames[val]
+			if !ok {
+				return rs, fmt.Errorf("unknown FREQ %q", val)
+			}
+			rs.opt.Freq = f
+		case "INTERVAL":
+			rs.opt.Interval, err = boundedInt(val, 1, maxInterval)
+		case "COUNT":
+			rs.opt.Count, err = boundedInt(val, 1, maxCount)
+		case "UNTIL":
+			rs.until = val
+		case "WKST":
+			wd, ok := weekdayNames[val]
+			if !ok {
+				return rs, fmt.Errorf("unknown WKST %q", val)
+			}
+			rs.opt.Wkst = wd
+		case "BYSECOND":
+			rs.opt.Bysecond, err = intList(val, 0, 59, false)
+		case "BYMINUTE":
+			rs.opt.Byminute, err = intList(val, 0, 59, false)
+		case "BYHOUR":
+			rs.opt.Byhour, err = intList(val, 0, 23, false)
+		case "BYMONTHDAY":
+			rs.opt.Bymonthday, err = intList(val, 1, 31, true)
+		case "BYYEARDAY":
+			rs.opt.Byyearday, err = intList(val, 1, 366, true)
+		case "BYWEEKNO":
+			rs.opt.Byweekno, err = intList(val, 1, 53, true)
+		case "BYMONTH":
+			rs.opt.Bymonth, err = intList(val, 1, 12, false)
+		case "BYSETPOS":
+			rs.opt.Bysetpos, err = intList(val, 1, 366, true)
+		case "BYDAY":
+			rs.opt.Byweekday, err = weekdayList(val)
+		default:
+			return rs, fmt.Errorf("unsupported rule part %s", k)
+		}
+		if err != nil {
+			return rs, fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	if !seen["FREQ"] {
+		return rs, fmt.Errorf("FREQ is missing")
+	}
+	return rs, nil
+}
+
+func boundedInt(s string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%q is not a number from %d to %d", s, lo, hi)
+	}
+	return n, nil
+}
+
+// intList parses a comma list of integers in [lo, hi] (or [-hi, -lo] when signed), sorted and
+// without duplicates: rrule-go multiplies BYHOUR×BYMINUTE×BYSECOND, so duplicates would
+// blow up its time set.
+func intList(s string, lo, hi int, signed bool) ([]int, error) {
+	var out []int
+	for _, item := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(item))
+		ok := err == nil && (n >= lo && n <= hi || signed && n <= -lo && n >= -hi)
+		if !ok {
+			return nil, fmt.Errorf("%q is out of range", item)
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+func weekdayList(s string) ([]rrule.Weekday, error) {
+	var out []rrule.Weekday
+	seen := make(map[string]bool)
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if len(item) < 2 {
+			return nil, fmt.Errorf("%q is not a weekday", item)
+		}
+		wd, ok := weekdayNames[item[len(item)-2:]]
+		if !ok {
+			return nil, fmt.Errorf("%q is not a weekday", item)
+		}
+		if n := item[:len(item)-2]; n != "" {
+			k, err := strconv.Atoi(n)
+			if err != nil || k == 0 || k < -53 || k > 53 {
+				return nil, fmt.Errorf("%q is not a weekday", item)
+			}
+			wd = wd.Nth(k)
+		}
+		if key := wd.String(); !seen[key] {
+			seen[key] = true
+			out = append(out, wd)
+		}
+	}
+	return out, nil
+}
+
+// prepare resolves UNTIL against the series start and checks that the rule can be expanded.
+// UNTIL in UTC becomes the wall clock of DTSTART's zone at that instant; a floating UNTIL is
+// taken as that wall clock; a DATE UNTIL with a DATE-TIME start includes that whole day.
+func (rs *ruleSpec) prepare(start tval) error {
+	if rs.until != "" {
+		wall, kind, err := parseTimeText(rs.until, "")
+		if err != nil {
+			return fmt.Errorf("UNTIL: %w", err)
+		}
+		switch {
+		case kind == kindUTC && start.kind != kindUTC && start.zone != nil:
+			wall = start.zone.wallOf(wall)
+		case kind == kindDate && start.kind != kindDate:
+			wall = wall.Add(24*time.Hour - time.Second)
+		}
+		rs.untilWall = wall
+	}
+	_, err := rs.build(start.wall)
+	return err
+}
+
+// build makes a fresh rrule-go rule (they are not safe for concurrent iteration) on a
+// wall-clock stand-in start.
+func (rs *ruleSpec) build(dtstart time.Time) (r *rrule.RRule, err error) {
+	opt := rs.opt
+	opt.Dtstart = dtstart
+	opt.Until = rs.untilWall
+	if err := checkReachable(opt); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("recurrence rule cannot be expanded: %v", p)
+		}
+	}()
+	return rrule.NewRRule(opt)
+}
+
+// checkReachable rejects sub-daily rules whose BYHOUR/BYMINUTE/BYSECOND can never be hit
+// from DTSTART with the given INTERVAL (for example FREQ=HOURLY;INTERVAL=2;BYHOUR=5 from an
+// even hour): rrule-go would search for the next match forever.
+func checkReachable(opt rrule.ROption) error {
+	if opt.Freq < rrule.HOURLY {
+		return nil
+	}
+	interval := max(opt.Interval, 1)
+	h0, m0, s0 := opt.Dtstart.Clock()
+	hours, minutes, seconds := opt.Byhour, opt.Byminute, opt.Bysecond
+	var unit, cycle, pos0 int
+	switch opt.Freq {
+	case rrule.HOURLY:
+		unit, cycle, pos0 = 3600, 24, h0
+		minutes, seconds = nil, nil
+	case rrule.MINUTELY:
+		unit, cycle, pos0 = 60, 1440, h0*60+m0
+		seconds = nil
+	default:
+		unit, cycle, pos0 = 1, 86400, h0*3600+m0*60+s0
+	}
+	if len(hours) == 0 && len(minutes) == 0 && len(seconds) == 0 {
+		return nil
+	}
+	g := gcd(interval, cycle)
+	all := func(l []int, n int) []int {
+		if len(l) > 0 {
+			return l
+		}
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	hs := all(hours, 24)
+	ms, ss := []int{0}, []int{0}
+	if unit <= 60 {
+		ms = all(minutes, 60)
+	}
+	if unit == 1 {
+		ss = all(seconds, 60)
+	}
+	for _, h := range hs {
+		for _, m := range ms {
+			for _, s := range ss {
+				pos := (h*3600 + m*60 + s) / unit
+				if ((pos-pos0)%g+g)%g == 0 {
+					return nil
+				}
+			}
+		}
+	}
+	return fmt.Errorf("rule never matches its BYHOUR/BYMINUTE/BYSECOND with INTERVAL=%d from DTSTART", interval)
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// series is a recurring event with its overrides, indexed for expansion.
+type series struct {
+	master    *event
+	overrides []*event
+	byInstant map[int64]*event  // override by original start instant
+	byDate    map[string]*event // override with a DATE RECURRENCE-ID, by local date
+	futures   []*event          // RANGE=THISANDFUTURE overrides, by original start
+	exInstant map[int64]bool
+	exDate    map[string]bool
+	margin    time.Duration // widest shift of a THISANDFUTURE override
+}
+
+func newSeries(m *event, overrides []*event) *series {
+	s := &series{
+		master:    m,
+		overrides: overrides,
+		byInstant: make(map[int64]*event),
+		byDate:    make(map[string]*event),
+		exInstant: make(map[int64]bool),
+		exDate:    make(map[string]bool),
+	}
+	for _, ov := range overrides {
+		if ov.rid.kind == kindDate {
+			s.byDate[ov.rid.dateKey()] = ov
+		} else {
+			s.byInstant[ov.ridI.Unix()] = ov
+		}
+		if ov.ridFuture {
+			s.futures = append(s.futures, ov)
+			d := ov.startI.Sub(ov.ridI)
+			if d < 0 {
+				d = -d
+			}
+			s.margin = max(s.margin, d, ov.span.approx())
+		}
+	}
+	sort.Slice(s.futures, func(i, j int) bool { return s.futures[i].ridI.Before(s.futures[j].ridI) })
+	for _, ex := range m.exdates {
+		if ex.kind == kindDate {
+			s.exDate[ex.dateKey()] = true
+		} else {
+			s.exInstant[ex.instant().Unix()] = true
+		}
+	}
+	return s
+}
+
+// Bookings expands the calendar over the window w: every single event, every occurrence of
+// every series and every override that overlaps w (a zero-length booking when its instant
+// lies in w), sorted with booking.SortBookings. Warnings from parsing come first, then any
+// raised while expanding (an occurrence cap that was hit). It may be called any number of
+// times, for any windows, concurrently.
+func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
+	warn := c.warnings
+	warn.list = slices.Clone(warn.list)
+	var out []booking.Booking
+	for _, ev := range c.singles {
+		if b := c.booking(ev, ev.startI, ev.endI, ev.recID); b.Overlaps(w) {
+			out = append(out, b)
+		}
+	}
+	for _, s := range c.series {
+		out = c.expand(s, w, out, &warn)
+	}
+	booking.SortBookings(out)
+	return booking.FetchResult{Bookings: out, Warnings: warn.result(), Notes: slices.Clone(c.notes)}
+}
+
+func (c *Calendar) booking(ev *event, start, end, rid time.Time) booking.Booking {
+	return booking.Booking{
+		Source:       c.name,
+		UID:          ev.uid,
+		RecurrenceID: rid,
+		Resources:    slices.Clone(ev.resources),
+		Start:        start.UTC(),
+		End:          end.UTC(),
+		AllDay:       ev.start.kind == kindDate,
+		Status:       ev.status,
+		Persons:      slices.Clone(ev.persons),
+	}
+}
+
+// candidate is one start of a series before exclusions and overrides.
+type candidate struct {
+	wall   time.Time // wall clock in the series' zone (stand-in)
+	inst   time.Time
+	end    time.Time
+	hasEnd bool // from an RDATE PERIOD
+}
+
+// expansionSlack widens the search window for occurrences: stand-ins differ from instants
+// by at most a UTC offset (< 26 h).
+const expansionSlack = 3 * 24 * time.Hour
+
+// expand appends the occurrences of s that overlap w. Occurrences are generated in the
+// wall-clock space of DTSTART's zone (rrule-go on UTC stand-ins), then each wall time is
+// mapped to an instant with the RFC 5545 gap/overlap rules, so a weekly 09:00 series stays at
+// 09:00 local across DST. A series whose rule cannot be expanded is skipped whole (fail
+// closed) with a warning.
+func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, warn *warnings) (res []booking.Booking) {
+	m := s.master
+	orig := out
+	defer func() {
+		if p := recover(); p != nil {
+			warn.add(m.uid, fmt.Sprintf("recurrence cannot be expanded (%v); series skipped (VEVENT at line %d)", p, m.line))
+			res = orig
+		}
+	}()
+	lo := w.Start.Add(-m.span.approx() - s.margin - expansionSlack).UTC()
+	hi := w.End.Add(s.margin + expansionSlack).UTC()
+
+	cands := []candidate{{wall: m.start.wall, inst: m.startI}}
+	for i := range m.rules {
+		r, err := m.rules[i].build(m.start.wall)
+		if err != nil {
+			warn.add(m.uid, fmt.Sprintf("RRULE: %v; series skipped (VEVENT at line %d)", err, m.line))
+			return out
+		}
+		next := r.Iterator()
+		for n := 0; ; n++ {
+			t, ok := next()
+			if !ok || t.After(hi) {
+				break
+			}
+			if n >= c.maxOcc {
+				warn.add(m.uid, fmt.Sprintf("recurrence stopped after %d occurrences (the limit); later occurrences are missing (VEVENT at line %d)", c.maxOcc, m.line))
+				break
+			}
+			if !t.Before(lo) {
+				cands = append(cands, candidate{wall: t, inst: m.start.at(t).instant()})
+			}
+		}
+	}
+	for _, rd := range m.rdates {
+		inst := rd.v.instant()
+		if inst.Before(lo) || inst.After(hi) {
+			continue
+		}
+		wall := rd.v.wall
+		if rd.v.kind != kindDate && m.start.zone != nil {
+			wall = m.start.zone.wallOf(inst)
+		} else if rd.v.kind != kindDate {
+			wall = inst
+		}
+		cd := candidate{wall: wall, inst: inst}
+		if rd.period {
+			cd.hasEnd = true
+			if rd.hasEnd {
+				cd.end = rd.end.instant()
+			} else {
+				cd.end = endAt(rd.v, inst, rd.dur)
+			}
+		}
+		cands = append(cands, cd)
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].inst.Before(cands[j].inst) })
+
+	var prev time.Time
+	for i, cd := range cands {
+		if i > 0 && cd.inst.Equal(prev) {
+			continue // DTSTART, RRULE and RDATE may name the same start
+		}
+		prev = cd.inst
+		occ := m.start.at(cd.wall)
+		key, day := cd.inst.Unix(), occ.dateKey()
+		if s.exInstant[key] || s.exDate[day] || s.byInstant[key] != nil || s.byDate[day] != nil {
+			continue
+		}
+		src, start, end := m, cd.inst, cd.end
+		if !cd.hasEnd {
+			end = endAt(occ, cd.inst, m.span)
+		}
+		if f := s.future(cd.inst); f != nil {
+			// RANGE=THISANDFUTURE: later instances move like the override and take its
+			// length, status, persons and resources.
+			src = f
+			start = cd.inst.Add(f.startI.Sub(f.ridI))
+			end = start.Add(f.endI.Sub(f.startI))
+		}
+		b := c.booking(src, start, end, cd.inst)
+		b.AllDay = m.start.kind == kindDate
+		if b.Overlaps(w) {
+			out = append(out, b)
+		}
+	}
+	for _, ov := range s.overrides {
+		if b := c.booking(ov, ov.startI, ov.endI, ov.ridI); b.Overlaps(w) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// future returns the latest THISANDFUTURE override that starts before inst.
+func (s *series) future(inst time.Time) *event {
+	var f *event
+	for _, ov := range s.futures {
+		if ov.ridI.Before(inst) {
+			f = ov
+		}
+	}
+	return f
+}

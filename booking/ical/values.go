@@ -1,0 +1,231 @@
+package ical
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// timeKind says how a DATE or DATE-TIME value relates to a time zone (RFC 5545 §3.3.4/§3.3.5).
+type timeKind uint8
+
+const (
+	kindUTC   timeKind = iota + 1 // DATE-TIME ending in Z: an instant; any TZID is ignored
+	kindLocal                     // DATE-TIME with TZID, or floating (no TZID, no Z)
+	kindDate                      // DATE: a whole local day
+)
+
+// tval is a parsed DATE or DATE-TIME property value.
+type tval struct {
+	// wall is a UTC "stand-in": its fields are the local wall clock (for kindUTC, the UTC
+	// clock). Recurrence rules are expanded on stand-ins, so DST never shifts them.
+	wall time.Time
+	kind timeKind
+	// zone maps wall to an instant for kindLocal and kindDate; nil for kindUTC.
+	zone *zone
+	// floating is set for a kindLocal value written without TZID.
+	floating bool
+}
+
+// instant is the moment the value denotes (for a DATE: the start of that local day).
+func (v tval) instant() time.Time {
+	if v.kind == kindUTC || v.zone == nil {
+		return v.wall
+	}
+	return v.zone.toInstant(v.wall)
+}
+
+// at returns a value of the same kind and zone with another wall clock reading.
+func (v tval) at(wall time.Time) tval {
+	v.wall = wall
+	return v
+}
+
+// dateKey identifies the local calendar day of the value, for matching DATE-valued EXDATE and
+// RECURRENCE-ID against occurrences.
+func (v tval) dateKey() string { return v.wall.Format("20060102") }
+
+// parseTimeText parses one DATE or DATE-TIME value. valueType is the VALUE parameter in upper
+// case ("" when absent). A bare 8-digit value without VALUE=DATE is accepted as a DATE: real
+// feeds write it (go-ical rejects it).
+func parseTimeText(s, valueType string) (time.Time, timeKind, error) {
+	s = strings.TrimSpace(s)
+	switch valueType {
+	case "", "DATE", "DATE-TIME":
+	default:
+		return time.Time{}, 0, fmt.Errorf("unsupported value type %q", valueType)
+	}
+	if len(s) == 8 {
+		if valueType == "DATE-TIME" {
+			return time.Time{}, 0, fmt.Errorf("%q is a date but VALUE=DATE-TIME", s)
+		}
+		y, ok1 := digits(s[0:4])
+		m, ok2 := digits(s[4:6])
+		d, ok3 := digits(s[6:8])
+		if !ok1 || !ok2 || !ok3 || !validDate(y, m, d) {
+			return time.Time{}, 0, fmt.Errorf("%q is not a valid date", s)
+		}
+		return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), kindDate, nil
+	}
+	if valueType == "DATE" {
+		return time.Time{}, 0, fmt.Errorf("VALUE=DATE but %q is not a date", s)
+	}
+	utc := len(s) == 16 && (s[15] == 'Z' || s[15] == 'z')
+	if (len(s) != 15 && !utc) || (s[8] != 'T' && s[8] != 't') {
+		return time.Time{}, 0, fmt.Errorf("%q is not a date-time (YYYYMMDDTHHMMSS[Z])", s)
+	}
+	y, ok1 := digits(s[0:4])
+	m, ok2 := digits(s[4:6])
+	d, ok3 := digits(s[6:8])
+	hh, ok4 := digits(s[9:11])
+	mm, ok5 := digits(s[11:13])
+	ss, ok6 := digits(s[13:15])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !validDate(y, m, d) || hh > 23 || mm > 59 || ss > 60 {
+		return time.Time{}, 0, fmt.Errorf("%q is not a valid date-time", s)
+	}
+	if ss == 60 {
+		ss = 59 // a leap second: Go has none; the second before it is the closest instant
+	}
+	t := time.Date(y, time.Month(m), d, hh, mm, ss, 0, time.UTC)
+	if utc {
+		return t, kindUTC, nil
+	}
+	return t, kindLocal, nil
+}
+
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, len(s) > 0
+}
+
+func validDate(y, m, d int) bool {
+	if y < 1 || m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	return d <= time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// span is the length of an event or occurrence: first days nominal days, added on the wall
+// clock of the event's zone (RFC 5545 §3.3.6: a day is a calendar day, 23 or 25 hours across
+// DST), then exact, a fixed amount of time.
+type span struct {
+	days  int
+	exact time.Duration
+}
+
+// approx is the span with every day counted as 24 hours, for limits and search margins.
+func (sp span) approx() time.Duration {
+	return time.Duration(sp.days)*24*time.Hour + sp.exact
+}
+
+// endAt returns the end instant of an occurrence that starts at wall clock start (whose
+// instant is startI) and lasts sp.
+func endAt(start tval, startI time.Time, sp span) time.Time {
+	if sp.days == 0 {
+		return startI.Add(sp.exact)
+	}
+	if start.kind == kindUTC || start.zone == nil {
+		return startI.Add(time.Duration(sp.days)*24*time.Hour + sp.exact)
+	}
+	return start.zone.toInstant(start.wall.AddDate(0, 0, sp.days)).Add(sp.exact)
+}
+
+// Limits on a single DURATION value. Larger numbers are rejected before any arithmetic, so a
+// value like P999999999999999999W can neither overflow nor make date arithmetic loop.
+const (
+	maxDurationDays = 1_000_000
+	maxDurationSecs = 1_000_000_000
+)
+
+// parseDuration parses an RFC 5545 DURATION (§3.3.6): [+-]P[nW][nD][T[nH][nM][nS]]. Weeks and
+// days become nominal days; hours, minutes and seconds exact time. A negative duration is
+// returned as an error: no booking ends before it starts.
+func parseDuration(s string) (span, error) {
+	orig := s
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if strings.HasPrefix(s, "-") {
+		return span{}, fmt.Errorf("negative duration %q", orig)
+	}
+	s = strings.TrimPrefix(s, "+")
+	if !strings.HasPrefix(s, "P") || len(s) < 2 {
+		return span{}, fmt.Errorf("%q is not a duration", orig)
+	}
+	s = s[1:]
+	var days, secs int64
+	inTime, any := false, false
+	for len(s) > 0 {
+		if s[0] == 'T' {
+			if inTime {
+				return span{}, fmt.Errorf("%q is not a duration", orig)
+			}
+			inTime = true
+			s = s[1:]
+			continue
+		}
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == 0 || i == len(s) {
+			return span{}, fmt.Errorf("%q is not a duration", orig)
+		}
+		if i > 9 {
+			return span{}, fmt.Errorf("duration %q is absurdly long", orig)
+		}
+		n, _ := digits(s[:i])
+		unit := s[i]
+		s = s[i+1:]
+		any = true
+		switch {
+		case !inTime && unit == 'W':
+			days += 7 * int64(n)
+		case !inTime && unit == 'D':
+			days += int64(n)
+		case inTime && unit == 'H':
+			secs += 3600 * int64(n)
+		case inTime && unit == 'M':
+			secs += 60 * int64(n)
+		case inTime && unit == 'S':
+			secs += int64(n)
+		default:
+			return span{}, fmt.Errorf("%q is not a duration", orig)
+		}
+	}
+	if !any {
+		return span{}, fmt.Errorf("%q is not a duration", orig)
+	}
+	if days > maxDurationDays || secs > maxDurationSecs {
+		return span{}, fmt.Errorf("duration %q is absurdly long", orig)
+	}
+	return span{days: int(days), exact: time.Duration(secs) * time.Second}, nil
+}
+
+// parseUTCOffset parses a UTC-OFFSET value (±hhmm[ss], also ±hh:mm) into seconds.
+func parseUTCOffset(s string) (int, error) {
+	orig := s
+	s = strings.ReplaceAll(strings.TrimSpace(s), ":", "")
+	if len(s) != 5 && len(s) != 7 || (s[0] != '+' && s[0] != '-') {
+		return 0, fmt.Errorf("%q is not a UTC offset", orig)
+	}
+	h, ok1 := digits(s[1:3])
+	m, ok2 := digits(s[3:5])
+	sec, ok3 := 0, true
+	if len(s) == 7 {
+		sec, ok3 = digits(s[5:7])
+	}
+	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || sec > 59 {
+		return 0, fmt.Errorf("%q is not a UTC offset", orig)
+	}
+	off := h*3600 + m*60 + sec
+	if s[0] == '-' {
+		off = -off
+	}
+	return off, nil
+}

@@ -1,0 +1,138 @@
+package ical
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// A zone maps instants to UTC offsets. It is our own type rather than *time.Location because
+// an in-feed VTIMEZONE with STANDARD/DAYLIGHT rules cannot be expressed as a Location, and
+// because we need the boundaries of each offset period to apply RFC 5545 §3.3.5 exactly.
+type zone struct {
+	name string
+	kind zoneKind
+	// offset is the UTC offset in seconds of a fixed zone.
+	offset int
+	// loc backs a zone from the IANA database (also Windows names mapped to IANA).
+	loc *time.Location
+	// trans/offs describe a rule-based VTIMEZONE: offs[i] is in force from trans[i] (Unix
+	// seconds) until trans[i+1]; before trans[0] the offset is initial.
+	trans   []int64
+	offs    []int
+	initial int
+}
+
+type zoneKind uint8
+
+const (
+	zoneFixed zoneKind = iota
+	zoneLocation
+	zoneRules
+)
+
+const (
+	minInstant = math.MinInt64
+	maxInstant = math.MaxInt64
+	// searchSpan bounds the distance between a wall-clock reading and the instant it names:
+	// real UTC offsets lie within ±26 hours (VTIMEZONE offsets are parsed with that limit).
+	searchSpan = 26 * 3600
+)
+
+func fixedZone(name string, offset int) *zone {
+	return &zone{name: name, kind: zoneFixed, offset: offset}
+}
+
+func locationZone(loc *time.Location) *zone {
+	return &zone{name: loc.String(), kind: zoneLocation, loc: loc}
+}
+
+// lookup returns the UTC offset in force at instant t (Unix seconds) and the half-open period
+// [start, end) during which that offset holds (minInstant/maxInstant when unbounded).
+func (z *zone) lookup(t int64) (offset int, start, end int64) {
+	switch z.kind {
+	case zoneFixed:
+		return z.offset, minInstant, maxInstant
+	case zoneLocation:
+		tt := time.Unix(t, 0).In(z.loc)
+		_, off := tt.Zone()
+		s, e := tt.ZoneBounds()
+		start, end = minInstant, maxInstant
+		if !s.IsZero() {
+			start = s.Unix()
+		}
+		if !e.IsZero() {
+			end = e.Unix()
+		}
+		return off, start, end
+	default:
+		i := sort.Search(len(z.trans), func(i int) bool { return z.trans[i] > t }) - 1
+		if i < 0 {
+			end = maxInstant
+			if len(z.trans) > 0 {
+				end = z.trans[0]
+			}
+			return z.initial, minInstant, end
+		}
+		end = maxInstant
+		if i+1 < len(z.trans) {
+			end = z.trans[i+1]
+		}
+		return z.offs[i], z.trans[i], end
+	}
+}
+
+// wallOf returns the wall-clock reading of instant t in the zone, as a UTC "stand-in" time
+// whose fields are the local wall clock.
+func (z *zone) wallOf(t time.Time) time.Time {
+	u := t.Unix()
+	off, _, _ := z.lookup(u)
+	return time.Unix(u+int64(off), 0).UTC()
+}
+
+// toInstant maps a wall-clock reading in the zone to the instant it denotes, exactly as
+// RFC 5545 §3.3.5 requires: a wall time that falls in a gap (spring forward) is read with the
+// offset in force before the gap, and an ambiguous wall time (fall back) means its first
+// occurrence. time.Date documents neither guarantee, hence this function.
+//
+// wall is a stand-in: a time.Time in UTC whose fields are the local wall clock.
+func (z *zone) toInstant(wall time.Time) time.Time {
+	w := wall.Unix()
+	if z.kind == zoneFixed {
+		return time.Unix(w-int64(z.offset), 0).UTC()
+	}
+	var (
+		best, gap       int64
+		found, gapFound bool
+		prevOff         int
+		havePrev        bool
+		t               = w - searchSpan
+		limit           = w + searchSpan
+	)
+	for i := 0; i < 32; i++ {
+		off, start, end := z.lookup(t)
+		// Every instant whose wall clock reads w has the form w - off for the offset off in
+		// force at that instant; keep those that really lie in their period.
+		if cand := w - int64(off); cand >= start && cand < end && (!found || cand < best) {
+			best, found = cand, true
+		}
+		// A transition at start from prevOff to a larger off skips the wall times
+		// [start+prevOff, start+off): such a w is read with the offset before the gap.
+		if havePrev && off > prevOff && w >= start+int64(prevOff) && w < start+int64(off) {
+			gap, gapFound = w-int64(prevOff), true
+		}
+		if end == maxInstant || end > limit {
+			break
+		}
+		t, prevOff, havePrev = end, off, true
+	}
+	switch {
+	case found:
+		return time.Unix(best, 0).UTC()
+	case gapFound:
+		return time.Unix(gap, 0).UTC()
+	default:
+		off, _, _ := z.lookup(w)
+		return time.Unix(w-int64(off), 0).UTC()
+	}
+}
