@@ -194,8 +194,8 @@ func (s *Sim) loc() *time.Location {
 // reply is what a handler answers; ServeHTTP writes it.
 type reply struct {
 	status int
-	body   any    // JSON-encoded unless nil
-	empty  bool   // send no body even if body is set
+	body   any  // JSON-encoded unless nil
+	empty  bool // send no body even if body is set
 	header http.Header
 }
 
