@@ -172,8 +172,12 @@ func contains(list []string, s string) bool {
 // suggest names the known key closest to a misspelt one, or lists the known keys.
 func suggest(name string, known []string) string {
 	best, bestD := "", 3
+	lower := strings.ToLower(name)
 	for _, k := range known {
-		d := editDistance(strings.ToLower(name), k)
+		d := editDistance(lower, k)
+		if d > 0 && len(k) >= 3 && (strings.HasPrefix(lower, k) || strings.HasPrefix(k, lower)) {
+			d = 1 // hostname for host, dial for dialect
+		}
 		if d < bestD {
 			best, bestD = k, d
 		}
@@ -396,13 +400,13 @@ func (s *section) duration(name string, dst *time.Duration, lo, hi time.Duration
 
 // shortDuration writes round durations the way a person would: 24h, 1m, 30s.
 func shortDuration(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	s = strings.TrimSuffix(s, "0m")
-	if s == "" {
-		return "0s"
+	switch {
+	case d != 0 && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d != 0 && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
 	}
-	return s
+	return d.String()
 }
 
 // enum reads one of choices (matched case-insensitively) into dst, in canonical spelling.

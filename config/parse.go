@@ -55,7 +55,12 @@ func Parse(data []byte, path string, env func(string) (string, bool)) (*Config, 
 		p.dir = "."
 	}
 
-	cfg := p.config(p.document(data))
+	var cfg *Config
+	if root, ok := p.document(data); ok {
+		cfg = p.config(root)
+	} else {
+		cfg = &Config{}
+	}
 	cfg.Path = abs
 	if len(p.errs) > 0 {
 		p.errs.mask(sortSecrets(append(p.secrets, cfg.Secrets()...)))
@@ -65,15 +70,16 @@ func Parse(data []byte, path string, env func(string) (string, bool)) (*Config, 
 	return cfg, nil
 }
 
-// document decodes the single YAML document of the file and returns its root, or nil for an
-// empty file or a file that is not YAML (reported).
-func (p *parser) document(data []byte) (root *yaml.Node) {
+// document decodes the single YAML document of the file and returns its root (nil for an
+// empty file). ok is false when the file is not YAML (reported): its contents are then not
+// checked any further, as every other message would be noise.
+func (p *parser) document(data []byte) (root *yaml.Node, ok bool) {
 	defer func() {
 		// The YAML decoder reports errors by panicking internally and recovering; should it
 		// ever let a panic through, a broken file must still give an error, not a crash.
 		if r := recover(); r != nil {
 			p.errorf(0, "", "is not valid YAML")
-			root = nil
+			root, ok = nil, false
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -81,25 +87,34 @@ func (p *parser) document(data []byte) (root *yaml.Node) {
 	if err := dec.Decode(&doc); err != nil {
 		if !errors.Is(err, io.EOF) {
 			p.yamlError(err)
+			return nil, false
 		}
-		return nil
+		return nil, true
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
 		p.yamlError(err)
+		return nil, false
+	case len(next.Content) == 0 || isNull(next.Content[0]):
+		// a trailing "---" with nothing after it is harmless
 	default:
 		line := next.Line
 		if len(next.Content) > 0 && next.Content[0].Line > 0 {
 			line = next.Content[0].Line
 		}
 		p.errorf(line, "", "a second YAML document (after ---) is not allowed: the file holds one configuration")
+		return nil, false
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		return doc.Content[0]
+		root = doc.Content[0]
 	}
-	return nil
+	if r := resolve(root); r != nil && !isNull(r) && r.Kind != yaml.MappingNode {
+		p.errorf(r.Line, "", "the file must consist of sections (net2:, sources:, resources:, ...), not %s", kindName(r))
+		return nil, false
+	}
+	return root, true
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -111,8 +126,12 @@ func (p *parser) yamlError(err error) {
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		reason := "not valid YAML: " + m[2]
-		if strings.Contains(m[2], "cannot start any token") {
+		switch {
+		case strings.Contains(m[2], "cannot start any token"):
 			reason += " (indent with spaces, not tabs; quote values starting with @, ` or %)"
+		case strings.HasPrefix(m[2], "did not find expected"):
+			// The parser names the line where the enclosing block starts, not the bad line.
+			reason += " in the block starting at this line (check the indentation of the lines below it)"
 		}
 		p.errorf(line, "", "%s", reason)
 		return
@@ -125,10 +144,6 @@ var topKeys = []string{"net2", "site", "sources", "resources", "access", "safety
 
 // config walks the whole file. It fills defaults for everything not given.
 func (p *parser) config(root *yaml.Node) *Config {
-	if r := resolve(root); r != nil && !isNull(r) && r.Kind != yaml.MappingNode {
-		p.errorf(r.Line, "", "the file must consist of sections (net2:, sources:, resources:, ...), not %s", kindName(r))
-		root = nil
-	}
 	top := p.section(root, "", 0, topKeys, nil)
 	cfg := &Config{}
 	cfg.Net2 = p.net2(top)

@@ -278,7 +278,7 @@ func (p *parser) icalSource(s *section, src *Source) string {
 	}
 	u, hint, why := p.feedURL(strings.TrimSpace(v.text))
 	if why != "" {
-		p.errorf(v.line, v.path, "%s (the value is not shown: feed URLs are secret)", why)
+		p.errorf(v.line, v.path, "%s; the value is not shown, as feed URLs are secret", why)
 		return ""
 	}
 	src.URL = u
@@ -470,6 +470,7 @@ func (p *parser) resources(top *section) []Resource {
 			continue
 		}
 		bad := false
+		seen := map[int]bool{}
 		for i, item := range items {
 			path := rf.path
 			if rf.val.Kind == yaml.SequenceNode {
@@ -480,11 +481,12 @@ func (p *parser) resources(top *section) []Resource {
 				bad = true
 				continue
 			}
-			if contains(intsToStrings(r.Doors), strconv.Itoa(door)) {
+			if seen[door] {
 				p.errorf(resolve(item).Line, path, "door %d is listed twice", door)
 				bad = true
 				continue
 			}
+			seen[door] = true
 			r.Doors = append(r.Doors, door)
 		}
 		if !bad {
@@ -496,7 +498,7 @@ func (p *parser) resources(top *section) []Resource {
 
 // door reads one Net2 door id (ACU serial number).
 func (p *parser) door(item *yaml.Node, path string, line int) (int, bool) {
-	const what = "a door id is a positive whole number: the ACU serial number"
+	const what = "door ids are positive whole numbers (ACU serial numbers)"
 	if isNull(item) {
 		p.errorf(line, path, "is empty: %s", what)
 		return 0, false
@@ -519,14 +521,6 @@ func (p *parser) door(item *yaml.Node, path string, line int) (int, bool) {
 		return 0, false
 	}
 	return int(n), true
-}
-
-func intsToStrings(ns []int) []string {
-	out := make([]string, len(ns))
-	for i, n := range ns {
-		out[i] = strconv.Itoa(n)
-	}
-	return out
 }
 
 // ---- access ----
