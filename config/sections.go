@@ -18,11 +18,14 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Defaults of values that other packages may want to show or compare against.
+// Defaults and limits that other packages may want to show or compare against.
 const (
+	// DefaultGraphEndpoint is the Microsoft Graph base of an outlook source without graph_endpoint.
 	DefaultGraphEndpoint = "https://graph.microsoft.com/v1.0"
+	// DefaultAuthorityHost is the Entra sign-in host of an outlook source without authority_host.
 	DefaultAuthorityHost = "https://login.microsoftonline.com/"
-	DefaultSubject       = "Access to the resource you booked"
+	// DefaultSubject is the notification subject when email.notifications.subject is absent.
+	DefaultSubject = "Access to the resource you booked"
 	// MaxQRNumber is the largest QR number: Net2 token numbers carry at most 8 digits.
 	MaxQRNumber = 99999999
 	// MaxWiegand26Number is the largest number a 26-bit Wiegand reader carries (16 bits).
@@ -76,7 +79,7 @@ func (p *parser) net2(top *section) Net2 {
 			p.errorf(v.line, v.path, "must be 64 hexadecimal digits, the SHA-256 of the server certificate (colons and spaces allowed), or empty for none")
 		} else {
 			n.TLS.PinSHA256 = pin
-			if strings.HasPrefix(n.URL, "http://") {
+			if strings.HasPrefix(strings.ToLower(n.URL), "http://") {
 				p.errorf(v.line, v.path, "a certificate pin needs an https:// net2.url (this one is plain http)")
 			}
 		}
