@@ -389,3 +389,8 @@ func TestTokenTypes(t *testing.T) {
 	tt[0] = "changed"
 	assert.Equal(t, "Unspecified", TokenTypes()[0], "a copy is returned")
 }
+
+func TestNameOrIDString(t *testing.T) {
+	assert.Equal(t, "12", NameOrID{ID: 12, IsID: true}.String())
+	assert.Equal(t, "No access", NameOrID{Name: "No access"}.String())
+}

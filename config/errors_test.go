@@ -208,6 +208,10 @@ resources: {R: 1}
 			{6, "access.department", "is empty"}}},
 		{"department negative id", base + "access:\n  department: -1\n", nil, []problem{
 			{6, "access.department", "id -1 is out of range"}}},
+		{"department id too large", base + "access:\n  department: 99999999999999999999\n", nil, []problem{
+			{6, "access.department", "id is too large"}}},
+		{"number too large", base + "access:\n  pin_length: 99999999999999999999\n", nil, []problem{
+			{6, "access.pin_length", "is too large"}}},
 		{"marker_field is the memo", base + "access:\n  marker_field: 13\n", nil, []problem{
 			{6, "access.marker_field", "user field 13 is the memo"}}},
 		{"marker_field out of range", base + "access:\n  marker_field: 15\n", nil, []problem{
@@ -431,4 +435,21 @@ func TestLoadMissingFile(t *testing.T) {
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	var list ErrorList
 	assert.False(t, errors.As(err, &list))
+}
+
+func TestAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n")
+	for i := 1; i < 8; i++ {
+		b.WriteString("a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [")
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("*a" + string(rune('0'+i-1)))
+		}
+		b.WriteString("]\n")
+	}
+	_, err := parse(t, b.String(), nil)
+	requireProblems(t, err, problem{0, "", "has more than 1000000 values once its aliases (*name) are expanded"})
 }

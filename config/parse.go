@@ -114,7 +114,40 @@ func (p *parser) document(data []byte) (root *yaml.Node, ok bool) {
 		p.errorf(r.Line, "", "the file must consist of sections (net2:, sources:, resources:, ...), not %s", kindName(r))
 		return nil, false
 	}
+	if expandedSize(root, map[*yaml.Node]int{}) > maxValues {
+		p.errorf(0, "", "has more than %d values once its aliases (*name) are expanded", maxValues)
+		return nil, false
+	}
 	return root, true
+}
+
+// maxValues bounds the size of a file after alias expansion, so that a few aliases of
+// aliases cannot make the walk take forever (a "billion laughs" file).
+const maxValues = 1_000_000
+
+// expandedSize counts the nodes of a tree with every alias replaced by what it names,
+// saturating just above maxValues. Each node is counted once (memo), so this is linear.
+func expandedSize(n *yaml.Node, memo map[*yaml.Node]int) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.AliasNode {
+		return expandedSize(n.Alias, memo)
+	}
+	if size, seen := memo[n]; seen {
+		return size
+	}
+	memo[n] = 1 // a node that contains an alias of itself counts once
+	size := 1
+	for _, c := range n.Content {
+		size += expandedSize(c, memo)
+		if size > maxValues {
+			size = maxValues + 1
+			break
+		}
+	}
+	memo[n] = size
+	return size
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
