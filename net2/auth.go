@@ -55,7 +55,7 @@ func (c *Client) token(ctx context.Context) (string, error) {
 	select {
 	case c.auth.sem <- struct{}{}:
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", fmt.Errorf("net2: waiting for another login to Net2 to finish: %w", ctx.Err())
 	}
 	defer func() { <-c.auth.sem }()
 	if tok := c.validToken(); tok != "" { // renewed while we waited
@@ -136,22 +136,22 @@ func (c *Client) requestToken(ctx context.Context, form url.Values, what string)
 		sent := c.now()
 		status, body, header, err := c.postToken(ctx, encoded)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", what, err)
+			return "", &stepError{what, err}
 		}
 		if status == http.StatusTooManyRequests && attempt < maxTokenAttempts {
 			d := retryAfter(header.Get("Retry-After"), c.now(), attempt)
 			c.log.Warn("net2: Net2 rate-limited the token request; waiting", "attempt", attempt, "wait", d)
 			if err := c.wait(ctx, d); err != nil {
-				return "", fmt.Errorf("%s: waiting after 429 Too Many Requests: %w", what, err)
+				return "", &stepError{what, fmt.Errorf("waiting after 429 Too Many Requests: %w", err)}
 			}
 			continue
 		}
 		if status < 200 || status >= 300 {
-			return "", fmt.Errorf("%s: %w", what, c.apiError(http.MethodPost, tokenRoute, status, body))
+			return "", &stepError{what, c.apiError(http.MethodPost, tokenRoute, status, body)}
 		}
 		var r tokenReply
 		if err := json.Unmarshal(body, &r); err != nil {
-			return "", fmt.Errorf("%s: net2: POST %s: unreadable token reply: %w", what, tokenRoute, errors.New(c.redact(err.Error())))
+			return "", &stepError{what, fmt.Errorf("POST %s: unreadable token reply: %w", tokenRoute, errors.New(c.redact(err.Error())))}
 		}
 		return c.store(r, sent, what)
 	}
@@ -161,7 +161,7 @@ func (c *Client) requestToken(ctx context.Context, form url.Values, what string)
 func (c *Client) store(r tokenReply, sent time.Time, what string) (string, error) {
 	access := firstNonEmpty(r.AccessToken, r.AccessToken2)
 	if access == "" {
-		return "", fmt.Errorf("%s: net2: POST %s: Net2 replied without an access token", what, tokenRoute)
+		return "", &stepError{what, fmt.Errorf("POST %s: Net2 replied without an access token", tokenRoute)}
 	}
 	lifetime := time.Duration(firstNonZero(int(r.ExpiresIn), int(r.ExpiresIn2))) * time.Second
 	if lifetime <= 0 {
@@ -225,6 +225,19 @@ func retryAfter(h string, now time.Time, attempt int) time.Duration {
 	}
 	return min(d, maxBackoff)
 }
+
+// stepError is a failure of a token request, prefixed with its purpose ("log in as operator
+// ..."); the "net2: " of the inner error is not repeated.
+type stepError struct {
+	what string
+	err  error
+}
+
+func (e *stepError) Error() string {
+	return "net2: " + e.what + ": " + strings.TrimPrefix(e.err.Error(), "net2: ")
+}
+
+func (e *stepError) Unwrap() error { return e.err }
 
 // redact removes the password, client id and tokens from text that came from outside (an
 // error body, a transport error) before it reaches an error or a log.

@@ -231,7 +231,8 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 		if !cl.noAuth {
 			var err error
 			if tok, err = c.token(ctx); err != nil {
-				return nil, fmt.Errorf("net2: %s %s: %w", cl.method, cl.route, err)
+				c.log.Debug("net2: no token for a call", "method", cl.method, "route", cl.route)
+				return nil, err
 			}
 		}
 		status, body, err := c.send(ctx, cl, payload, tok)

@@ -84,8 +84,10 @@ func (e *APIError) hint() string {
 		return "give the operator the rights for this action in Net2, or check the API licence"
 	case e.Status == http.StatusTooManyRequests:
 		return "Net2 limits logins to about 2 per second; run one instance of the service only"
+	case e.Status >= 500 && e.Method == http.MethodGet:
+		return "Net2 failed; try again later and check the Net2 server's health"
 	case e.Status >= 500:
-		return "Net2 failed; a write may or may not have been stored"
+		return "Net2 failed: the change may or may not have been stored; read it back before repeating it"
 	}
 	return ""
 }
