@@ -1,0 +1,92 @@
+package ical
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/net2booking/net2booking/booking"
+)
+
+var (
+	amsterdam = mustZone("Europe/Amsterdam")
+	newYork   = mustZone("America/New_York")
+)
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return data
+}
+
+// parseFixture parses a testdata file with the site zone Europe/Amsterdam unless opts says
+// otherwise.
+func parseFixture(t testing.TB, name string, opts ParseOptions) *Calendar {
+	t.Helper()
+	if opts.SiteLocation == nil {
+		opts.SiteLocation = amsterdam
+	}
+	if opts.Name == "" {
+		opts.Name = name
+	}
+	cal, err := Parse(fixture(t, name), opts)
+	require.NoError(t, err)
+	return cal
+}
+
+func ts(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func win(start, end string) booking.Window {
+	return booking.Window{Start: ts(start), End: ts(end)}
+}
+
+// wide is a window that covers every fixture.
+var wide = win("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")
+
+func byUID(bs []booking.Booking) map[string][]booking.Booking {
+	m := make(map[string][]booking.Booking)
+	for _, b := range bs {
+		m[b.UID] = append(m[b.UID], b)
+	}
+	return m
+}
+
+// one returns the only booking with the UID.
+func one(t testing.TB, res booking.FetchResult, uid string) booking.Booking {
+	t.Helper()
+	bs := byUID(res.Bookings)[uid]
+	require.Len(t, bs, 1, "bookings of %s", uid)
+	return bs[0]
+}
+
+// span formats start/end in UTC for compact assertions.
+func spanOf(b booking.Booking) string {
+	return b.Start.UTC().Format(time.RFC3339) + "/" + b.End.UTC().Format(time.RFC3339)
+}
+
+func warningFor(res booking.FetchResult, uid string) (booking.Warning, bool) {
+	for _, w := range res.Warnings {
+		if w.UID == uid {
+			return w, true
+		}
+	}
+	return booking.Warning{}, false
+}

@@ -1,0 +1,169 @@
+package ical
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/net2booking/net2booking/booking"
+)
+
+func TestLineEndingsAndBOM(t *testing.T) {
+	for _, tc := range []struct{ file, uid, email string }{
+		{"bom.ics", "bom@example.org", "rae.bom@example.org"},
+		{"cr_only.ics", "cr-only@example.org", "sam.mac@example.org"},
+		{"lf_only.ics", "lf-only@example.org", "tia.unix@example.org"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			res := parseFixture(t, tc.file, ParseOptions{}).Bookings(wide)
+			require.Empty(t, res.Warnings)
+			b := one(t, res, tc.uid)
+			assert.Equal(t, ts("2026-06-10T09:00:00Z"), b.Start)
+			assert.Equal(t, []string{"Room 1"}, b.Resources)
+			require.Len(t, b.Persons, 1)
+			assert.Equal(t, tc.email, b.Persons[0].Email)
+		})
+	}
+	// The same content with CRLF endings gives the same result as with LF.
+	lf := fixture(t, "tz_rules.ics")
+	crlf := bytes.ReplaceAll(lf, []byte("\n"), []byte("\r\n"))
+	a, err := Parse(lf, ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	b, err := Parse(crlf, ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	assert.Equal(t, a.Bookings(wide), b.Bookings(wide))
+}
+
+func TestFoldingInsideUTF8(t *testing.T) {
+	res := parseFixture(t, "folding_utf8.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	b := one(t, res, "folded@example.org")
+	assert.Equal(t, []string{"Café Ëlan"}, b.Resources)
+	require.Len(t, b.Persons, 1)
+	assert.Equal(t, "zoe@example.org", b.Persons[0].Email)
+	assert.Equal(t, "Zoë Café", b.Persons[0].DisplayName)
+}
+
+func TestFailedFetchNotEmptyFeed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"truncated", fixture(t, "truncated.ics"), "truncated"},
+		{"panic on TZID without colon", fixture(t, "panic_tzid.ics"), "line 5"},
+		{"panic on junk after quoted CN", fixture(t, "panic_cn.ics"), "line 7"},
+		{"empty body", nil, "empty"},
+		{"blank lines only", []byte("\r\n\r\n"), "empty"},
+		{"html page", []byte("<!DOCTYPE html><html><body>Login</body></html>"), "expected BEGIN:VCALENDAR"},
+		{"mismatched END", []byte("BEGIN:VCALENDAR\nBEGIN:VEVENT\nEND:VTODO\nEND:VCALENDAR\n"), "does not close"},
+		{"line without colon", []byte("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:x\nGARBAGE\nEND:VEVENT\nEND:VCALENDAR\n"), "line 4"},
+		{"too deep", []byte("BEGIN:VCALENDAR\n" + strings.Repeat("BEGIN:X\n", 40)), "nested"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cal, err := Parse(tc.data, ParseOptions{Name: "feed-x"})
+			require.Error(t, err)
+			assert.Nil(t, cal)
+			assert.ErrorIs(t, err, ErrMalformed)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Contains(t, err.Error(), "feed-x")
+		})
+	}
+}
+
+func TestSizeCap(t *testing.T) {
+	data := fixture(t, "lf_only.ics")
+	_, err := Parse(data, ParseOptions{Name: "x", MaxBytes: int64(len(data) - 1)})
+	require.ErrorIs(t, err, ErrTooLarge)
+	cal, err := Parse(data, ParseOptions{Name: "x", MaxBytes: int64(len(data))})
+	require.NoError(t, err)
+	assert.Len(t, cal.Bookings(wide).Bookings, 1)
+}
+
+func TestEmptyCalendarIsValid(t *testing.T) {
+	res := parseFixture(t, "empty_calendar.ics", ParseOptions{}).Bookings(wide)
+	assert.Empty(t, res.Bookings)
+	assert.Empty(t, res.Warnings)
+	assert.NotNil(t, res.Notes)
+}
+
+func TestTrailingJunkAfterCalendarWarns(t *testing.T) {
+	data := append(fixture(t, "lf_only.ics"), []byte("<html>oops</html>\n")...)
+	res, err := Parse(data, ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	r := res.Bookings(wide)
+	assert.Len(t, r.Bookings, 1)
+	require.Len(t, r.Warnings, 1)
+	assert.Contains(t, r.Warnings[0].Reason, "after END:VCALENDAR")
+}
+
+func TestBadEventSkippedWithWarning(t *testing.T) {
+	data := []byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:bad-date@example.org\r\nDTSTART:20260230T090000Z\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nDTSTART:20260610T090000Z\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:no-start@example.org\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:good@example.org\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	cal, err := Parse(data, ParseOptions{Name: "https://cal.example.com/***"})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	assert.Len(t, res.Bookings, 1)
+	require.Len(t, res.Warnings, 3)
+	assert.Equal(t, booking.Warning{Source: "https://cal.example.com/***", UID: "bad-date@example.org",
+		Reason: `DTSTART: "20260230T090000Z" is not a valid date-time (VEVENT at line 2); event skipped`}, res.Warnings[0])
+	assert.Equal(t, "", res.Warnings[1].UID)
+	assert.Contains(t, res.Warnings[1].Reason, "no UID (VEVENT at line 6)")
+	assert.Contains(t, res.Warnings[2].Reason, "no DTSTART")
+}
+
+func TestWarningsAreCapped(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\n")
+	for range maxWarnings + 5 {
+		b.WriteString("BEGIN:VEVENT\nEND:VEVENT\n")
+	}
+	b.WriteString("END:VCALENDAR\n")
+	cal, err := Parse([]byte(b.String()), ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	require.Len(t, res.Warnings, maxWarnings+1)
+	assert.Equal(t, "5 more warnings not shown", res.Warnings[maxWarnings].Reason)
+}
+
+func TestDuplicateUIDSequenceThenStamp(t *testing.T) {
+	res := parseFixture(t, "duplicate_uid.ics", ParseOptions{}).Bookings(wide)
+	// Higher SEQUENCE wins although it comes first and has the older DTSTAMP.
+	assert.Equal(t, "2026-06-10T15:00:00Z/2026-06-10T16:00:00Z", spanOf(one(t, res, "dup-seq@example.org")))
+	// Equal SEQUENCE: the later DTSTAMP wins although it comes first.
+	assert.Equal(t, "2026-06-11T15:00:00Z/2026-06-11T16:00:00Z", spanOf(one(t, res, "dup-stamp@example.org")))
+	require.Len(t, res.Warnings, 2)
+	assert.Contains(t, res.Warnings[0].Reason, "duplicate VEVENT")
+}
+
+func TestParseOptionsValidation(t *testing.T) {
+	_, err := Parse(fixture(t, "lf_only.ics"), ParseOptions{Dialect: "outlook"})
+	require.Error(t, err)
+	_, err = Parse(fixture(t, "lf_only.ics"), ParseOptions{MaxBytes: -1})
+	require.Error(t, err)
+}
+
+func TestConcurrentBookings(t *testing.T) {
+	cal := parseFixture(t, "recur_overrides.ics", ParseOptions{})
+	want := cal.Bookings(wide)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			got := cal.Bookings(wide)
+			if len(got.Bookings) != len(want.Bookings) {
+				errs <- errors.New("different result")
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		require.NoError(t, <-errs)
+	}
+}
