@@ -9,11 +9,13 @@
 // The file is YAML (one document). The shared config.example.yaml is the contract: every key
 // it shows is accepted exactly as spelled. Top-level sections are net2, site, sources,
 // resources, access, safety, email, logging and status; only sources and resources are
-// required. In short:
+// required. The one key added to the example is sources[].name, an optional label for a
+// source in logs and on the status page (unique; generated when absent). In short:
 //
 //   - Unknown keys are errors, reported at their line (with a suggestion when a known key is
 //     close). Duplicate keys are errors. Keys are case-sensitive.
-//   - A key with no value (`key:`, `key: ~`) counts as absent: its default applies.
+//   - A key with no value (`key:`, `key: ~`) counts as absent: its default applies. So does
+//     a section with no keys: `net2:` alone means no Net2 connection, `email:` alone no mail.
 //   - Durations are Go durations: 90s, 5m, 1h30m. A number without a unit is an error.
 //   - Booleans are true or false (also True/TRUE/False/FALSE); yes/no/on/off are errors.
 //   - Enumerations (identifier, dialect, security, level, qr_token_type, ...) are matched
@@ -51,7 +53,7 @@
 // Error messages never contain a secret: values of the keys net2.password, net2.client_id,
 // sources[].url, sources[].client_id, sources[].client_secret and email.smtp.password are
 // never quoted (the key is named instead), and as a second line of defence every secret value
-// read from the file is masked in all messages. [Config.Secrets] lists the secrets of a valid
+// of 4 characters or more read from the file is replaced by *** in all messages. [Config.Secrets] lists the secrets of a valid
 // configuration so that logs can be redacted the same way.
 //
 // # Why a yaml.Node walk
