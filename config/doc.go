@@ -53,8 +53,9 @@
 // Error messages never contain a secret: values of the keys net2.password, net2.client_id,
 // sources[].url, sources[].client_id, sources[].client_secret and email.smtp.password are
 // never quoted (the key is named instead), and as a second line of defence every secret value
-// of 4 characters or more read from the file is replaced by *** in all messages. [Config.Secrets] lists the secrets of a valid
-// configuration so that logs can be redacted the same way.
+// of 4 characters or more read from the file is replaced by *** in all messages.
+// [Config.Secrets] lists the secrets of a valid configuration so that logs can be redacted the
+// same way.
 //
 // # Why a yaml.Node walk
 //
