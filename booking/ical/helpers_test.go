@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"bufio"
 	"os"
 	"path/filepath"
 	"testing"
@@ -89,4 +90,27 @@ func warningFor(res booking.FetchResult, uid string) (booking.Warning, bool) {
 		}
 	}
 	return booking.Warning{}, false
+}
+
+// mustVTimezone builds the zone of the VTIMEZONE named tzid in a testdata file.
+func mustVTimezone(t testing.TB, file, tzid string) *zone {
+	t.Helper()
+	data := fixture(t, file)
+	cals, _, err := splitCalendars(data)
+	require.NoError(t, err)
+	dec := blockDecoder{br: bufio.NewReaderSize(nil, 4096)}
+	for _, b := range cals[0].children {
+		if b.name != "VTIMEZONE" {
+			continue
+		}
+		comp, err := dec.decodeBlock(data, b)
+		require.NoError(t, err)
+		id, z, err := buildVTimezone(comp)
+		require.NoError(t, err)
+		if id == tzid {
+			return z
+		}
+	}
+	t.Fatalf("no VTIMEZONE %q in %s", tzid, file)
+	return nil
 }

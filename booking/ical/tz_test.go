@@ -1,0 +1,125 @@
+package ical
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestInFeedFixedOffsetVTimezone(t *testing.T) {
+	// Skedda: UTC-05 in winter, UTC-04 in summer; the UTC-04 VTIMEZONE comes after its event.
+	res := parseFixture(t, "tz_fixed.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	assert.Equal(t, "2026-01-28T22:00:00Z/2026-01-28T23:00:00Z", spanOf(one(t, res, "1001_639052344000000000")))
+	assert.Equal(t, "2026-04-15T13:00:00Z/2026-04-15T14:30:00Z", spanOf(one(t, res, "1002_639118188000000000")))
+}
+
+func TestInFeedRuleVTimezone(t *testing.T) {
+	res := parseFixture(t, "tz_rules.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	for uid, want := range map[string]string{
+		"rules-winter@example.org": "2026-01-15T11:00:00Z/2026-01-15T12:00:00Z",
+		"rules-summer@example.org": "2026-07-01T10:00:00Z/2026-07-01T11:00:00Z",
+		// 02:30 on the spring-forward day does not exist: offset before the gap (+01:00).
+		"rules-gap@example.org": "2026-03-29T01:30:00Z/2026-03-29T02:00:00Z",
+		// 02:30 on the fall-back day happens twice: the first (+02:00).
+		"rules-overlap@example.org": "2026-10-25T00:30:00Z/2026-10-25T02:30:00Z",
+		// RDATE-only observances.
+		"rdate-summer@example.org": "2026-06-01T08:00:00Z/2026-06-01T09:00:00Z",
+		"rdate-winter@example.org": "2026-12-01T09:00:00Z/2026-12-01T10:00:00Z",
+	} {
+		assert.Equal(t, want, spanOf(one(t, res, uid)), uid)
+	}
+}
+
+func TestIANAZonesAndPrecedence(t *testing.T) {
+	res := parseFixture(t, "tz_iana.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "iana-amsterdam@example.org")))
+	assert.Equal(t, "2026-01-10T14:00:00Z/2026-01-10T15:00:00Z", spanOf(one(t, res, "iana-newyork@example.org")))
+	// The feed defines "Europe/Berlin" as a fixed +05:00; the IANA database wins.
+	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "iana-over-infile@example.org")))
+	assert.Equal(t, "2026-06-10T08:00:00Z/2026-06-10T09:00:00Z", spanOf(one(t, res, "iana-prefixed@example.org")))
+	// A UTC value ignores its TZID, even an unknown one.
+	assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T10:00:00Z", spanOf(one(t, res, "utc-with-tzid@example.org")))
+}
+
+func TestWindowsZoneNames(t *testing.T) {
+	res := parseFixture(t, "tz_windows.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "win-berlin@example.org")))
+	assert.Equal(t, "2026-01-10T14:00:00Z/2026-01-10T15:00:00Z", spanOf(one(t, res, "win-eastern@example.org")))
+	// Every entry of the table names a zone the embedded database knows.
+	for win, iana := range windowsZones {
+		_, err := time.LoadLocation(iana)
+		assert.NoError(t, err, "%s -> %s", win, iana)
+	}
+}
+
+func TestUTCOffsetNames(t *testing.T) {
+	res := parseFixture(t, "tz_utcoffset.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	assert.Equal(t, "2026-06-10T03:30:00Z/2026-06-10T04:30:00Z", spanOf(one(t, res, "offset-india@example.org")))
+	assert.Equal(t, "2026-06-10T12:00:00Z/2026-06-10T13:00:00Z", spanOf(one(t, res, "offset-minus@example.org")))
+	for name, want := range map[string]int{"UTC+02": 7200, "utc-0430": -16200, "UTC+5": 18000, "UTC-12:00": -43200} {
+		z := utcOffsetZone(name)
+		require.NotNil(t, z, name)
+		assert.Equal(t, want, z.offset, name)
+	}
+	for _, name := range []string{"UTC+15", "UTC+02:75", "GMT+2", "UTC", "UTC+"} {
+		assert.Nil(t, utcOffsetZone(name), name)
+	}
+}
+
+func TestUnresolvableZoneSkipsEventWithWarning(t *testing.T) {
+	res := parseFixture(t, "tz_unresolvable.ics", ParseOptions{}).Bookings(wide)
+	assert.Empty(t, byUID(res.Bookings)["bad-zone@example.org"], "never read as UTC")
+	one(t, res, "good-zone@example.org")
+	w, ok := warningFor(res, "bad-zone@example.org")
+	require.True(t, ok)
+	assert.Equal(t, "tz_unresolvable.ics", w.Source)
+	assert.Contains(t, w.Reason, `"Mars/Olympus_Mons" cannot be resolved`)
+	assert.Contains(t, w.Reason, "event skipped")
+}
+
+func TestResolverRejectsLocal(t *testing.T) {
+	r := newResolver()
+	_, err := r.resolve("Local")
+	require.Error(t, err, "Local would silently mean the server's zone")
+	_, err = r.resolve("")
+	require.Error(t, err)
+}
+
+func TestBrokenVTimezoneIsReported(t *testing.T) {
+	data := []byte("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Broken/Zone\nBEGIN:STANDARD\nDTSTART:19700101T000000\nEND:STANDARD\nEND:VTIMEZONE\n" +
+		"BEGIN:VEVENT\nUID:uses-broken@example.org\nDTSTART;TZID=Broken/Zone:20260610T090000\nEND:VEVENT\nEND:VCALENDAR\n")
+	cal, err := Parse(data, ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	assert.Empty(t, res.Bookings)
+	require.Len(t, res.Warnings, 2)
+	assert.Contains(t, res.Warnings[0].Reason, "VTIMEZONE at line 2 ignored")
+	assert.Equal(t, "uses-broken@example.org", res.Warnings[1].UID)
+}
+
+func TestFloatingTimesUseSiteZone(t *testing.T) {
+	res := parseFixture(t, "floating.ics", ParseOptions{SiteLocation: amsterdam}).Bookings(wide)
+	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "floating@example.org")))
+	res = parseFixture(t, "floating.ics", ParseOptions{SiteLocation: newYork}).Bookings(wide)
+	assert.Equal(t, "2026-06-10T13:00:00Z/2026-06-10T14:00:00Z", spanOf(one(t, res, "floating@example.org")))
+}
+
+func TestXWRTimezoneWinsForFloatingAndDates(t *testing.T) {
+	res := parseFixture(t, "floating_xwr.ics", ParseOptions{SiteLocation: amsterdam}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	assert.Equal(t, "2026-06-10T13:00:00Z/2026-06-10T14:00:00Z", spanOf(one(t, res, "floating-xwr@example.org")))
+	assert.Equal(t, "2026-06-11T04:00:00Z/2026-06-12T04:00:00Z", spanOf(one(t, res, "allday-xwr@example.org")))
+	assert.Contains(t, res.Notes, `floating times and all-day dates read in the feed's X-WR-TIMEZONE "America/New_York"`)
+
+	res = parseFixture(t, "floating_xwr_bad.ics", ParseOptions{SiteLocation: amsterdam}).Bookings(wide)
+	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "floating-xwr-bad@example.org")))
+	require.Len(t, res.Warnings, 1)
+	assert.Contains(t, res.Warnings[0].Reason, `X-WR-TIMEZONE "Atlantis/Capital" ignored`)
+}
