@@ -1,0 +1,232 @@
+package ical
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/net2booking/net2booking/booking"
+)
+
+func spans(bs []booking.Booking) []string {
+	out := make([]string, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, spanOf(b))
+	}
+	return out
+}
+
+func TestRRuleWithExdateAndRdateLists(t *testing.T) {
+	res := parseFixture(t, "recur_lists.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	got := byUID(res.Bookings)
+	assert.Equal(t, []string{
+		"2026-03-02T08:00:00Z/2026-03-02T09:00:00Z",
+		// 9 and 16 March: EXDATE comma list with TZID.
+		"2026-03-20T13:00:00Z/2026-03-20T14:00:00Z", // RDATE with TZID, series length
+		"2026-03-21T10:00:00Z/2026-03-21T12:00:00Z", // RDATE PERIOD start/end
+		"2026-03-22T10:00:00Z/2026-03-22T10:30:00Z", // RDATE PERIOD start/duration
+		// 23 March: second EXDATE property, in UTC.
+		"2026-03-30T07:00:00Z/2026-03-30T08:00:00Z", // after DST: still 09:00 local
+		"2026-04-06T07:00:00Z/2026-04-06T08:00:00Z",
+	}, spans(got["weekly-lists@example.org"]))
+	for _, b := range got["weekly-lists@example.org"] {
+		assert.Equal(t, b.Start, b.RecurrenceID, "an occurrence's RecurrenceID is its original start")
+		assert.Equal(t, []string{"Room 7"}, b.Resources)
+	}
+	// DATE series, UNTIL as DATE (inclusive), EXDATE as DATE list; days of the site zone.
+	assert.Equal(t, []string{
+		"2026-05-31T22:00:00Z/2026-06-01T22:00:00Z",
+		"2026-06-02T22:00:00Z/2026-06-03T22:00:00Z",
+		"2026-06-04T22:00:00Z/2026-06-05T22:00:00Z",
+	}, spans(got["daily-dates@example.org"]))
+	for _, b := range got["daily-dates@example.org"] {
+		assert.True(t, b.AllDay)
+	}
+}
+
+func TestExpansionOnlyOverTheWindow(t *testing.T) {
+	cal := parseFixture(t, "recur_lists.ics", ParseOptions{})
+	res := cal.Bookings(win("2026-03-29T00:00:00Z", "2026-04-01T00:00:00Z"))
+	assert.Equal(t, []string{"2026-03-30T07:00:00Z/2026-03-30T08:00:00Z"}, spans(res.Bookings))
+	// An occurrence that started before the window but is still running overlaps it.
+	res = cal.Bookings(win("2026-03-30T07:30:00Z", "2026-03-30T07:31:00Z"))
+	assert.Len(t, res.Bookings, 1)
+	res = cal.Bookings(win("2026-03-30T08:00:00Z", "2026-03-30T09:00:00Z"))
+	assert.Empty(t, res.Bookings, "DTEND is exclusive")
+}
+
+func TestRecurrenceIDOverrides(t *testing.T) {
+	cal := parseFixture(t, "recur_overrides.ics", ParseOptions{})
+	res := cal.Bookings(win("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z"))
+	require.Empty(t, res.Warnings)
+	got := byUID(res.Bookings)
+	daily := got["daily-series@example.org"]
+	require.Len(t, daily, 4, "5 May moved out of the window")
+	assert.Equal(t, "2026-05-04T08:00:00Z/2026-05-04T09:00:00Z", spanOf(daily[0]))
+	assert.Equal(t, booking.StatusConfirmed, daily[0].Status)
+	// Cancelled occurrence: reported, as cancelled.
+	assert.Equal(t, "2026-05-06T08:00:00Z/2026-05-06T09:00:00Z", spanOf(daily[1]))
+	assert.Equal(t, booking.StatusCancelled, daily[1].Status)
+	assert.Equal(t, ts("2026-05-06T08:00:00Z"), daily[1].RecurrenceID)
+	// Override by a UTC RECURRENCE-ID, other person and room, no DTEND: master's length.
+	assert.Equal(t, "2026-05-07T10:00:00Z/2026-05-07T11:00:00Z", spanOf(daily[2]))
+	assert.Equal(t, ts("2026-05-07T08:00:00Z"), daily[2].RecurrenceID)
+	assert.Equal(t, []string{"Room 2"}, daily[2].Resources)
+	assert.Equal(t, "ivo.standin@example.org", daily[2].Persons[0].Email)
+	assert.Equal(t, "2026-05-08T08:00:00Z/2026-05-08T09:00:00Z", spanOf(daily[3]))
+	// Moved into the window from June.
+	june := got["june-series@example.org"]
+	require.Len(t, june, 1)
+	assert.Equal(t, "2026-05-07T13:00:00Z/2026-05-07T14:00:00Z", spanOf(june[0]))
+	assert.Equal(t, ts("2026-06-02T08:00:00Z"), june[0].RecurrenceID)
+
+	res = cal.Bookings(win("2026-05-15T00:00:00Z", "2026-05-25T00:00:00Z"))
+	b := one(t, res, "daily-series@example.org")
+	assert.Equal(t, "2026-05-20T08:00:00Z/2026-05-20T09:00:00Z", spanOf(b))
+	assert.Equal(t, ts("2026-05-05T08:00:00Z"), b.RecurrenceID)
+
+	res = cal.Bookings(win("2026-06-01T00:00:00Z", "2026-06-05T00:00:00Z"))
+	assert.Equal(t, []string{
+		"2026-06-01T08:00:00Z/2026-06-01T09:00:00Z",
+		"2026-06-03T08:00:00Z/2026-06-03T09:00:00Z",
+	}, spans(byUID(res.Bookings)["june-series@example.org"]), "2 June moved out")
+}
+
+func TestRangeThisAndFuture(t *testing.T) {
+	res := parseFixture(t, "recur_overrides.ics", ParseOptions{}).Bookings(win("2026-09-01T00:00:00Z", "2026-10-01T00:00:00Z"))
+	bs := byUID(res.Bookings)["range-series@example.org"]
+	assert.Equal(t, []string{
+		"2026-09-07T07:00:00Z/2026-09-07T08:00:00Z",
+		"2026-09-14T09:00:00Z/2026-09-14T11:00:00Z",
+		"2026-09-21T09:00:00Z/2026-09-21T11:00:00Z",
+		"2026-09-28T09:00:00Z/2026-09-28T11:00:00Z",
+	}, spans(bs))
+	assert.Equal(t, []string{"Room 4"}, bs[0].Resources)
+	assert.Equal(t, []string{"Room 5"}, bs[3].Resources)
+	assert.Equal(t, ts("2026-09-28T07:00:00Z"), bs[3].RecurrenceID)
+}
+
+func TestWeeklySeriesKeepsWallClockAcrossDST(t *testing.T) {
+	res := parseFixture(t, "recur_dst.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	got := byUID(res.Bookings)
+	assert.Equal(t, []string{
+		"2026-03-16T08:00:00Z/2026-03-16T09:00:00Z",
+		"2026-03-23T08:00:00Z/2026-03-23T09:00:00Z",
+		"2026-03-30T07:00:00Z/2026-03-30T08:00:00Z",
+		"2026-04-06T07:00:00Z/2026-04-06T08:00:00Z", // UNTIL in UTC is inclusive
+	}, spans(got["weekly-ams@example.org"]))
+	assert.Equal(t, []string{
+		"2026-10-19T13:00:00Z/2026-10-19T14:00:00Z",
+		"2026-10-26T13:00:00Z/2026-10-26T14:00:00Z",
+		"2026-11-02T14:00:00Z/2026-11-02T15:00:00Z",
+		"2026-11-09T14:00:00Z/2026-11-09T15:00:00Z",
+	}, spans(got["weekly-ny@example.org"]))
+	// An occurrence that falls into the gap uses the offset before it, like a single event.
+	assert.Equal(t, []string{
+		"2026-03-22T01:30:00Z/2026-03-22T02:30:00Z",
+		"2026-03-29T01:30:00Z/2026-03-29T02:30:00Z",
+		"2026-04-05T00:30:00Z/2026-04-05T01:30:00Z",
+	}, spans(got["weekly-gap@example.org"]))
+}
+
+func recurFeed(rrule string, extra ...string) []byte {
+	return []byte("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:r@example.org\nDTSTART;TZID=Europe/Amsterdam:20260105T100000\n" +
+		"DTEND;TZID=Europe/Amsterdam:20260105T110000\nRRULE:" + rrule + "\n" + strings.Join(extra, "\n") +
+		"\nLOCATION:Room 1\nEND:VEVENT\nEND:VCALENDAR\n")
+}
+
+func TestOccurrenceCap(t *testing.T) {
+	cal, err := Parse(recurFeed("FREQ=DAILY"), ParseOptions{Name: "x", MaxOccurrences: 10})
+	require.NoError(t, err)
+	res := cal.Bookings(win("2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"))
+	assert.Len(t, res.Bookings, 10)
+	w, ok := warningFor(res, "r@example.org")
+	require.True(t, ok)
+	assert.Contains(t, w.Reason, "stopped after 10 occurrences")
+	// A window before the cap is reached raises nothing.
+	res = cal.Bookings(win("2026-01-01T00:00:00Z", "2026-01-06T00:00:00Z"))
+	assert.Len(t, res.Bookings, 1)
+	assert.Empty(t, res.Warnings)
+}
+
+func TestRRuleEdgeCases(t *testing.T) {
+	for _, tc := range []struct {
+		rule  string
+		count int    // bookings in January 2026
+		warn  string // substring of the warning, "" for none
+	}{
+		{"FREQ=WEEKLY;X-NAME=FOO", 4, ""},
+		{"freq=weekly;count=2;", 2, ""},
+		{"FREQ=WEEKLY;UNTIL=20260112T100000", 2, ""}, // floating UNTIL: wall clock of the zone
+		{"FREQ=WEEKLY;UNTIL=20260112", 2, ""},        // DATE UNTIL: that whole day
+		{"FREQ=WEEKLY;UNTIL=20260112T085959Z", 1, ""},
+		{"FREQ=HOURLY;INTERVAL=2;BYHOUR=5", 0, "never matches"},
+		{"FREQ=MINUTELY;INTERVAL=2;BYMINUTE=1", 0, "never matches"},
+		{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", 1, ""}, // only DTSTART
+		{"FREQ=WEEKLY;RSCALE=GREGORIAN", 0, "unsupported rule part RSCALE"},
+		{"FREQ=WEEKLY;COUNT=0", 0, "COUNT"},
+		{"FREQ=DAILY;INTERVAL=99999999999", 0, "INTERVAL"},
+		{"FREQ=FORTNIGHTLY", 0, "unknown FREQ"},
+		{"COUNT=3", 0, "FREQ is missing"},
+		{"FREQ=WEEKLY;BYDAY=XX", 0, "weekday"},
+		{"FREQ=MONTHLY;BYDAY=1MO,-1FR;COUNT=3", 2, ""}, // 5 and 30 January; 2 February is outside
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			cal, err := Parse(recurFeed(tc.rule), ParseOptions{Name: "x"})
+			require.NoError(t, err)
+			res := cal.Bookings(win("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"))
+			assert.Len(t, res.Bookings, tc.count)
+			if tc.warn == "" {
+				assert.Empty(t, res.Warnings)
+			} else {
+				require.Len(t, res.Warnings, 1)
+				assert.Contains(t, res.Warnings[0].Reason, tc.warn)
+			}
+		})
+	}
+}
+
+func TestRecurrenceWithManyByValuesStaysBounded(t *testing.T) {
+	// Repeated BY values must not multiply rrule-go's time set.
+	hours := strings.TrimSuffix(strings.Repeat("1,", 5000), ",")
+	cal, err := Parse(recurFeed("FREQ=DAILY;COUNT=3;BYHOUR="+hours+";BYMINUTE="+hours+";BYSECOND="+hours), ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	res := cal.Bookings(win("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"))
+	// DTSTART (10:00, not matching BYHOUR) is always an occurrence, then 3 from the rule.
+	assert.Equal(t, []string{
+		"2026-01-05T09:00:00Z/2026-01-05T10:00:00Z",
+		"2026-01-06T00:01:01Z/2026-01-06T01:01:01Z",
+		"2026-01-07T00:01:01Z/2026-01-07T01:01:01Z",
+		"2026-01-08T00:01:01Z/2026-01-08T01:01:01Z",
+	}, spans(res.Bookings))
+}
+
+func TestOrphanOverrideAndReplacedSingle(t *testing.T) {
+	data := []byte("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:orphan@example.org\nRECURRENCE-ID:20260610T090000Z\nDTSTART:20260610T120000Z\nDTEND:20260610T130000Z\nEND:VEVENT\n" +
+		"BEGIN:VEVENT\nUID:single@example.org\nDTSTART:20260611T090000Z\nDTEND:20260611T100000Z\nEND:VEVENT\n" +
+		"BEGIN:VEVENT\nUID:single@example.org\nRECURRENCE-ID:20260611T090000Z\nDTSTART:20260611T140000Z\nDTEND:20260611T150000Z\nEND:VEVENT\nEND:VCALENDAR\n")
+	cal, err := Parse(data, ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	o := one(t, res, "orphan@example.org")
+	assert.Equal(t, "2026-06-10T12:00:00Z/2026-06-10T13:00:00Z", spanOf(o))
+	assert.Equal(t, ts("2026-06-10T09:00:00Z"), o.RecurrenceID)
+	s := one(t, res, "single@example.org")
+	assert.Equal(t, "2026-06-11T14:00:00Z/2026-06-11T15:00:00Z", spanOf(s))
+}
+
+func TestSeriesFromLongAgoReachesWindow(t *testing.T) {
+	data := []byte(fmt.Sprintf("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:old@example.org\nDTSTART;TZID=Europe/Amsterdam:20000103T090000\nDURATION:PT1H\nRRULE:FREQ=WEEKLY\nEND:VEVENT\nEND:VCALENDAR\n"))
+	cal, err := Parse(data, ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	res := cal.Bookings(win("2026-06-01T00:00:00Z", "2026-06-08T00:00:00Z"))
+	require.Len(t, res.Bookings, 1)
+	assert.Equal(t, "2026-06-01T07:00:00Z/2026-06-01T08:00:00Z", spanOf(res.Bookings[0]))
+	assert.Equal(t, time.Monday, res.Bookings[0].Start.In(amsterdam).Weekday())
+}
