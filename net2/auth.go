@@ -239,6 +239,9 @@ func (e *stepError) Error() string {
 
 func (e *stepError) Unwrap() error { return e.err }
 
+// minSecretLen is the length from which a secret is redacted from text.
+const minSecretLen = 4
+
 // redact removes the password, client id and tokens from text that came from outside (an
 // error body, a transport error) before it reaches an error or a log.
 func (c *Client) redact(s string) string {
@@ -251,7 +254,9 @@ func (c *Client) redact(s string) string {
 	secrets = append(secrets, c.auth.oldTokens...)
 	c.auth.mu.Unlock()
 	for _, sec := range secrets {
-		if sec != "" {
+		// Shorter values cannot be told apart from ordinary text; replacing them would garble
+		// every message (Net2's tokens are far longer).
+		if len(sec) >= minSecretLen {
 			s = strings.ReplaceAll(s, sec, "[redacted]")
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"log"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -120,7 +122,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		require.NoError(t, net2sim.SeedDemo(h.sim))
 	}
 	if setup.tls {
-		h.srv = httptest.NewTLSServer(h.sim)
+		h.srv = httptest.NewUnstartedServer(h.sim)
+		h.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
+		h.srv.StartTLS()
 	} else {
 		h.srv = httptest.NewServer(h.sim)
 	}
