@@ -833,8 +833,10 @@ func (p *parser) pickLatest(evs []*event) *event {
 		}
 	}
 	for _, ev := range evs {
-		if ev != best {
-			p.warn.add(ev.uid, fmt.Sprintf("duplicate VEVENT at line %d (SEQUENCE %d) ignored: the one at line %d (SEQUENCE %d) is newer", ev.line, ev.seq, best.line, best.seq))
+		// A copy with a lower SEQUENCE or older DTSTAMP is a superseded version (an update or
+		// METHOD:CANCEL after the original): normal. Only an undecidable tie is reported.
+		if ev != best && ev.seq == best.seq && ev.stamp.Equal(best.stamp) {
+			p.warn.add(ev.uid, fmt.Sprintf("VEVENT at line %d ignored: same UID, SEQUENCE and DTSTAMP as the one at line %d, which comes later and is used", ev.line, best.line))
 		}
 	}
 	return best

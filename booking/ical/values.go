@@ -159,7 +159,7 @@ func parseDuration(s string) (span, error) {
 	}
 	s = s[1:]
 	var days, secs int64
-	inTime, any := false, false
+	inTime, any, timeParts := false, false, 0
 	for len(s) > 0 {
 		if s[0] == 'T' {
 			if inTime {
@@ -190,15 +190,18 @@ func parseDuration(s string) (span, error) {
 			days += int64(n)
 		case inTime && unit == 'H':
 			secs += 3600 * int64(n)
+			timeParts++
 		case inTime && unit == 'M':
 			secs += 60 * int64(n)
+			timeParts++
 		case inTime && unit == 'S':
 			secs += int64(n)
+			timeParts++
 		default:
 			return span{}, fmt.Errorf("%q is not a duration", orig)
 		}
 	}
-	if !any {
+	if !any || inTime && timeParts == 0 {
 		return span{}, fmt.Errorf("%q is not a duration", orig)
 	}
 	if days > maxDurationDays || secs > maxDurationSecs {

@@ -1,0 +1,90 @@
+package ical
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/net2booking/net2booking/booking"
+)
+
+func TestSkeddaRepeatedResourcesAndEscapedCommas(t *testing.T) {
+	res := parseFixture(t, "skedda_resources.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	b := one(t, res, "resources@example.org")
+	assert.Equal(t, []string{"Studio A, left wing", "Studio B", "Hall 3", `Lab\: 2`, `Back\slash;semi`}, b.Resources)
+	// An admin block without attendee: a booking with no person, and no warning.
+	nb := one(t, res, "no-attendee@example.org")
+	assert.Empty(t, nb.Persons)
+	assert.Equal(t, []string{"Hall 3"}, nb.Resources)
+}
+
+func TestSkeddaAttendees(t *testing.T) {
+	res := parseFixture(t, "attendees.ics", ParseOptions{}).Bookings(wide)
+	b := one(t, res, "attendees@example.org")
+	require.Len(t, b.Persons, 2)
+	assert.Equal(t, booking.Person{Email: "jane.doe@example.com", DisplayName: "Doe, Jane", FirstName: "Jane",
+		LastName: "Doe", Role: booking.RoleAttendee}, b.Persons[0], "quoted CN, MAILTO in upper case")
+	assert.Equal(t, "max.miller@example.com", b.Persons[1].Email)
+	assert.Equal(t, `Max "The Key" Miller`, b.Persons[1].DisplayName, "RFC 6868 ^' decoded")
+	// DECLINED, CUTYPE=ROOM/RESOURCE and NON-PARTICIPANT give nobody; a duplicate address is
+	// one person; an empty address is a warning.
+	require.Len(t, res.Warnings, 1)
+	assert.Contains(t, res.Warnings[0].Reason, "attendee skipped")
+}
+
+func TestBookedRawCommasAndPrivate(t *testing.T) {
+	res := parseFixture(t, "booked_private.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings, "Private must not spam warnings")
+	assert.Contains(t, res.Notes[0], "dialect booked")
+	b := one(t, res, "66f1a2b3c4d5e&booking.example.org")
+	assert.Equal(t, []string{"Room 1, Floor 2"}, b.Resources)
+	assert.Equal(t, []booking.Person{{Email: "olga.owner@example.org", DisplayName: "Olga Owner", FirstName: "Olga",
+		LastName: "Owner", Role: booking.RoleOrganizer}}, b.Persons, "attendees are not persons in the Booked dialect")
+	p := one(t, res, "66f1a2b3c4d5f&booking.example.org")
+	assert.Empty(t, p.Persons)
+	assert.Equal(t, []string{"Room 1, Floor 2"}, p.Resources, "escaped comma reads the same")
+	assert.Equal(t, booking.StatusTentative, p.Status)
+	assert.Empty(t, one(t, res, "66f1a2b3c4d60&booking.example.org").Persons)
+}
+
+func TestAutoDetection(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		want Dialect
+		why  string
+	}{
+		{"seed_skedda.ics", DialectSkedda, "PRODID"},
+		{"booked_private.ics", DialectBooked, "PRODID"},
+		{"seed_booked.ics", DialectBooked, "LOCATION 1"},
+		{"auto_props.ics", DialectSkedda, "RESOURCES 2, LOCATION 1"},
+		{"tz_windows.ics", DialectBooked, "LOCATION 2"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			note := parseFixture(t, tc.file, ParseOptions{}).Bookings(wide).Notes[0]
+			assert.Contains(t, note, "dialect "+string(tc.want)+" (auto")
+			assert.Contains(t, note, tc.why)
+		})
+	}
+	res := parseFixture(t, "auto_props.ics", ParseOptions{}).Bookings(wide)
+	assert.Equal(t, []string{"Desk 5"}, one(t, res, "auto-2@example.org").Resources)
+}
+
+func TestTextUnescape(t *testing.T) {
+	for in, want := range map[string]string{
+		`plain`:              "plain",
+		`a\,b\;c\\d`:         `a,b;c\d`,
+		`line\nbreak\Nx`:     "line\nbreak\nx",
+		`odd\:colon`:         `odd\:colon`,
+		`trailing\`:          `trailing\`,
+		"Room 1, Floor 2":    "Room 1, Floor 2",
+		"bad\xffutf8":        "bad\uFFFDutf8",
+		`\\,`:                `\,`,
+		`ends with escape\,`: "ends with escape,",
+	} {
+		assert.Equal(t, want, unescapeText(in), in)
+	}
+	assert.Equal(t, []string{`A\, B`, "C", "", `D\\`, ""}, splitTextList(`A\, B,C,,D\\,`))
+	assert.Equal(t, "a\nb^c\"d^x^", decodeCaret("a^nb^^c^'d^x^"))
+}
