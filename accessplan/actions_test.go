@@ -272,3 +272,32 @@ func TestApplyingAPlanConverges(t *testing.T) {
 		}
 	}
 }
+
+func TestShrinkHoldKeepsRecordedGrants(t *testing.T) {
+	pol := lifecyclePolicy()
+	var bookings []booking.Booking
+	for i := range 10 {
+		p := person(t, "p"+string(rune('a'+i))+"@example.com", "")
+		start := t0.Add(time.Duration(i) * time.Hour)
+		bookings = append(bookings, bk("b"+string(rune('a'+i)), start, start.Add(time.Hour), []string{"Room #1"}, p))
+	}
+	var state Net2State
+	id := 0
+	src := SourceState{Name: "feed", Known: true, Bookings: bookings}
+	state = applyInMemory(t, state, Compute(Input{Now: t0.Add(-time.Hour), Policy: pol, Sources: []SourceState{src}}).Actions, &id)
+	require.Len(t, state.Users, 10)
+
+	shrunk := SourceState{Name: "feed", Known: true, Bookings: bookings[:3]}
+	missing, recorded := Shrinkage(shrunk, state, t0.Add(-time.Hour))
+	assert.Equal(t, 7, missing)
+	assert.Equal(t, 10, recorded)
+
+	shrunk.HoldRevocations = true
+	p := Compute(Input{Now: t0.Add(-time.Hour), Policy: pol, Sources: []SourceState{shrunk}, Net2: state})
+	assert.Empty(t, p.Actions, "held: nobody loses a user or a grant")
+	assert.Len(t, p.Preview(t0.Add(9*time.Hour+30*time.Minute)), 1, "the last (dropped) booking still opens its door")
+
+	shrunk.HoldRevocations = false
+	p = Compute(Input{Now: t0.Add(-time.Hour), Policy: pol, Sources: []SourceState{shrunk}, Net2: state})
+	assert.Len(t, p.Actions, 7, "accepted: the seven dropped persons are removed")
+}

@@ -37,9 +37,38 @@ type SourceState struct {
 	// stand in for its bookings, so a restart during a feed outage revokes nothing (SPEC B3).
 	Known bool
 	// Bookings are the source's bookings in force: the last good fetch. The engine keeps
-	// them when a later fetch fails, and adds back bookings that vanished in a suspicious
-	// shrink, so a failing source never revokes access.
+	// them when a later fetch fails, so a failing source never revokes access.
 	Bookings []booking.Booking
+	// HoldRevocations keeps in force every booking of this source that a Net2 memo records
+	// and the source no longer lists: the engine sets it when the source shrank suspiciously
+	// (see Shrinkage), so a feed that suddenly returns far fewer bookings revokes nothing
+	// until an operator accepts the change (SPEC B3).
+	HoldRevocations bool
+}
+
+// Shrinkage compares a source's bookings with the grants Net2 memos record for it: of the
+// recorded bookings still to end after now, how many the source no longer lists. Memos are
+// the baseline (not the previous fetch) so that the guard also holds across restarts and an
+// operator's one-off acceptance (`sync --accept-shrink`) is seen by a running service.
+func Shrinkage(src SourceState, state Net2State, now time.Time) (missing, recorded int) {
+	listed := make(map[string]bool, len(src.Bookings))
+	for i := range src.Bookings {
+		listed[src.Bookings[i].Key()] = true
+	}
+	seen := map[string]bool{}
+	for _, u := range state.Users {
+		for _, rec := range u.Memo.Records {
+			if rec.Source != src.Name || !rec.End.After(now) || seen[rec.Key] {
+				continue
+			}
+			seen[rec.Key] = true
+			recorded++
+			if !listed[rec.Key] {
+				missing++
+			}
+		}
+	}
+	return missing, recorded
 }
 
 // Plan is the planner's answer at Now: every person who has or needs access, with their
@@ -134,16 +163,17 @@ func Compute(in Input) *Plan {
 				listed[src.Bookings[i].Key()] = true
 			}
 		}
-		// Memo records stand in for a source not heard from since start-up. For a source that
-		// answered, a booking that has already ended stays on record even when the feed no
-		// longer lists it (Booked drops bookings as soon as they end, inside their grace
-		// period): that is expiry, not cancellation.
+		// Memo records stand in for a source not heard from since start-up, and for the
+		// bookings a suspiciously shrunk source dropped. For a source that answered, a
+		// booking that has already ended stays on record even when the feed no longer lists
+		// it (Booked drops bookings as soon as they end, inside their grace period): that is
+		// expiry, not cancellation.
 		for _, u := range in.Net2.Users {
 			if u.Memo.Email == "" {
 				continue
 			}
 			for _, rec := range u.Memo.Records {
-				if rec.Source != src.Name || listed[rec.Key] || (src.Known && rec.End.After(in.Now)) {
+				if rec.Source != src.Name || listed[rec.Key] || (src.Known && !src.HoldRevocations && rec.End.After(in.Now)) {
 					continue
 				}
 				bk := rec.asBooking(u)
