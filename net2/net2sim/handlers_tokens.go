@@ -17,7 +17,7 @@ func parseToken(body []byte) (Token, error) {
 	}
 	typ, _, err := o.str("tokenType")
 	if err != nil || canonicalTokenType(typ) == "" {
-		return Token{}, invalid("The token type %q is not valid.", typ)
+		return Token{}, invalid("The token type %s is not valid.", typ)
 	}
 	v, _, err := o.str("tokenValue")
 	if err != nil || normaliseTokenValue(v) == "" {

@@ -6,7 +6,10 @@ import (
 )
 
 // Seeding: put data into the emulator directly, as an admin would with Net2's own tools.
-// Seeded data is checked like API input, so a test cannot build a state Net2 would refuse.
+// Seeded users are checked against Net2's fixed rules (a name, digit-only PIN, field ids and
+// lengths, known levels, doors and timezones, unique cards) but not against the knobs
+// (UniquePINs, LiteEdition, NotesMaxLength, ...), so a test can seed a state that a knob
+// would refuse through the API, such as two users sharing a PIN.
 
 // AddDoor adds or renames door id (an ACU address such as 1484506).
 func (s *Sim) AddDoor(id int, name string) {
@@ -64,7 +67,7 @@ func (s *Sim) AddOperator(op Operator) {
 }
 
 // AddUser stores u (with its department, permission set and tokens) and returns it with its
-// id: u.ID if set and free, else the next free id. It checks u as the API would.
+// id: u.ID if set and free, else the next free id.
 func (s *Sim) AddUser(u User) (User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -72,10 +75,11 @@ func (s *Sim) AddUser(u User) (User, error) {
 	if u.CustomFields == nil {
 		u.CustomFields = map[int]string{}
 	}
-	if err := s.st.checkUser(&u, &s.opts); err != nil {
+	var fixedRules Options // knobs off
+	if err := s.st.checkUser(&u, &fixedRules); err != nil {
 		return User{}, fmt.Errorf("net2sim: AddUser: %w", err)
 	}
-	if err := s.st.checkPermissions(u.Permissions, &s.opts); err != nil {
+	if err := s.st.checkPermissions(u.Permissions, &fixedRules); err != nil {
 		return User{}, fmt.Errorf("net2sim: AddUser: %w", err)
 	}
 	if _, ok := s.st.departments[u.DepartmentID]; u.DepartmentID != 0 && !ok {
@@ -86,10 +90,8 @@ func (s *Sim) AddUser(u User) (User, error) {
 	} else if _, taken := s.st.users[u.ID]; taken {
 		return User{}, fmt.Errorf("net2sim: AddUser: user id %d is taken", u.ID)
 	}
-	s.st.nextUserID = max(s.st.nextUserID, u.ID+1)
 	tokens := u.Tokens
 	u.Tokens = nil
-	u.Permissions = u.Permissions.Clone()
 	for _, t := range tokens {
 		t.TokenValue = normaliseTokenValue(t.TokenValue)
 		if canonicalTokenType(t.TokenType) == "" || t.TokenValue == "" {
@@ -99,10 +101,15 @@ func (s *Sim) AddUser(u User) (User, error) {
 			return User{}, fmt.Errorf("net2sim: AddUser: card %s has already been issued", t.TokenValue)
 		}
 		t.TokenType = canonicalTokenType(t.TokenType)
-		t.ID = s.st.nextTokenID
-		s.st.nextTokenID++
 		u.Tokens = append(u.Tokens, t)
 	}
+	// Everything is valid: assign ids.
+	for i := range u.Tokens {
+		u.Tokens[i].ID = s.st.nextTokenID
+		s.st.nextTokenID++
+	}
+	s.st.nextUserID = max(s.st.nextUserID, u.ID+1)
+	u.Permissions = u.Permissions.Clone()
 	stored := u.Clone()
 	s.st.users[u.ID] = &stored
 	return u.Clone(), nil
