@@ -164,9 +164,17 @@ func redactURL(raw string) string {
 	return raw
 }
 
+// baseTransport is a copy of the default transport (proxy settings, timeouts).
+func baseTransport() *http.Transport {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 10 * time.Second}
+}
+
 func httpClient(hc *http.Client, tlsCfg *tls.Config) (*http.Client, error) {
 	if hc == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
+		t := baseTransport()
 		if tlsCfg != nil {
 			t.TLSClientConfig = tlsCfg
 		}
@@ -178,7 +186,7 @@ func httpClient(hc *http.Client, tlsCfg *tls.Config) (*http.Client, error) {
 	cp := *hc
 	switch t := hc.Transport.(type) {
 	case nil:
-		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr := baseTransport()
 		tr.TLSClientConfig = tlsCfg
 		cp.Transport = tr
 	case *http.Transport:

@@ -52,6 +52,10 @@ type APIError struct {
 	Code string
 }
 
+// Endpoint is the method and route template, e.g. "PUT /users/{id}/doorpermissionset", the
+// same key the emulator's request counts use.
+func (e *APIError) Endpoint() string { return e.Method + " " + e.Route }
+
 // Error describes the failure and, where the status allows, what an admin can do about it.
 func (e *APIError) Error() string {
 	var b strings.Builder

@@ -51,5 +51,6 @@ func TestAPIErrorText(t *testing.T) {
 	e := &net2.APIError{Status: 400, Method: "POST", Route: "/authorization/tokens", Code: "invalid_client"}
 	assert.Equal(t, "net2: POST /authorization/tokens: 400 Bad Request (invalid_client) — Net2 does not know this client id: use the ClientID attribute of the API licence file (its file name), check that the file is in Net2's ApiLicences folder and restart the Net2 service", e.Error())
 	e = &net2.APIError{Status: 500, Method: "PUT", Route: "/users/{id}/doorpermissionset", Message: "An error has occurred."}
+	assert.Equal(t, "PUT /users/{id}/doorpermissionset", e.Endpoint())
 	assert.Equal(t, "net2: PUT /users/{id}/doorpermissionset: 500 Internal Server Error: An error has occurred. — Net2 failed: the change may or may not have been stored; read it back before repeating it", e.Error())
 }

@@ -36,6 +36,7 @@ type PinMismatchError struct {
 	Got, Want string
 }
 
+// Error says which fingerprints differ and what to do.
 func (e *PinMismatchError) Error() string {
 	return fmt.Sprintf("the Net2 server's TLS certificate does not match the configured pin: the server presents SHA-256 %s, the configuration pins %s (if Net2's certificate was renewed on purpose, update the pin)", e.Got, e.Want)
 }

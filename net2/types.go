@@ -11,8 +11,8 @@ import (
 //
 // Net2 updates users with a partial PUT in which an omitted expiry date is cleared, so
 // UpdateUser always sends the whole record: read it with Client.User, change it, and pass the
-// whole value back (read-modify-write). A User that neither came from Net2 nor carries an
-// ActivateDate is refused by UpdateUser, so forgetting the dates cannot happen silently.
+// whole value back (read-modify-write). UpdateUser refuses a User that was not read from
+// Net2, so forgetting the dates cannot happen silently.
 type User struct {
 	// ID is Net2's user id; zero for a user not yet created.
 	ID         int

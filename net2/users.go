@@ -221,15 +221,16 @@ func (c *Client) CreateUser(ctx context.Context, u User) (User, error) {
 // UpdateUser writes the whole of u (PUT /users/{id}) and returns the user as Net2 replied (u
 // itself if the reply is empty).
 //
-// Always pass a user read from Net2 and then changed (read-modify-write): the PUT carries
-// id, both validity dates and every custom field, because Net2 clears an expiry that is left
-// out. A User built from scratch, without an ActivateDate, is refused.
+// Pass a user read from Net2 (User, Users, CreateUser or an earlier UpdateUser) and then
+// changed: read-modify-write. The PUT carries id, both validity dates and every custom field,
+// because Net2 clears an expiry that is left out; a User built by the caller cannot tell "never
+// expires" from "not filled in", so it is refused before anything is sent.
 func (c *Client) UpdateUser(ctx context.Context, u User) (User, error) {
 	const route = "/users/{id}"
 	if u.ID <= 0 {
 		return User{}, fmt.Errorf("net2: PUT %s: the user has no id", route)
 	}
-	if !u.fromNet2 && u.ActivateDate.IsZero() {
+	if !u.fromNet2 {
 		return User{}, fmt.Errorf("net2: PUT %s: refusing to update user %d from a value not read from Net2: read it with User first and change that, so its activation and expiry dates are sent back", route, u.ID)
 	}
 	if err := checkUser(u); err != nil {

@@ -139,10 +139,20 @@ func TestUpdateUserSendsNullForNeverExpires(t *testing.T) {
 
 func TestUpdateUserRefusesAValueNotReadFromNet2(t *testing.T) {
 	h := newHarness(t)
-	_, err := h.client.UpdateUser(ctx(t), net2.User{ID: 1, FirstName: "Alice", PIN: "1234"})
-	require.Error(t, h.err(err))
-	assert.Contains(t, err.Error(), "read it with User first")
+	activate := time.Date(2024, 1, 1, 0, 0, 0, 0, siteZone)
+	for _, u := range []net2.User{
+		{ID: 1, FirstName: "Alice", PIN: "1234"},
+		{ID: 1, FirstName: "Alice", PIN: "1234", ActivateDate: activate}, // expiry nil: never, or forgotten?
+	} {
+		_, err := h.client.UpdateUser(ctx(t), u)
+		require.Error(t, h.err(err))
+		assert.Contains(t, err.Error(), "read it with User first")
+	}
 	assert.Zero(t, h.sim.Writes(), "nothing was sent")
+	read, err := h.client.User(ctx(t), 1)
+	require.NoError(t, err)
+	copied := read.Clone()
+	assert.True(t, copied.FromNet2(), "a clone of a read user may be updated")
 }
 
 func TestUpdateUserOnAnOlderServerDoesNotEraseThePIN(t *testing.T) {
