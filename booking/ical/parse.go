@@ -414,7 +414,10 @@ func (ll logicalLine) beginEnd(data []byte) (name, value string, ok bool) {
 // buffered reader. go-ical stays the parser of record for content-line syntax; its panics
 // (on `DTSTART;TZID=X` without a colon, or `CN="a"x:`) are turned into errors.
 type blockDecoder struct {
-	br *bufio.Reader
+	br      *bufio.Reader
+	scratch []byte
+	cache   map[string]*goical.Prop
+	extra   []extraProp
 }
 
 func (d *blockDecoder) decodeCalendar(parts ...[]byte) (cal *goical.Calendar, err error) {
@@ -440,6 +443,10 @@ var (
 // so the admin can fix the producer (or report it).
 func (d *blockDecoder) decodeBlock(data []byte, b block) (*goical.Component, error) {
 	cal, err := d.decodeCalendar(calBegin, data[b.start:b.end], calEnd)
+	return d.component(cal, err, data, b)
+}
+
+func (d *blockDecoder) component(cal *goical.Calendar, err error, data []byte, b block) (*goical.Component, error) {
 	if err == nil && len(cal.Children) == 1 {
 		return cal.Children[0], nil
 	}
@@ -447,6 +454,172 @@ func (d *blockDecoder) decodeBlock(data []byte, b block) (*goical.Component, err
 		err = fmt.Errorf("unexpected component structure")
 	}
 	return nil, d.locate(data, b.start, b.end, b.line, err)
+}
+
+// eventProps are the VEVENT properties bookings are made of. Only these lines are handed to
+// go-ical (DESCRIPTION, SUMMARY, VALARMs... are skipped): a large feed costs half as much, and
+// a malformed line in a property we never read cannot fail the fetch. A line that is not even
+// NAME...:VALUE shaped (no colon) is still passed on, so it fails as before.
+//
+// Properties marked propCached repeat across events (the same ATTENDEE, RESOURCES, DTSTAMP or
+// STATUS line in thousands of events): go-ical decodes each distinct line once and the result
+// is reused, which is pure memoisation since go-ical reads a content line without context.
+var eventProps = map[string]propUse{
+	"UID": propDecode, "DTSTART": propDecode, "DTEND": propDecode, "RECURRENCE-ID": propDecode,
+	"DURATION": propCached, "RRULE": propCached, "RDATE": propCached, "EXDATE": propCached,
+	"SEQUENCE": propCached, "DTSTAMP": propCached, "STATUS": propCached, "ATTENDEE": propCached,
+	"ORGANIZER": propCached, "RESOURCES": propCached, "LOCATION": propCached,
+}
+
+type propUse uint8
+
+const (
+	propSkip propUse = iota
+	propDecode
+	propCached
+)
+
+// maxCachedLines bounds the memo of decoded lines.
+const maxCachedLines = 50_000
+
+// eventBatch is how many VEVENTs go through one go-ical Decode call.
+const eventBatch = 256
+
+// lineUse classifies a content line of a VEVENT by its property name.
+func lineUse(line []byte) propUse {
+	if bytes.IndexByte(line, ':') < 0 {
+		return propDecode // malformed: let go-ical reject it
+	}
+	i := bytes.IndexAny(line, ";:")
+	var upper [16]byte
+	if i <= 0 || i > len(upper) {
+		return propDecode
+	}
+	for j := 0; j < i; j++ {
+		c := line[j]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		upper[j] = c
+	}
+	return eventProps[string(upper[:i])]
+}
+
+// appendEventLines appends the lines of VEVENT b that go-ical must decode to buf, and calls
+// cached for each line of a propCached property, in feed order.
+func appendEventLines(buf, data []byte, b block, cached func(logicalLine) error) ([]byte, error) {
+	sc := lineScanner{data: data[:b.end], pos: b.start, line: b.line}
+	sc.next() // BEGIN:VEVENT
+	depth := 0
+	for {
+		ll, ok := sc.next()
+		if !ok {
+			return buf, nil
+		}
+		if ll.start == ll.end {
+			continue
+		}
+		if name, _, isBE := ll.beginEnd(data); isBE {
+			if name == "BEGIN" {
+				depth++
+			} else {
+				depth--
+			}
+			continue
+		}
+		line := data[ll.start:ll.end]
+		use := lineUse(line)
+		if depth > 0 && bytes.IndexByte(line, ':') >= 0 {
+			use = propSkip // inside a VALARM
+		}
+		switch {
+		case use == propCached && cached != nil:
+			if err := cached(ll); err != nil {
+				return buf, err
+			}
+		case use != propSkip:
+			buf = append(buf, line...)
+			buf = append(buf, '\r', '\n')
+		}
+	}
+}
+
+// decodeEvent decodes one VEVENT from the lines bookings need (no memo): the slow path that
+// names the line of a syntax error.
+func (d *blockDecoder) decodeEvent(data []byte, b block) (*goical.Component, error) {
+	buf := append(d.scratch[:0], "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n"...)
+	buf, _ = appendEventLines(buf, data, b, nil)
+	buf = append(buf, "END:VEVENT\r\nEND:VCALENDAR\r\n"...)
+	d.scratch = buf
+	cal, err := d.decodeCalendar(buf)
+	return d.component(cal, err, data, b)
+}
+
+type extraProp struct {
+	event int
+	prop  *goical.Prop
+}
+
+// decodeEvents decodes a batch of VEVENTs with one go-ical call, adding the memoised lines.
+func (d *blockDecoder) decodeEvents(data []byte, blocks []block) ([]*goical.Component, error) {
+	buf := append(d.scratch[:0], calBegin...)
+	d.extra = d.extra[:0]
+	for i, b := range blocks {
+		buf = append(buf, "BEGIN:VEVENT\r\n"...)
+		var err error
+		buf, err = appendEventLines(buf, data, b, func(ll logicalLine) error {
+			p, err := d.cachedProp(data, ll)
+			d.extra = append(d.extra, extraProp{i, p})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, "END:VEVENT\r\n"...)
+	}
+	buf = append(buf, "END:VCALENDAR\r\n"...)
+	d.scratch = buf
+	cal, err := d.decodeCalendar(buf)
+	if err != nil || len(cal.Children) != len(blocks) {
+		for _, b := range blocks {
+			if _, err := d.decodeEvent(data, b); err != nil {
+				return nil, err
+			}
+		}
+		return nil, fmt.Errorf("VEVENTs from line %d: %v: %w", blocks[0].line, err, ErrMalformed)
+	}
+	for _, ex := range d.extra {
+		c := cal.Children[ex.event]
+		c.Props[ex.prop.Name] = append(c.Props[ex.prop.Name], *ex.prop)
+	}
+	return cal.Children, nil
+}
+
+// cachedProp returns go-ical's decoding of one content line, from the memo when the same line
+// was seen before.
+func (d *blockDecoder) cachedProp(data []byte, ll logicalLine) (*goical.Prop, error) {
+	line := data[ll.start:ll.end]
+	if p, ok := d.cache[string(line)]; ok {
+		return p, nil
+	}
+	cal, err := d.decodeCalendar(calBegin, line, calEnd)
+	if err == nil && len(cal.Props) != 1 {
+		err = fmt.Errorf("unexpected property structure")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("line %d (property %s): %v: %w", ll.line, propName(line), err, ErrMalformed)
+	}
+	var p *goical.Prop
+	for _, props := range cal.Props {
+		p = &props[0]
+	}
+	if d.cache == nil {
+		d.cache = make(map[string]*goical.Prop)
+	}
+	if len(d.cache) < maxCachedLines {
+		d.cache[string(line)] = p
+	}
+	return p, nil
 }
 
 // locate re-decodes the lines of a failed span one by one to name the first bad line.
@@ -515,15 +688,22 @@ func (p *parser) readCalendar(data []byte, rc rawCal) error {
 			p.notes = append(p.notes, fmt.Sprintf("floating times and all-day dates read in the feed's X-WR-TIMEZONE %q", name))
 		}
 	}
+	var events []block
 	for _, b := range rc.children {
-		if b.name != "VEVENT" {
-			continue
+		if b.name == "VEVENT" {
+			events = append(events, b)
 		}
-		comp, err := p.dec.decodeBlock(data, b)
+	}
+	for len(events) > 0 {
+		n := min(len(events), eventBatch)
+		comps, err := p.dec.decodeEvents(data, events[:n])
 		if err != nil {
 			return err
 		}
-		p.readEvent(comp, b.line, cx)
+		for i, comp := range comps {
+			p.readEvent(comp, events[i].line, cx)
+		}
+		events = events[n:]
 	}
 	return nil
 }
