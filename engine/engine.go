@@ -1,0 +1,393 @@
+// Package engine runs the flow of net2booking: fetch every booking source, plan with
+// accessplan, apply the plan through an AccessController, and do it again at the next
+// instant the plan changes (SPEC B2) and on every fetch interval. It is level-triggered: each
+// cycle reads the desired state (bookings) and the observed state (Net2) afresh, so a crash
+// at any point converges on the next cycle.
+//
+// It holds the only mutable state of the service: each source's last good fetch, kept in
+// force while the source fails (SPEC B3).
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/net2booking/net2booking/accessplan"
+	"github.com/net2booking/net2booking/booking"
+	"github.com/net2booking/net2booking/identifier"
+)
+
+// Options wires a Syncer.
+type Options struct {
+	Sources    []booking.BookingSource
+	Controller accessplan.AccessController
+	Allocator  identifier.CodeAllocator
+	Policy     accessplan.Policy
+	// FetchInterval is how often sources are fetched (access.fetch_interval).
+	FetchInterval time.Duration
+	// MaxShrink is the share of a source's recorded upcoming bookings it may drop in one
+	// fetch before its revocations are held (safety.max_shrink).
+	MaxShrink float64
+	// VerifyEvery is how often the controller reads back every detail of Net2 (drift repair).
+	VerifyEvery time.Duration
+	// Logger receives the engine's log; nil discards it.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Syncer performs cycles. Methods must not be called concurrently.
+type Syncer struct {
+	opts       Options
+	log        *slog.Logger
+	sources    []*sourceState
+	lastVerify time.Time
+	warned     map[string]bool // problems already logged, so a persisting one does not flood
+}
+
+// sourceState is what the engine remembers of one source between cycles.
+type sourceState struct {
+	src       booking.BookingSource
+	known     bool
+	bookings  []booking.Booking
+	lastFetch time.Time // last attempt
+	lastGood  time.Time
+	lastErr   error
+}
+
+// New checks opts and returns a Syncer.
+func New(opts Options) (*Syncer, error) {
+	if len(opts.Sources) == 0 {
+		return nil, errors.New("engine: at least one booking source is needed")
+	}
+	if opts.Controller == nil {
+		return nil, errors.New("engine: an access controller is needed")
+	}
+	if opts.Allocator == nil {
+		opts.Allocator = identifier.Manual{}
+	}
+	if opts.FetchInterval <= 0 {
+		opts.FetchInterval = 10 * time.Minute
+	}
+	if opts.MaxShrink <= 0 || opts.MaxShrink > 1 {
+		opts.MaxShrink = 0.5
+	}
+	if opts.VerifyEvery <= 0 {
+		opts.VerifyEvery = time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Syncer{opts: opts, log: log, warned: map[string]bool{}}
+	for _, src := range opts.Sources {
+		s.sources = append(s.sources, &sourceState{src: src})
+	}
+	return s, nil
+}
+
+// SourceStatus describes one source after a fetch.
+type SourceStatus struct {
+	Name      string
+	Known     bool // has produced a good fetch since start-up
+	Bookings  int  // bookings in force
+	LastGood  time.Time
+	LastError error // the last fetch's error, nil when it succeeded
+	// Held is true when the source shrank suspiciously and its revocations are held.
+	Held bool
+	// Missing and Recorded are the shrink measurement (see accessplan.Shrinkage).
+	Missing, Recorded int
+}
+
+// Fetch fetches every source in parallel over the policy's window at the current time. A
+// failed source keeps its last good bookings in force (SPEC B3); its error is logged and
+// reported in Sources.
+func (s *Syncer) Fetch(ctx context.Context) {
+	now := s.opts.Now()
+	window := s.opts.Policy.Window(now)
+	type result struct {
+		res booking.FetchResult
+		err error
+	}
+	results := make([]result, len(s.sources))
+	var wg sync.WaitGroup
+	for i, st := range s.sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := st.src.Fetch(ctx, window)
+			results[i] = result{res, err}
+		}()
+	}
+	wg.Wait()
+	for i, st := range s.sources {
+		r := results[i]
+		st.lastFetch, st.lastErr = now, r.err
+		if r.err != nil {
+			s.log.Warn("booking source failed; its last good bookings stay in force", "source", st.src.Name(), "error", r.err.Error(), "known", st.known)
+			continue
+		}
+		st.known, st.bookings, st.lastGood = true, r.res.Bookings, now
+		for _, w := range r.res.Warnings {
+			s.warnOnce("warning:"+w.String(), "booking skipped or partly read", "source", w.Source, "uid", w.UID, "reason", w.Reason)
+		}
+		for _, n := range r.res.Notes {
+			s.log.Debug(n, "source", st.src.Name())
+		}
+	}
+}
+
+// CycleOptions selects what a cycle does.
+type CycleOptions struct {
+	// Fetch fetches the sources first; otherwise the bookings in force are re-planned.
+	Fetch bool
+	// DryRun plans and reports without writing anything.
+	DryRun bool
+	// AcceptShrink applies a suspiciously shrunk source as it is (an operator's decision).
+	AcceptShrink bool
+	// FullVerify reads back every detail of Net2 even if VerifyEvery has not passed.
+	FullVerify bool
+}
+
+// Report is what one cycle planned and did.
+type Report struct {
+	Now     time.Time
+	Plan    *accessplan.Plan
+	Sources []SourceStatus
+	// Applied are the actions performed; Failed those that failed, with their errors; with
+	// DryRun both are empty and Plan.Actions lists what would be done.
+	Applied []accessplan.Action
+	Failed  []ActionError
+	// Verified is true when the cycle read back every detail of Net2.
+	Verified bool
+}
+
+// ActionError is an action that failed.
+type ActionError struct {
+	Action accessplan.Action
+	Err    error
+}
+
+// Cycle runs one cycle: optionally fetch, read Net2, plan, and (unless DryRun) apply. An
+// error means Net2 could not be read; failures of single actions are in the report and
+// retried by the next cycle, and never block other persons.
+func (s *Syncer) Cycle(ctx context.Context, o CycleOptions) (*Report, error) {
+	if o.Fetch {
+		s.Fetch(ctx)
+	}
+	now := s.opts.Now()
+	full := o.FullVerify || s.lastVerify.IsZero() || now.Sub(s.lastVerify) >= s.opts.VerifyEvery
+	state, err := s.opts.Controller.Snapshot(ctx, full)
+	if err != nil {
+		return nil, fmt.Errorf("reading Net2: %w", err)
+	}
+	if full {
+		s.lastVerify = now
+	}
+	rep := &Report{Now: now, Verified: full}
+	inputs := make([]accessplan.SourceState, 0, len(s.sources))
+	for _, st := range s.sources {
+		in := accessplan.SourceState{Name: st.src.Name(), Known: st.known, Bookings: st.bookings}
+		status := SourceStatus{Name: in.Name, Known: st.known, Bookings: len(st.bookings), LastGood: st.lastGood, LastError: st.lastErr}
+		if st.known {
+			status.Missing, status.Recorded = accessplan.Shrinkage(in, state, now)
+			if status.Recorded > 0 && float64(status.Missing)/float64(status.Recorded) > s.opts.MaxShrink {
+				if o.AcceptShrink {
+					s.log.Warn("source shrank suspiciously; applying it as it is because the operator accepted it", "source", in.Name, "missing", status.Missing, "recorded", status.Recorded)
+				} else {
+					in.HoldRevocations, status.Held = true, true
+					s.log.Error("ALERT: source dropped a suspicious share of its upcoming bookings; their access is held until it recovers or an operator runs `net2booking sync --accept-shrink`",
+						"source", in.Name, "missing", status.Missing, "recorded", status.Recorded, "max_shrink", s.opts.MaxShrink)
+				}
+			}
+		}
+		inputs = append(inputs, in)
+		rep.Sources = append(rep.Sources, status)
+	}
+	plan := accessplan.Compute(accessplan.Input{Now: now, Policy: s.opts.Policy, Sources: inputs, Net2: state})
+	rep.Plan = plan
+	s.reportProblems(plan)
+	if o.DryRun {
+		return rep, nil
+	}
+	s.apply(ctx, plan, rep)
+	return rep, nil
+}
+
+// reportProblems logs unmapped resources and orphaned users once each.
+func (s *Syncer) reportProblems(plan *accessplan.Plan) {
+	for _, u := range plan.Unmapped {
+		s.warnOnce("unmapped:"+u.Resource, "resource maps to no door; add it under resources: in the configuration",
+			"resource", u.Resource, "sources", u.Sources, "example_uids", u.UIDs, "bookings", u.Bookings)
+	}
+	for _, u := range plan.Orphans {
+		s.warnOnce(fmt.Sprintf("orphan:%d", u.ID), "marked Net2 user has no email in its memo; left untouched, fix or delete it by hand",
+			"user_id", u.ID, "memo_problems", u.MemoProblems)
+	}
+}
+
+func (s *Syncer) warnOnce(key, msg string, args ...any) {
+	if s.warned[key] {
+		return
+	}
+	s.warned[key] = true
+	s.log.Warn(msg, args...)
+}
+
+// maxCodeAttempts bounds how often a collision reported by Net2 leads to a new code.
+const maxCodeAttempts = 5
+
+// apply performs the plan's actions person by person, in order. A failure stops that
+// person's remaining actions for this cycle (their order matters for crash safety) and is
+// retried by the next cycle; other persons go on.
+func (s *Syncer) apply(ctx context.Context, plan *accessplan.Plan, rep *Report) {
+	ctl := s.opts.Controller
+	var inUse map[string]bool
+	failedEmail := map[string]bool{}
+	newIDs := map[string]int{}
+	for _, a := range plan.Actions {
+		if failedEmail[a.Email] {
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		id := a.UserID
+		if id == 0 {
+			id = newIDs[a.Email]
+		}
+		var err error
+		switch a.Kind {
+		case accessplan.ActCreateUser:
+			id, err = ctl.CreateUser(ctx, a.Email, a.Spec)
+			newIDs[a.Email] = id
+		case accessplan.ActUpdateUser:
+			err = ctl.UpdateUser(ctx, id, a.Spec)
+		case accessplan.ActSetDepartment:
+			err = ctl.SetDepartment(ctx, id, a.Spec.Department)
+		case accessplan.ActSetPermissions:
+			err = ctl.SetPermissions(ctx, id, a.Spec.Permissions)
+		case accessplan.ActDeleteUser:
+			err = ctl.DeleteUser(ctx, id)
+		case accessplan.ActAssignCode:
+			if inUse == nil {
+				if inUse, err = ctl.CodesInUse(ctx); err != nil {
+					break
+				}
+			}
+			err = s.assignCode(ctx, id, inUse)
+		default:
+			err = fmt.Errorf("unknown action %q", a.Kind)
+		}
+		a.UserID = id
+		if err != nil {
+			failedEmail[a.Email] = true
+			rep.Failed = append(rep.Failed, ActionError{Action: a, Err: err})
+			s.log.Error("Net2 write failed; retried next cycle", "action", string(a.Kind), "email", a.Email, "user_id", id, "error", err.Error())
+			continue
+		}
+		rep.Applied = append(rep.Applied, a)
+		s.log.Info("applied", "action", string(a.Kind), "email", a.Email, "user_id", id, "reason", a.Reason)
+	}
+}
+
+// assignCode draws a code and writes it, drawing again when Net2 reports a collision, at
+// most maxCodeAttempts times.
+func (s *Syncer) assignCode(ctx context.Context, id int, inUse map[string]bool) error {
+	for range maxCodeAttempts {
+		code, err := s.opts.Allocator.Allocate(inUse)
+		if err != nil {
+			return fmt.Errorf("choosing a code: %w", err)
+		}
+		if code == "" {
+			return nil // manual: nothing to issue
+		}
+		err = s.opts.Controller.AssignCode(ctx, id, code)
+		inUse[code] = true
+		if errors.Is(err, accessplan.ErrCodeTaken) {
+			s.log.Warn("Net2 reports the chosen code as taken; drawing another", "user_id", id)
+			continue
+		}
+		return err
+	}
+	return fmt.Errorf("Net2 refused %d codes in a row as already taken; giving up until the next cycle", maxCodeAttempts)
+}
+
+// Sources reports the state of every source.
+func (s *Syncer) Sources() []SourceStatus {
+	out := make([]SourceStatus, 0, len(s.sources))
+	for _, st := range s.sources {
+		out = append(out, SourceStatus{Name: st.src.Name(), Known: st.known, Bookings: len(st.bookings), LastGood: st.lastGood, LastError: st.lastErr})
+	}
+	return out
+}
+
+// nextWake is when Run must act next: the plan's next transition, the next fetch, or the
+// next verification, whichever comes first.
+func nextWake(now time.Time, plan *accessplan.Plan, nextFetch, nextVerify time.Time) time.Time {
+	wake := nextFetch
+	if nextVerify.Before(wake) {
+		wake = nextVerify
+	}
+	if plan != nil {
+		if n, ok := plan.Next(now); ok && n.Before(wake) {
+			wake = n
+		}
+	}
+	return wake
+}
+
+// retryAfterFailure is how soon Run tries again after Net2 could not be read.
+const retryAfterFailure = 30 * time.Second
+
+// Run fetches on the fetch interval and re-plans and applies at every instant the plan
+// changes, until ctx ends (SIGINT/SIGTERM in the service). Doors open and close at the
+// computed instant, not at the next poll (SPEC B2). It returns nil on a graceful stop.
+func (s *Syncer) Run(ctx context.Context) error {
+	nextFetch := s.opts.Now()
+	var plan *accessplan.Plan
+	for {
+		now := s.opts.Now()
+		fetch := !now.Before(nextFetch)
+		if fetch {
+			nextFetch = now.Add(s.opts.FetchInterval)
+		}
+		rep, err := s.Cycle(ctx, CycleOptions{Fetch: fetch})
+		wake := time.Time{}
+		if err != nil {
+			s.log.Error("cycle failed; retrying", "error", err.Error(), "retry_in", retryAfterFailure.String())
+			wake = now.Add(retryAfterFailure)
+			if nextFetch.Before(wake) {
+				wake = nextFetch
+			}
+		} else {
+			plan = rep.Plan
+			if len(rep.Failed) > 0 {
+				nextFetch = minTime(nextFetch, now.Add(retryAfterFailure)) // retry failed writes soon
+			}
+			wake = nextWake(now, plan, nextFetch, s.lastVerify.Add(s.opts.VerifyEvery))
+		}
+		timer := time.NewTimer(time.Until(wake))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			s.log.Info("stopping: context ended")
+			return nil
+		case <-timer.C:
+		}
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
