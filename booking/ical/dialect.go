@@ -2,6 +2,7 @@ package ical
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	goical "github.com/emersion/go-ical"
@@ -9,14 +10,14 @@ import (
 	"github.com/net2booking/net2booking/booking"
 )
 
-// rawParties is what an event says about people and resources before the feed's dialect is
-// known (auto detection looks at all events first).
+// rawParties are the properties of an event that name people and resources. They are read
+// when the feed's dialect is known: at once for a configured dialect or a telling PRODID,
+// after all events otherwise (auto detection counts the properties).
 type rawParties struct {
-	attendees   []rawPerson
-	organizer   *rawPerson
-	resources   []string // raw RESOURCES values, still escaped
-	location    string   // raw LOCATION value, still escaped
-	hasLocation bool
+	attendees []*goical.Prop
+	organizer *goical.Prop
+	resources []*goical.Prop
+	location  *goical.Prop
 }
 
 // rawPerson is an ATTENDEE or ORGANIZER property: its value and the parameters we use.
@@ -26,7 +27,6 @@ type rawPerson struct {
 	partstat string
 	cutype   string
 	role     string
-	as       booking.Role
 }
 
 func readPerson(pr *goical.Prop) rawPerson {
@@ -39,9 +39,33 @@ func readPerson(pr *goical.Prop) rawPerson {
 	}
 }
 
-type personResult struct {
+// personKey identifies a decoded ATTENDEE/ORGANIZER line: go-ical properties of identical
+// lines are shared (see cachedProp), so the pointer is a cheap key.
+type personKey struct {
+	prop *goical.Prop
+	role booking.Role
+}
+
+// personEntry is what one ATTENDEE/ORGANIZER line yields.
+type personEntry struct {
+	raw rawPerson
 	p   booking.Person
 	err error
+	// alone is the person as a one-element slice, shared by every event whose only person
+	// this is.
+	alone []booking.Person
+}
+
+// dialectFromProdID recognises the booking systems by PRODID.
+func dialectFromProdID(prodid string) (Dialect, string) {
+	l := strings.ToLower(prodid)
+	switch {
+	case strings.Contains(l, "skedda"):
+		return DialectSkedda, fmt.Sprintf("dialect skedda (auto: PRODID %q)", prodid)
+	case strings.Contains(l, "booked") || strings.Contains(l, "librebooking"):
+		return DialectBooked, fmt.Sprintf("dialect booked (auto: PRODID %q)", prodid)
+	}
+	return "", ""
 }
 
 // detectDialect implements DialectAuto: PRODID first (Skedda, Booked/LibreBooking), else the
@@ -49,12 +73,8 @@ type personResult struct {
 // ATTENDEE against ORGANIZER. The returned note says which and why.
 func detectDialect(prodids []string, evs []*event) (Dialect, string) {
 	for _, p := range prodids {
-		l := strings.ToLower(p)
-		switch {
-		case strings.Contains(l, "skedda"):
-			return DialectSkedda, fmt.Sprintf("dialect skedda (auto: PRODID %q)", p)
-		case strings.Contains(l, "booked") || strings.Contains(l, "librebooking"):
-			return DialectBooked, fmt.Sprintf("dialect booked (auto: PRODID %q)", p)
+		if d, note := dialectFromProdID(p); d != "" {
+			return d, note
 		}
 	}
 	var res, loc, att, org int
@@ -62,7 +82,7 @@ func detectDialect(prodids []string, evs []*event) (Dialect, string) {
 		if len(ev.raw.resources) > 0 {
 			res++
 		}
-		if ev.raw.hasLocation {
+		if ev.raw.location != nil {
 			loc++
 		}
 		if len(ev.raw.attendees) > 0 {
@@ -85,34 +105,65 @@ func detectDialect(prodids []string, evs []*event) (Dialect, string) {
 	}
 }
 
-// applyDialect fills persons and resources of an event and drops its raw material.
-func (p *parser) applyDialect(d Dialect, ev *event) {
-	raw := ev.raw
-	ev.raw = nil
+// applyDialect fills persons and resources of an event.
+func (p *parser) applyDialect(d Dialect, ev *event, raw *rawParties) {
 	switch d {
 	case DialectBooked:
-		if o := raw.organizer; o != nil && !isPrivate(o.addr) && o.partstat != "DECLINED" {
-			o.as = booking.RoleOrganizer
-			p.addPerson(ev, *o, "organizer")
+		if o := raw.organizer; o != nil {
+			if e := p.person(o, booking.RoleOrganizer); !isPrivate(e.raw.addr) && e.raw.partstat != "DECLINED" {
+				p.addPerson(ev, e, "organizer")
+			}
 		}
-		if raw.hasLocation {
+		if raw.location != nil {
 			// Lenient: Booked does not escape commas, so `Room 1, Floor 2` is one resource.
-			p.addResource(ev, unescapeText(raw.location))
+			ev.resources = p.resourcesOf(raw.location, false)
 		}
 	default:
 		for _, a := range raw.attendees {
-			if a.cutype == "ROOM" || a.cutype == "RESOURCE" || a.partstat == "DECLINED" || a.role == "NON-PARTICIPANT" {
+			e := p.person(a, booking.RoleAttendee)
+			r := e.raw
+			if r.cutype == "ROOM" || r.cutype == "RESOURCE" || r.partstat == "DECLINED" || r.role == "NON-PARTICIPANT" {
 				continue
 			}
-			a.as = booking.RoleAttendee
-			p.addPerson(ev, a, "attendee")
+			p.addPerson(ev, e, "attendee")
+		}
+		if len(raw.resources) == 1 {
+			ev.resources = p.resourcesOf(raw.resources[0], true)
+			return
 		}
 		for _, r := range raw.resources {
-			for _, part := range splitTextList(r) {
-				p.addResource(ev, unescapeText(part))
+			for _, name := range p.resourcesOf(r, true) {
+				if !slices.Contains(ev.resources, name) {
+					ev.resources = append(ev.resources, name)
+				}
 			}
 		}
 	}
+}
+
+// resourcesOf reads the resource names of a RESOURCES (list: split on unescaped commas) or
+// LOCATION (one value) property, once per distinct line. The result is shared: never append
+// to it in place (its capacity is clipped, so append copies).
+func (p *parser) resourcesOf(pr *goical.Prop, list bool) []string {
+	if r, ok := p.resOf[pr]; ok {
+		return r
+	}
+	parts := []string{pr.Value}
+	if list {
+		parts = splitTextList(pr.Value)
+	}
+	var out []string
+	for _, part := range parts {
+		name := p.internString(strings.TrimSpace(unescapeText(part)))
+		if name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	out = slices.Clip(out)
+	if len(p.resOf) < maxCachedLines {
+		p.resOf[pr] = out
+	}
+	return out
 }
 
 // isPrivate recognises Booked's privacy placeholder ("Private" or "MAILTO:Private").
@@ -124,44 +175,44 @@ func isPrivate(addr string) bool {
 	return strings.EqualFold(a, "private")
 }
 
-func (p *parser) addPerson(ev *event, rp rawPerson, what string) {
-	res, ok := p.persons[rp]
-	if !ok {
-		res.p, res.err = booking.NewPerson(rp.addr, rp.cn, rp.as)
-		if res.err == nil {
-			res.p.Email = p.internString(res.p.Email)
-			res.p.DisplayName = p.internString(res.p.DisplayName)
-			res.p.FirstName = p.internString(res.p.FirstName)
-			res.p.LastName = p.internString(res.p.LastName)
-		}
-		if len(p.persons) < 100_000 {
-			p.persons[rp] = res
-		}
+// person reads an ATTENDEE/ORGANIZER line once per distinct line and role.
+func (p *parser) person(pr *goical.Prop, role booking.Role) *personEntry {
+	key := personKey{pr, role}
+	if e, ok := p.persons[key]; ok {
+		return e
 	}
-	if res.err != nil {
-		p.warn.add(ev.uid, fmt.Sprintf("%s skipped: %v (VEVENT at line %d)", what, res.err, ev.line))
+	e := &personEntry{raw: readPerson(pr)}
+	if !isPrivate(e.raw.addr) {
+		e.p, e.err = booking.NewPerson(e.raw.addr, e.raw.cn, role)
+	}
+	if e.err == nil {
+		e.p.Email = p.internString(e.p.Email)
+		e.p.DisplayName = p.internString(e.p.DisplayName)
+		e.p.FirstName = p.internString(e.p.FirstName)
+		e.p.LastName = p.internString(e.p.LastName)
+		e.alone = []booking.Person{e.p}
+	}
+	if len(p.persons) < maxCachedLines {
+		p.persons[key] = e
+	}
+	return e
+}
+
+func (p *parser) addPerson(ev *event, e *personEntry, what string) {
+	if e.err != nil {
+		p.warn.add(ev.uid, fmt.Sprintf("%s skipped: %v (VEVENT at line %d)", what, e.err, ev.line))
+		return
+	}
+	if len(ev.persons) == 0 {
+		ev.persons = e.alone // shared, capacity 1: a second person makes a copy
 		return
 	}
 	for _, q := range ev.persons {
-		if q.Email == res.p.Email {
+		if q.Email == e.p.Email {
 			return
 		}
 	}
-	ev.persons = append(ev.persons, res.p)
-}
-
-func (p *parser) addResource(ev *event, name string) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return
-	}
-	name = p.internString(name)
-	for _, r := range ev.resources {
-		if r == name {
-			return
-		}
-	}
-	ev.resources = append(ev.resources, name)
+	ev.persons = append(ev.persons, e.p)
 }
 
 // internString shares equal strings between events (a 100,000-event feed names a few hundred

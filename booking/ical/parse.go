@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,35 +123,45 @@ type Calendar struct {
 	maxOcc   int
 }
 
-// event is one VEVENT as we keep it: only what bookings need.
+// event is one VEVENT as we keep it: only what bookings need. A feed holds up to a few
+// hundred thousand of them, so what only some events have lives behind pointers.
 type event struct {
 	uid    string
-	line   int
-	order  int
-	seq    int
-	stamp  time.Time
+	line   int32
+	order  int32
+	seq    int32
 	status booking.Status
+	stamp  time.Time
 
 	start   tval
+	hasSpan bool // DTEND or DURATION given; an override without either inherits the master's
 	startI  time.Time
 	span    span
-	hasSpan bool // DTEND or DURATION given; an override without either inherits the master's
 	endI    time.Time
 
-	rules   []ruleSpec
-	rdates  []rdate
-	exdates []tval
+	rec *recurrence // RRULE/RDATE/EXDATE of a series master
+	ov  *override   // RECURRENCE-ID of an override
 
-	hasRID    bool
-	rid       tval
-	ridI      time.Time
-	ridFuture bool // RANGE=THISANDFUTURE
-	// recID is set on an override emitted on its own (no recurring master in the feed).
-	recID time.Time
-
+	// persons and resources may be shared between events (read-only; Bookings copies them).
 	persons   []booking.Person
 	resources []string
 	raw       *rawParties
+}
+
+// recurrence is what makes an event a series.
+type recurrence struct {
+	rules   []ruleSpec
+	rdates  []rdate
+	exdates []tval
+}
+
+// override is the RECURRENCE-ID of an event that replaces one occurrence of a series.
+type override struct {
+	rid    tval
+	ridI   time.Time
+	future bool // RANGE=THISANDFUTURE
+	// recID is set on an override emitted on its own (no recurring master in the feed).
+	recID time.Time
 }
 
 // rdate is one RDATE value; a PERIOD carries its own end or duration.
@@ -162,7 +173,16 @@ type rdate struct {
 	dur    span
 }
 
-func (ev *event) recurring() bool { return len(ev.rules) > 0 || len(ev.rdates) > 0 }
+func (ev *event) recur() *recurrence {
+	if ev.rec == nil {
+		ev.rec = &recurrence{}
+	}
+	return ev.rec
+}
+
+func (ev *event) recurring() bool {
+	return ev.rec != nil && (len(ev.rec.rules) > 0 || len(ev.rec.rdates) > 0)
+}
 
 // Parse reads a whole feed. It fails (with ErrTooLarge or ErrMalformed) when the input as a
 // whole cannot be trusted: too large, empty, not iCalendar, truncated, or a content line that
@@ -190,10 +210,14 @@ func Parse(data []byte, opts ParseOptions) (*Calendar, error) {
 		opts:    opts,
 		site:    locationZone(opts.SiteLocation),
 		intern:  make(map[string]string),
-		persons: make(map[rawPerson]personResult),
+		persons: make(map[personKey]*personEntry),
+		resOf:   make(map[*goical.Prop][]string),
 		dec:     blockDecoder{br: bufio.NewReaderSize(nil, 4096)},
 	}
 	p.warn.source = opts.Name
+	if opts.Dialect != DialectAuto {
+		p.dialect, p.dialectNote = opts.Dialect, fmt.Sprintf("dialect %s (configured)", opts.Dialect)
+	}
 	if trailing > 0 {
 		p.warn.add("", fmt.Sprintf("%d line(s) after END:VCALENDAR ignored", trailing))
 	}
@@ -215,7 +239,12 @@ type parser struct {
 	prodids []string
 	notes   []string
 	intern  map[string]string
-	persons map[rawPerson]personResult
+	persons map[personKey]*personEntry
+	resOf   map[*goical.Prop][]string
+	// dialect is decided as soon as possible (configured, or a PRODID naming the system);
+	// "" while auto detection must wait for the properties of all events.
+	dialect     Dialect
+	dialectNote string
 }
 
 // calContext is what the events of one VCALENDAR share.
@@ -417,7 +446,7 @@ type blockDecoder struct {
 	br      *bufio.Reader
 	scratch []byte
 	cache   map[string]*goical.Prop
-	extra   []extraProp
+	extra   []*goical.Prop
 }
 
 func (d *blockDecoder) decodeCalendar(parts ...[]byte) (cal *goical.Calendar, err error) {
@@ -555,21 +584,52 @@ func (d *blockDecoder) decodeEvent(data []byte, b block) (*goical.Component, err
 	return d.component(cal, err, data, b)
 }
 
-type extraProp struct {
-	event int
-	prop  *goical.Prop
+// vevent is a decoded VEVENT: go-ical's component plus the memoised properties, kept apart
+// so the component's property map stays small.
+type vevent struct {
+	c     *goical.Component
+	extra []*goical.Prop
+}
+
+// get returns the first property with the (upper-case) name.
+func (v vevent) get(name string) *goical.Prop {
+	if l := v.c.Props[name]; len(l) > 0 {
+		return &l[0]
+	}
+	for _, p := range v.extra {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// all returns every property with the (upper-case) name, in feed order.
+func (v vevent) all(name string) []*goical.Prop {
+	var out []*goical.Prop
+	for i := range v.c.Props[name] {
+		out = append(out, &v.c.Props[name][i])
+	}
+	for _, p := range v.extra {
+		if p.Name == name {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // decodeEvents decodes a batch of VEVENTs with one go-ical call, adding the memoised lines.
-func (d *blockDecoder) decodeEvents(data []byte, blocks []block) ([]*goical.Component, error) {
+func (d *blockDecoder) decodeEvents(data []byte, blocks []block) ([]vevent, error) {
 	buf := append(d.scratch[:0], calBegin...)
 	d.extra = d.extra[:0]
+	starts := make([]int, len(blocks)+1)
 	for i, b := range blocks {
+		starts[i] = len(d.extra)
 		buf = append(buf, "BEGIN:VEVENT\r\n"...)
 		var err error
 		buf, err = appendEventLines(buf, data, b, func(ll logicalLine) error {
 			p, err := d.cachedProp(data, ll)
-			d.extra = append(d.extra, extraProp{i, p})
+			d.extra = append(d.extra, p)
 			return err
 		})
 		if err != nil {
@@ -577,6 +637,7 @@ func (d *blockDecoder) decodeEvents(data []byte, blocks []block) ([]*goical.Comp
 		}
 		buf = append(buf, "END:VEVENT\r\n"...)
 	}
+	starts[len(blocks)] = len(d.extra)
 	buf = append(buf, "END:VCALENDAR\r\n"...)
 	d.scratch = buf
 	cal, err := d.decodeCalendar(buf)
@@ -588,11 +649,11 @@ func (d *blockDecoder) decodeEvents(data []byte, blocks []block) ([]*goical.Comp
 		}
 		return nil, fmt.Errorf("VEVENTs from line %d: %v: %w", blocks[0].line, err, ErrMalformed)
 	}
-	for _, ex := range d.extra {
-		c := cal.Children[ex.event]
-		c.Props[ex.prop.Name] = append(c.Props[ex.prop.Name], *ex.prop)
+	out := make([]vevent, len(blocks))
+	for i, c := range cal.Children {
+		out[i] = vevent{c: c, extra: d.extra[starts[i]:starts[i+1]:starts[i+1]]}
 	}
-	return cal.Children, nil
+	return out, nil
 }
 
 // cachedProp returns go-ical's decoding of one content line, from the memo when the same line
@@ -663,6 +724,9 @@ func (p *parser) readCalendar(data []byte, rc rawCal) error {
 	}
 	if pr := cal.Props.Get("PRODID"); pr != nil {
 		p.prodids = append(p.prodids, pr.Value)
+		if p.dialect == "" && len(p.events) == 0 {
+			p.dialect, p.dialectNote = dialectFromProdID(pr.Value)
+		}
 	}
 	for _, b := range rc.children {
 		if b.name != "VTIMEZONE" {
@@ -700,8 +764,8 @@ func (p *parser) readCalendar(data []byte, rc rawCal) error {
 		if err != nil {
 			return err
 		}
-		for i, comp := range comps {
-			p.readEvent(comp, events[i].line, cx)
+		for i, v := range comps {
+			p.readEvent(v, events[i].line, cx)
 		}
 		events = events[n:]
 	}
@@ -741,9 +805,9 @@ func readTimeProp(pr *goical.Prop, cx *calContext, def *zone) (tval, error) {
 }
 
 // readEvent turns one decoded VEVENT into an event, or skips it with a warning.
-func (p *parser) readEvent(c *goical.Component, line int, cx *calContext) {
+func (p *parser) readEvent(c vevent, line int, cx *calContext) {
 	uid := ""
-	if u := c.Props.Get("UID"); u != nil {
+	if u := c.get("UID"); u != nil {
 		uid = strings.TrimSpace(unescapeText(u.Value))
 	}
 	skip := func(reason string) {
@@ -753,16 +817,17 @@ func (p *parser) readEvent(c *goical.Component, line int, cx *calContext) {
 		skip("event has no UID")
 		return
 	}
-	ev := &event{uid: uid, line: line, order: len(p.events), status: booking.StatusConfirmed}
-	if s := c.Props.Get("SEQUENCE"); s != nil {
-		ev.seq, _ = strconv.Atoi(strings.TrimSpace(s.Value))
+	ev := &event{uid: uid, line: int32(line), order: int32(len(p.events)), status: booking.StatusConfirmed}
+	if s := c.get("SEQUENCE"); s != nil {
+		seq, _ := strconv.Atoi(strings.TrimSpace(s.Value))
+		ev.seq = int32(seq)
 	}
-	if s := c.Props.Get("DTSTAMP"); s != nil {
+	if s := c.get("DTSTAMP"); s != nil {
 		if w, k, err := parseTimeText(s.Value, ""); err == nil && k == kindUTC {
 			ev.stamp = w
 		}
 	}
-	if s := c.Props.Get("STATUS"); s != nil {
+	if s := c.get("STATUS"); s != nil {
 		switch st := strings.ToUpper(strings.TrimSpace(s.Value)); st {
 		case "", "CONFIRMED":
 		case "TENTATIVE":
@@ -779,7 +844,7 @@ func (p *parser) readEvent(c *goical.Component, line int, cx *calContext) {
 		ev.status = booking.StatusCancelled
 	}
 
-	ds := c.Props.Get("DTSTART")
+	ds := c.get("DTSTART")
 	if ds == nil {
 		skip("event has no DTSTART")
 		return
@@ -791,7 +856,7 @@ func (p *parser) readEvent(c *goical.Component, line int, cx *calContext) {
 	}
 	ev.start, ev.startI = start, start.instant()
 
-	switch de, du := c.Props.Get("DTEND"), c.Props.Get("DURATION"); {
+	switch de, du := c.get("DTEND"), c.get("DURATION"); {
 	case de != nil: // RFC 5545 forbids DTEND with DURATION; DTEND wins if both appear
 		end, err := readTimeProp(de, cx, cx.floating)
 		if err != nil {
@@ -827,7 +892,7 @@ func (p *parser) readEvent(c *goical.Component, line int, cx *calContext) {
 
 	// Recurrence. Floating EXDATE/RDATE values belong to the series' zone.
 	def := start.zone
-	for _, rp := range c.Props.Values("RRULE") {
+	for _, rp := range c.all("RRULE") {
 		rs, err := parseRRule(rp.Value)
 		if err == nil {
 			err = rs.prepare(start)
@@ -836,55 +901,50 @@ func (p *parser) readEvent(c *goical.Component, line int, cx *calContext) {
 			skip(fmt.Sprintf("RRULE: %v", err))
 			return
 		}
-		ev.rules = append(ev.rules, rs)
+		ev.recur().rules = append(ev.recur().rules, rs)
 	}
-	for _, rp := range c.Props.Values("RDATE") {
-		vt := strings.ToUpper(param(&rp, "VALUE"))
+	for _, rp := range c.all("RDATE") {
+		vt := strings.ToUpper(param(rp, "VALUE"))
 		for _, item := range strings.Split(rp.Value, ",") {
-			rd, err := readRDate(item, vt, param(&rp, "TZID"), cx, def)
+			rd, err := readRDate(item, vt, param(rp, "TZID"), cx, def)
 			if err != nil {
 				skip(fmt.Sprintf("RDATE: %v", err))
 				return
 			}
-			ev.rdates = append(ev.rdates, rd)
+			ev.recur().rdates = append(ev.recur().rdates, rd)
 		}
 	}
-	for _, rp := range c.Props.Values("EXDATE") {
-		vt := strings.ToUpper(param(&rp, "VALUE"))
+	for _, rp := range c.all("EXDATE") {
+		vt := strings.ToUpper(param(rp, "VALUE"))
 		for _, item := range strings.Split(rp.Value, ",") {
-			v, err := readTime(item, vt, param(&rp, "TZID"), cx, def)
+			v, err := readTime(item, vt, param(rp, "TZID"), cx, def)
 			if err != nil {
 				skip(fmt.Sprintf("EXDATE: %v", err))
 				return
 			}
-			ev.exdates = append(ev.exdates, v)
+			ev.recur().exdates = append(ev.recur().exdates, v)
 		}
 	}
-	if rp := c.Props.Get("RECURRENCE-ID"); rp != nil {
+	if rp := c.get("RECURRENCE-ID"); rp != nil {
 		v, err := readTimeProp(rp, cx, cx.floating)
 		if err != nil {
 			skip(fmt.Sprintf("RECURRENCE-ID: %v", err))
 			return
 		}
-		ev.hasRID, ev.rid = true, v
-		ev.ridFuture = strings.EqualFold(param(rp, "RANGE"), "THISANDFUTURE")
+		ev.ov = &override{rid: v, future: strings.EqualFold(param(rp, "RANGE"), "THISANDFUTURE")}
 	}
 
-	raw := &rawParties{}
-	for _, a := range c.Props.Values("ATTENDEE") {
-		raw.attendees = append(raw.attendees, readPerson(&a))
+	raw := rawParties{
+		attendees: c.all("ATTENDEE"),
+		organizer: c.get("ORGANIZER"),
+		resources: c.all("RESOURCES"),
+		location:  c.get("LOCATION"),
 	}
-	if o := c.Props.Get("ORGANIZER"); o != nil {
-		rp := readPerson(o)
-		raw.organizer = &rp
+	if p.dialect != "" {
+		p.applyDialect(p.dialect, ev, &raw)
+	} else {
+		ev.raw = &raw
 	}
-	for _, r := range c.Props.Values("RESOURCES") {
-		raw.resources = append(raw.resources, r.Value)
-	}
-	if l := c.Props.Get("LOCATION"); l != nil {
-		raw.location, raw.hasLocation = l.Value, true
-	}
-	ev.raw = raw
 	p.events = append(p.events, ev)
 }
 
@@ -921,17 +981,24 @@ func readRDate(item, vt, tzid string, cx *calContext, def *zone) (rdate, error) 
 // series.
 func (p *parser) finish() *Calendar {
 	cal := &Calendar{name: p.opts.Name, events: len(p.events), maxOcc: p.opts.MaxOccurrences}
-	dialect, note := p.opts.Dialect, ""
-	if dialect == DialectAuto {
-		dialect, note = detectDialect(p.prodids, p.events)
-	} else {
-		note = fmt.Sprintf("dialect %s (configured)", dialect)
+	if p.dialect == "" {
+		p.dialect, p.dialectNote = detectDialect(p.prodids, p.events)
+		for _, ev := range p.events {
+			p.applyDialect(p.dialect, ev, ev.raw)
+			ev.raw = nil
+		}
 	}
-	cal.notes = append([]string{note}, p.notes...)
-	for _, ev := range p.events {
-		p.applyDialect(dialect, ev)
-	}
+	cal.notes = append([]string{p.dialectNote}, p.notes...)
 	p.group(cal)
+	slices.SortFunc(cal.singles, func(a, b *event) int {
+		if c := a.startI.Compare(b.startI); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.uid, b.uid); c != 0 {
+			return c
+		}
+		return a.recID().Compare(b.recID())
+	})
 	cal.warnings = p.warn
 	return cal
 }
@@ -949,34 +1016,47 @@ func newer(a, b *event) bool {
 }
 
 type uidGroup struct {
-	masters, overrides []*event
+	first *event
+	more  []*event
 }
 
 func (p *parser) group(cal *Calendar) {
-	groups := make(map[string]*uidGroup)
-	var order []string
+	index := make(map[string]int, len(p.events))
+	groups := make([]uidGroup, 0, len(p.events))
 	for _, ev := range p.events {
-		g := groups[ev.uid]
-		if g == nil {
-			g = &uidGroup{}
-			groups[ev.uid] = g
-			order = append(order, ev.uid)
+		if i, ok := index[ev.uid]; ok {
+			groups[i].more = append(groups[i].more, ev)
+			continue
 		}
-		if ev.hasRID {
-			g.overrides = append(g.overrides, ev)
-		} else {
-			g.masters = append(g.masters, ev)
-		}
+		index[ev.uid] = len(groups)
+		groups = append(groups, uidGroup{first: ev})
 	}
-	for _, uid := range order {
-		g := groups[uid]
+	p.events = nil
+	for _, gr := range groups {
+		if gr.more == nil && gr.first.ov == nil {
+			// The common case: a UID seen once, without RECURRENCE-ID.
+			if gr.first.recurring() {
+				cal.series = append(cal.series, newSeries(gr.first, nil))
+			} else {
+				cal.singles = append(cal.singles, gr.first)
+			}
+			continue
+		}
+		var g struct{ masters, overrides []*event }
+		for _, ev := range append([]*event{gr.first}, gr.more...) {
+			if ev.ov != nil {
+				g.overrides = append(g.overrides, ev)
+			} else {
+				g.masters = append(g.masters, ev)
+			}
+		}
 		master := p.pickLatest(g.masters)
 		// A floating RECURRENCE-ID names a wall time of the series' zone.
 		for _, ov := range g.overrides {
-			if ov.rid.floating && master != nil {
-				ov.rid.zone = master.start.zone
+			if ov.ov.rid.floating && master != nil {
+				ov.ov.rid.zone = master.start.zone
 			}
-			ov.ridI = ov.rid.instant()
+			ov.ov.ridI = ov.ov.rid.instant()
 			if !ov.hasSpan && master != nil {
 				ov.span = master.span
 				ov.endI = endAt(ov.start, ov.startI, ov.span)
@@ -990,7 +1070,7 @@ func (p *parser) group(cal *Calendar) {
 		if master != nil {
 			replaced := false
 			for _, ov := range overrides {
-				if ov.ridI.Equal(master.startI) {
+				if ov.ov.ridI.Equal(master.startI) {
 					replaced = true
 				}
 			}
@@ -999,7 +1079,7 @@ func (p *parser) group(cal *Calendar) {
 			}
 		}
 		for _, ov := range overrides {
-			ov.recID = ov.ridI
+			ov.ov.recID = ov.ov.ridI
 			cal.singles = append(cal.singles, ov)
 		}
 	}
@@ -1023,10 +1103,10 @@ func (p *parser) pickLatest(evs []*event) *event {
 }
 
 func ridKey(ev *event) string {
-	if ev.rid.kind == kindDate {
-		return "D" + ev.rid.dateKey()
+	if ev.ov.rid.kind == kindDate {
+		return "D" + ev.ov.rid.dateKey()
 	}
-	return "T" + strconv.FormatInt(ev.ridI.Unix(), 10)
+	return "T" + strconv.FormatInt(ev.ov.ridI.Unix(), 10)
 }
 
 func (p *parser) dedupeOverrides(ovs []*event) []*event {

@@ -290,22 +290,22 @@ func newSeries(m *event, overrides []*event) *series {
 		exDate:    make(map[string]bool),
 	}
 	for _, ov := range overrides {
-		if ov.rid.kind == kindDate {
-			s.byDate[ov.rid.dateKey()] = ov
+		if ov.ov.rid.kind == kindDate {
+			s.byDate[ov.ov.rid.dateKey()] = ov
 		} else {
-			s.byInstant[ov.ridI.Unix()] = ov
+			s.byInstant[ov.ov.ridI.Unix()] = ov
 		}
-		if ov.ridFuture {
+		if ov.ov.future {
 			s.futures = append(s.futures, ov)
-			d := ov.startI.Sub(ov.ridI)
+			d := ov.startI.Sub(ov.ov.ridI)
 			if d < 0 {
 				d = -d
 			}
 			s.margin = max(s.margin, d, ov.span.approx())
 		}
 	}
-	sort.Slice(s.futures, func(i, j int) bool { return s.futures[i].ridI.Before(s.futures[j].ridI) })
-	for _, ex := range m.exdates {
+	sort.Slice(s.futures, func(i, j int) bool { return s.futures[i].ov.ridI.Before(s.futures[j].ov.ridI) })
+	for _, ex := range m.rec.exdates {
 		if ex.kind == kindDate {
 			s.exDate[ex.dateKey()] = true
 		} else {
@@ -323,17 +323,46 @@ func newSeries(m *event, overrides []*event) *series {
 func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 	warn := c.warnings
 	warn.list = slices.Clone(warn.list)
-	var out []booking.Booking
+	n := 0
 	for _, ev := range c.singles {
-		if b := c.booking(ev, ev.startI, ev.endI, ev.recID); b.Overlaps(w) {
-			out = append(out, b)
+		if overlaps(ev.startI, ev.endI, w) {
+			n++
+		}
+	}
+	out := make([]booking.Booking, 0, n)
+	// Singles are kept sorted by start, UID and recurrence instant, so without series the
+	// result is already in booking.SortBookings order.
+	for _, ev := range c.singles {
+		if overlaps(ev.startI, ev.endI, w) {
+			out = append(out, c.booking(ev, ev.startI, ev.endI, ev.recID()))
 		}
 	}
 	for _, s := range c.series {
 		out = c.expand(s, w, out, &warn)
 	}
-	booking.SortBookings(out)
+	if !slices.IsSortedFunc(out, compareBookings) {
+		booking.SortBookings(out)
+	}
 	return booking.FetchResult{Bookings: out, Warnings: warn.result(), Notes: slices.Clone(c.notes)}
+}
+
+// overlaps is booking.Booking.Overlaps without building the booking.
+func overlaps(start, end time.Time, w booking.Window) bool {
+	return booking.Booking{Start: start, End: end}.Overlaps(w)
+}
+
+// compareBookings is the order of booking.SortBookings.
+func compareBookings(a, b booking.Booking) int {
+	if c := a.Start.Compare(b.Start); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Source, b.Source); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.UID, b.UID); c != 0 {
+		return c
+	}
+	return a.RecurrenceID.Compare(b.RecurrenceID)
 }
 
 func (c *Calendar) booking(ev *event, start, end, rid time.Time) booking.Booking {
@@ -380,8 +409,8 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 	hi := w.End.Add(s.margin + expansionSlack).UTC()
 
 	cands := []candidate{{wall: m.start.wall, inst: m.startI}}
-	for i := range m.rules {
-		r, err := m.rules[i].build(m.start.wall)
+	for i := range m.rec.rules {
+		r, err := m.rec.rules[i].build(m.start.wall)
 		if err != nil {
 			warn.add(m.uid, fmt.Sprintf("RRULE: %v; series skipped (VEVENT at line %d)", err, m.line))
 			return out
@@ -401,7 +430,7 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 			}
 		}
 	}
-	for _, rd := range m.rdates {
+	for _, rd := range m.rec.rdates {
 		inst := rd.v.instant()
 		if inst.Before(lo) || inst.After(hi) {
 			continue
@@ -444,7 +473,7 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 			// RANGE=THISANDFUTURE: later instances move like the override and take its
 			// length, status, persons and resources.
 			src = f
-			start = cd.inst.Add(f.startI.Sub(f.ridI))
+			start = cd.inst.Add(f.startI.Sub(f.ov.ridI))
 			end = start.Add(f.endI.Sub(f.startI))
 		}
 		b := c.booking(src, start, end, cd.inst)
@@ -454,18 +483,26 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		}
 	}
 	for _, ov := range s.overrides {
-		if b := c.booking(ov, ov.startI, ov.endI, ov.ridI); b.Overlaps(w) {
+		if b := c.booking(ov, ov.startI, ov.endI, ov.ov.ridI); b.Overlaps(w) {
 			out = append(out, b)
 		}
 	}
 	return out
 }
 
+// recID is the RecurrenceID of an event emitted on its own: zero for a single event.
+func (ev *event) recID() time.Time {
+	if ev.ov == nil {
+		return time.Time{}
+	}
+	return ev.ov.recID
+}
+
 // future returns the latest THISANDFUTURE override that starts before inst.
 func (s *series) future(inst time.Time) *event {
 	var f *event
 	for _, ov := range s.futures {
-		if ov.ridI.Before(inst) {
+		if ov.ov.ridI.Before(inst) {
 			f = ov
 		}
 	}
