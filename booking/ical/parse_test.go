@@ -170,3 +170,33 @@ func TestConcurrentBookings(t *testing.T) {
 		require.NoError(t, <-errs)
 	}
 }
+
+func TestUnusedPropertiesAndAlarmsAreNotDecoded(t *testing.T) {
+	// A DESCRIPTION that would make go-ical panic, and a VALARM, do not matter: only the
+	// properties bookings are made of go through the decoder.
+	data := []byte("BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\nBEGIN:VEVENT\r\nUID:alarm@example.org\r\n" +
+		"DESCRIPTION;X-JUNK=\"a\"b:notes\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\n" +
+		"BEGIN:VALARM\r\nTRIGGER;RELATED=START:-PT15M\r\nACTION:DISPLAY\r\nEND:VALARM\r\n" +
+		"ATTENDEE;CN=Uma Alarm:mailto:uma.alarm@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	cal, err := Parse(data, ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	require.Empty(t, res.Warnings)
+	b := one(t, res, "alarm@example.org")
+	assert.Equal(t, "uma.alarm@example.org", b.Persons[0].Email)
+	assert.Equal(t, []string{"Room 1"}, b.Resources)
+}
+
+func TestRepeatedLinesShareDecodingButNotResults(t *testing.T) {
+	// Identical ATTENDEE/RESOURCES lines are decoded once; the bookings must still be
+	// independent values.
+	cal := parseFixture(t, "tz_utcoffset.ics", ParseOptions{})
+	res := cal.Bookings(wide)
+	require.Len(t, res.Bookings, 2)
+	res.Bookings[0].Resources[0] = "changed"
+	res.Bookings[0].Persons[0].Email = "changed@example.org"
+	again := cal.Bookings(wide)
+	assert.Equal(t, "Room 1", again.Bookings[0].Resources[0])
+	assert.Equal(t, "Room 1", again.Bookings[1].Resources[0])
+	assert.Equal(t, "dev.patel@example.org", again.Bookings[0].Persons[0].Email)
+}
