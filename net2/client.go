@@ -52,7 +52,7 @@ type Config struct {
 	// Now is the clock used for token lifetimes; nil means time.Now.
 	Now func() time.Time
 	// Location is the site's time zone, the zone of Net2's wall-clock dates; nil means
-	// time.Local (the service normally runs on or next to the Net2 server). See ActivationFor.
+	// time.Local (the service normally runs on or next to the Net2 server). See dates.go.
 	Location *time.Location
 	// Wait pauses for a back-off before retrying a rate-limited login and must return early
 	// with ctx.Err() when ctx ends; nil means a real timer. Tests inject one that advances a

@@ -1,8 +1,10 @@
 package net2_test
 
 import (
+	"context"
 	"testing"
 	"time"
+	_ "time/tzdata"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -11,35 +13,13 @@ import (
 	"github.com/net2booking/net2booking/net2/net2sim"
 )
 
-func TestActivationAndExpiryAreWholeLocalDays(t *testing.T) {
-	london, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		t.Skip("no time zone database:", err)
-	}
-	// 2026-03-29 is the day British clocks go forward (a 23-hour day).
-	start := time.Date(2026, 3, 29, 14, 30, 0, 0, time.UTC)
-	assert.Equal(t, time.Date(2026, 3, 29, 0, 0, 0, 0, london), net2.ActivationFor(start, london))
-	assert.Equal(t, time.Date(2026, 3, 29, 23, 59, 0, 0, london), net2.ExpiryFor(start, london))
-	assert.Equal(t, "2026-03-29T23:59:00", net2.ExpiryFor(start, london).Format(net2.WireDateLayout))
-
-	// 23:30 UTC on 28 October is already the 29th in Paris: the local day counts.
-	paris, err := time.LoadLocation("Europe/Paris")
-	require.NoError(t, err)
-	late := time.Date(2026, 10, 28, 23, 30, 0, 0, time.UTC)
-	assert.Equal(t, time.Date(2026, 10, 29, 0, 0, 0, 0, paris), net2.ActivationFor(late, paris))
-
-	// An exclusive end at midnight keeps its last minute: the bound is the end's own day.
-	midnight := time.Date(2026, 5, 2, 0, 0, 0, 0, london)
-	assert.Equal(t, time.Date(2026, 5, 2, 23, 59, 0, 0, london), net2.ExpiryFor(midnight, london))
-}
-
 func TestDatesTravelAsSiteWallClock(t *testing.T) {
 	h := newHarness(t)
 	c := ctx(t)
-	// The planner computes in UTC; the client writes the site's wall-clock time.
-	end := time.Date(2026, 7, 31, 21, 0, 0, 0, time.UTC) // 22:00 in the site zone
-	expiry := net2.ExpiryFor(end, siteZone)
-	u, err := h.client.CreateUser(c, net2.User{FirstName: "Val", ActivateDate: net2.ActivationFor(end, siteZone), ExpiryDate: &expiry})
+	// Dates given in UTC are written as the site's wall-clock time.
+	activate := time.Date(2026, 7, 30, 23, 0, 0, 0, time.UTC) // 00:00 on 31 July in the site zone (UTC+1)
+	expiry := time.Date(2026, 7, 31, 22, 59, 0, 0, time.UTC) // 23:59 on 31 July
+	u, err := h.client.CreateUser(c, net2.User{FirstName: "Val", ActivateDate: activate, ExpiryDate: &expiry})
 	require.NoError(t, err)
 	body := lastBody(t, h.sim, "POST /users")
 	assert.Contains(t, body, `"activateDate":"2026-07-31T00:00:00"`)
@@ -55,4 +35,31 @@ func TestExpiryTruncatedByTheServerIsVisible(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, u.ExpiryDate)
 	assert.True(t, u.ExpiryDate.Equal(time.Date(2026, 7, 31, 0, 0, 0, 0, siteZone)), "the caller sees what Net2 stored")
+}
+
+// TestReadModifyWriteKeepsDatesAcrossZones: a Net2 server in another zone than the site must
+// get back exactly the wall-clock dates it holds, however often a user is updated.
+func TestReadModifyWriteKeepsDatesAcrossZones(t *testing.T) {
+	h := newHarness(t, withSim(func(o *net2sim.Options) { o.Location = time.UTC }))
+	c := h.client // site zone siteZone (UTC+1), server zone UTC
+	day := time.Date(2026, 11, 29, 0, 0, 0, 0, siteZone)
+	exp := time.Date(2026, 11, 29, 23, 59, 0, 0, siteZone)
+	created, err := c.CreateUser(context.Background(), net2.User{FirstName: "Ann", ActivateDate: day, ExpiryDate: &exp})
+	require.NoError(t, err)
+	u := created
+	for range 3 {
+		u, err = c.User(context.Background(), created.ID)
+		require.NoError(t, err)
+		u.MiddleName += "x"
+		_, err = c.UpdateUser(context.Background(), u)
+		require.NoError(t, err)
+	}
+	stored, ok := h.sim.User(created.ID)
+	require.True(t, ok)
+	assert.Equal(t, "2026-11-29T00:00:00", stored.ActivateDate.Format("2006-01-02T15:04:05"))
+	assert.Equal(t, "2026-11-29T23:59:00", stored.ExpiryDate.Format("2006-01-02T15:04:05"))
+	u, err = c.User(context.Background(), created.ID)
+	require.NoError(t, err)
+	assert.True(t, u.ActivateDate.Equal(day))
+	assert.True(t, u.ExpiryDate.Equal(exp))
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Users, their department and their door permission set.
@@ -69,13 +70,33 @@ func (c *Client) decodeUser(raw json.RawMessage) (User, error) {
 	if u.ActivateDate, err = w.ActivateDate.toTime(c.loc); err != nil {
 		return User{}, fmt.Errorf("user %d: activateDate: %w", u.ID, err)
 	}
+	u.ActivateDate = wallClock(u.ActivateDate, c.loc)
 	if u.ExpiryDate, err = w.ExpiryDate.toPtr(c.loc); err != nil {
 		return User{}, fmt.Errorf("user %d: expiryDate: %w", u.ID, err)
+	}
+	if u.ExpiryDate != nil {
+		e := wallClock(*u.ExpiryDate, c.loc)
+		u.ExpiryDate = &e
 	}
 	for _, f := range w.CustomFields {
 		u.CustomFields = append(u.CustomFields, CustomField{ID: int(f.ID), Value: string(f.Value)})
 	}
 	return u, nil
+}
+
+// wallClock reads a user date as the wall-clock time Net2 holds, in the site zone loc,
+// whatever offset Net2 put on it. Net2 keeps user dates as wall-clock days and answers with
+// the server's offset, while dates are sent as site wall clock (WireDateLayout). Reading them
+// back the same way makes a read-modify-write send back exactly what was read, even when the
+// Net2 server's zone differs from the site zone; converting instead would shift the date by
+// the difference on every update.
+func wallClock(t time.Time, loc *time.Location) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), loc)
 }
 
 // encodeUser builds the JSON body of a create (id == false) or update (id == true).

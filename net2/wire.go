@@ -109,7 +109,7 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 }
 
 // WireDateLayout is how dates are sent to Net2: the site's wall-clock time without an offset,
-// as Net2's own user editor stores them (see ActivationFor).
+// as Net2's own user editor stores them (see dates.go).
 const WireDateLayout = "2006-01-02T15:04:05"
 
 // formatDate renders t for a request body in loc.

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/net2booking/net2booking/engine"
+)
+
+func runSync(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet("sync", env)
+	cfgPath := fs.String("config", "", "configuration file (required)")
+	dryRun := fs.Bool("dry-run", false, "print every action with its reason and change nothing")
+	accept := fs.Bool("accept-shrink", false, "apply a source that dropped a suspicious share of its bookings as it is")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	svc, err := newService(ctx, cfg, cliLogger(env.stderr, cfg))
+	if err != nil {
+		return err
+	}
+	rep, err := svc.syncer.Cycle(ctx, engine.CycleOptions{Fetch: true, DryRun: *dryRun, AcceptShrink: *accept, FullVerify: true})
+	if err != nil {
+		return err
+	}
+	printReport(env.stdout, rep, *dryRun, cfg.Site.Location)
+	var problems []error
+	for _, s := range rep.Sources {
+		if s.LastError != nil {
+			problems = append(problems, fmt.Errorf("source %s failed (its bookings recorded in Net2 stay in force)", s.Name))
+		}
+		if s.Held {
+			problems = append(problems, fmt.Errorf("source %s dropped %d of %d recorded bookings; revocations held (rerun with --accept-shrink if that is real)", s.Name, s.Missing, s.Recorded))
+		}
+	}
+	if len(rep.Failed) > 0 {
+		problems = append(problems, fmt.Errorf("%d Net2 write(s) failed; they are retried by the next sync", len(rep.Failed)))
+	}
+	return errors.Join(problems...)
+}
+
+// printReport writes what a cycle planned or did, one line per source and per action.
+func printReport(w io.Writer, rep *engine.Report, dryRun bool, loc *time.Location) {
+	fmt.Fprintf(w, "Sync at %s\n", formatTime(rep.Now, loc))
+	for _, s := range rep.Sources {
+		switch {
+		case s.LastError != nil:
+			fmt.Fprintf(w, "  source %s: FAILED: %v\n", s.Name, s.LastError)
+		default:
+			fmt.Fprintf(w, "  source %s: %d booking(s)\n", s.Name, s.Bookings)
+		}
+		if s.Held {
+			fmt.Fprintf(w, "  source %s: dropped %d of %d recorded upcoming bookings: revocations HELD\n", s.Name, s.Missing, s.Recorded)
+		}
+	}
+	for _, u := range rep.Plan.Unmapped {
+		fmt.Fprintf(w, "  warning: resource %q maps to no door (%d booking(s))\n", u.Resource, u.Bookings)
+	}
+	for _, u := range rep.Plan.Orphans {
+		fmt.Fprintf(w, "  warning: Net2 user %d has the marker but no email in its memo; left untouched\n", u.ID)
+	}
+	if dryRun {
+		fmt.Fprintf(w, "Dry run: nothing was changed. %d action(s) would be applied:\n", len(rep.Plan.Actions))
+		for _, a := range rep.Plan.Actions {
+			fmt.Fprintf(w, "  would %s\n", a)
+		}
+		return
+	}
+	for _, a := range rep.Applied {
+		fmt.Fprintf(w, "  done   %s\n", a)
+	}
+	for _, f := range rep.Failed {
+		fmt.Fprintf(w, "  FAILED %s: %v\n", f.Action, f.Err)
+	}
+	fmt.Fprintf(w, "%d action(s) applied, %d failed.\n", len(rep.Applied), len(rep.Failed))
+}
+
+func runRun(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet("run", env)
+	cfgPath := fs.String("config", "", "configuration file (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(env.stderr, cfg, logLevel(cfg))
+	svc, err := newService(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	logger.Info("net2booking running", "sources", len(svc.sources), "resources", len(cfg.Resources), "fetch_interval", cfg.Access.FetchInterval.String())
+	return svc.syncer.Run(ctx)
+}

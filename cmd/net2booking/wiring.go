@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/net2booking/net2booking/accessplan"
+	"github.com/net2booking/net2booking/booking"
+	"github.com/net2booking/net2booking/booking/ical"
+	"github.com/net2booking/net2booking/config"
+	"github.com/net2booking/net2booking/engine"
+	"github.com/net2booking/net2booking/identifier"
+	"github.com/net2booking/net2booking/net2"
+)
+
+// policyFromConfig builds the planner's policy from the configuration and the Net2 ids the
+// names in it resolve to (a preview without Net2 passes zero ids).
+func policyFromConfig(cfg *config.Config, ids site) accessplan.Policy {
+	doors := make(map[string][]int, len(cfg.Resources))
+	for _, r := range cfg.Resources {
+		doors[r.Name] = r.Doors
+	}
+	return accessplan.Policy{
+		Doors:                 doors,
+		GraceBefore:           cfg.Access.GraceBefore,
+		GraceAfter:            cfg.Access.GraceAfter,
+		FallbackLevel:         ids.fallbackLevel,
+		RemoveAfterDays:       cfg.Access.RemoveAfterDays,
+		Code:                  accessplan.CodeKind(cfg.Access.Identifier),
+		Lookahead:             cfg.Lookahead(),
+		TentativeGrantsAccess: cfg.Access.TentativeGrantsAccess,
+		Location:              cfg.Site.Location,
+		Department:            ids.department,
+		AlwaysTimezone:        ids.alwaysTimezone,
+	}
+}
+
+// buildSources makes a BookingSource for every configured source.
+func buildSources(cfg *config.Config, logger *slog.Logger) ([]booking.BookingSource, error) {
+	var out []booking.BookingSource
+	for _, s := range cfg.Sources {
+		switch s.Type {
+		case config.SourceICal:
+			f, err := ical.New(ical.Options{
+				Name:         s.Name,
+				URL:          s.URL,
+				Dialect:      ical.Dialect(s.Dialect),
+				SiteLocation: cfg.Site.Location,
+				Logger:       logger,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("source %s: %w", s.Name, err)
+			}
+			out = append(out, f)
+		default:
+			return nil, fmt.Errorf("source %s: type %q is not supported by this build", s.Name, s.Type)
+		}
+	}
+	return out, nil
+}
+
+// newNet2Client returns a Net2 client for the configuration's net2 section.
+func newNet2Client(cfg *config.Config, logger *slog.Logger) (*net2.Client, error) {
+	if !cfg.Net2.Present {
+		return nil, badInput(fmt.Errorf("%s has no net2 section: this command talks to Net2 (add net2.url, net2.operator, net2.password and net2.client_id)", cfg.Path))
+	}
+	return net2.New(net2.Config{
+		BaseURL:  cfg.Net2.URL,
+		Operator: cfg.Net2.Operator,
+		Password: cfg.Net2.Password,
+		ClientID: cfg.Net2.ClientID,
+		TLS:      net2.TLSConfig{InsecureSkipVerify: cfg.Net2.TLS.InsecureSkipVerify, PinSHA256: cfg.Net2.TLS.PinSHA256},
+		Logger:   logger,
+		Location: cfg.Site.Location,
+	})
+}
+
+// site holds the Net2 ids the configuration's names resolve to.
+type site struct {
+	department, fallbackLevel, alwaysTimezone, markerField int
+}
+
+// resolveSite looks up, in Net2, the department, fallback access level, always timezone and
+// marker field the configuration names (by name or id), and checks that every configured
+// door exists. Each failure names the key and lists what Net2 has.
+func resolveSite(ctx context.Context, c *net2.Client, cfg *config.Config) (site, []error) {
+	var s site
+	var errs []error
+	note := func(key string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+		}
+	}
+	if list, err := c.Departments(ctx); err != nil {
+		note("access.department", err)
+	} else if d, err := net2.Resolve("department", withNone(list), net2.Ref(cfg.Access.Department)); err != nil {
+		note("access.department", err)
+	} else {
+		s.department = d.ID
+	}
+	if list, err := c.AccessLevels(ctx); err != nil {
+		note("access.fallback_access_level", err)
+	} else if l, err := net2.Resolve("access level", list, net2.Ref(cfg.Access.FallbackAccessLevel)); err != nil {
+		note("access.fallback_access_level", err)
+	} else {
+		s.fallbackLevel = l.ID
+	}
+	if list, err := c.Timezones(ctx); err != nil {
+		note("access.always_timezone", err)
+	} else if tz, err := net2.Resolve("timezone", list, net2.Ref(cfg.Access.AlwaysTimezone)); err != nil {
+		note("access.always_timezone", err)
+	} else {
+		s.alwaysTimezone = tz.ID
+	}
+	if fields, err := c.CustomFieldNames(ctx); err != nil {
+		note("access.marker_field", err)
+	} else if f, err := net2.ResolveField(fields, net2.Ref(cfg.Access.MarkerField)); err != nil {
+		note("access.marker_field", err)
+	} else if f.ID == net2.MemoField {
+		note("access.marker_field", fmt.Errorf("%q is the memo field (13), which holds the bookings; choose another field", f.Name))
+	} else {
+		s.markerField = f.ID
+	}
+	if doors, err := c.Doors(ctx); err != nil {
+		note("resources", err)
+	} else {
+		known := map[int]bool{}
+		for _, d := range doors {
+			known[d.ID] = true
+		}
+		for _, r := range cfg.Resources {
+			for _, d := range r.Doors {
+				if !known[d] {
+					errs = append(errs, fmt.Errorf("resources.%q (line %d): door %d does not exist in Net2 (see `net2booking net2 doors`)", r.Name, r.Line, d))
+				}
+			}
+		}
+	}
+	return s, errs
+}
+
+// withNone adds department 0 ("None") when Net2 does not list it, so "None" can be configured.
+func withNone(list []net2.Named) []net2.Named {
+	for _, d := range list {
+		if d.ID == 0 {
+			return list
+		}
+	}
+	return append([]net2.Named{{ID: 0, Name: "None"}}, list...)
+}
+
+// newAllocator returns the code allocator of access.identifier.
+func newAllocator(cfg *config.Config) (identifier.CodeAllocator, error) {
+	switch cfg.Access.Identifier {
+	case config.IdentifierPIN:
+		return identifier.NewPIN(cfg.Access.PINLength)
+	case config.IdentifierQR:
+		return identifier.NewQR(cfg.Access.QRRange[0], cfg.Access.QRRange[1])
+	default:
+		return identifier.Manual{}, nil
+	}
+}
+
+// service is everything a sync needs, wired from the configuration.
+type service struct {
+	cfg     *config.Config
+	client  *net2.Client
+	syncer  *engine.Syncer
+	policy  accessplan.Policy
+	sources []booking.BookingSource
+}
+
+// newService logs in to Net2, resolves the configuration's names and wires the engine.
+func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*service, error) {
+	sources, err := buildSources(cfg, logger)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	client, err := newNet2Client(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	ids, errs := resolveSite(ctx, client, cfg)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("the configuration does not match Net2:\n%w", joinLines(errs))
+	}
+	ctl, err := net2.NewController(client, net2.ControllerConfig{
+		MarkerField: ids.markerField, Code: accessplan.CodeKind(cfg.Access.Identifier), QRTokenType: cfg.Access.QRTokenType,
+		Location: cfg.Site.Location, TokenCacheFor: cfg.Safety.VerifyEvery, Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	alloc, err := newAllocator(cfg)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	policy := policyFromConfig(cfg, ids)
+	syncer, err := engine.New(engine.Options{
+		Sources: sources, Controller: ctl, Allocator: alloc, Policy: policy,
+		FetchInterval: cfg.Access.FetchInterval, MaxShrink: cfg.Safety.MaxShrink, VerifyEvery: cfg.Safety.VerifyEvery,
+		Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &service{cfg: cfg, client: client, syncer: syncer, policy: policy, sources: sources}, nil
+}
+
+// joinLines joins errors one per line.
+func joinLines(errs []error) error {
+	lines := make([]string, len(errs))
+	for i, e := range errs {
+		lines[i] = "  " + e.Error()
+	}
+	return fmt.Errorf("%s", strings.Join(lines, "\n"))
+}
+
+// newLogger logs text lines on w at level, with every configuration secret masked.
+func newLogger(w io.Writer, cfg *config.Config, level slog.Level) *slog.Logger {
+	var secrets []string
+	if cfg != nil {
+		secrets = cfg.Secrets()
+	}
+	return slog.New(&redactHandler{next: slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}), secrets: secrets})
+}
+
+// cliLogger logs warnings and errors for one-shot commands.
+func cliLogger(w io.Writer, cfg *config.Config) *slog.Logger {
+	return newLogger(w, cfg, slog.LevelWarn)
+}
+
+// logLevel maps logging.level to a slog level.
+func logLevel(cfg *config.Config) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(cfg.Logging.Level)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// redactHandler masks secrets in messages and string attributes: a last line of defence
+// behind each package's own care (DESIGN invariant 7).
+type redactHandler struct {
+	next    slog.Handler
+	secrets []string
+}
+
+func (h *redactHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
+
+func (h *redactHandler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, h.mask(r.Message), r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(h.attr(a))
+		return true
+	})
+	return h.next.Handle(ctx, out)
+}
+
+func (h *redactHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	masked := make([]slog.Attr, len(as))
+	for i, a := range as {
+		masked[i] = h.attr(a)
+	}
+	return &redactHandler{next: h.next.WithAttrs(masked), secrets: h.secrets}
+}
+
+func (h *redactHandler) WithGroup(name string) slog.Handler {
+	return &redactHandler{next: h.next.WithGroup(name), secrets: h.secrets}
+}
+
+func (h *redactHandler) attr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, h.mask(v.String()))
+	case slog.KindGroup:
+		var as []any
+		for _, g := range v.Group() {
+			as = append(as, h.attr(g))
+		}
+		return slog.Group(a.Key, as...)
+	case slog.KindAny:
+		return slog.String(a.Key, h.mask(fmt.Sprint(v.Any())))
+	}
+	return a
+}
+
+func (h *redactHandler) mask(s string) string {
+	for _, sec := range h.secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
+	}
+	return s
+}
+
+// formatTime renders an instant for people: local time of the site with its zone.
+func formatTime(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.Local
+	}
+	return t.In(loc).Format("2006-01-02 15:04:05 MST")
+}
