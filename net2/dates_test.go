@@ -18,7 +18,7 @@ func TestDatesTravelAsSiteWallClock(t *testing.T) {
 	c := ctx(t)
 	// Dates given in UTC are written as the site's wall-clock time.
 	activate := time.Date(2026, 7, 30, 23, 0, 0, 0, time.UTC) // 00:00 on 31 July in the site zone (UTC+1)
-	expiry := time.Date(2026, 7, 31, 22, 59, 0, 0, time.UTC) // 23:59 on 31 July
+	expiry := time.Date(2026, 7, 31, 22, 59, 0, 0, time.UTC)  // 23:59 on 31 July
 	u, err := h.client.CreateUser(c, net2.User{FirstName: "Val", ActivateDate: activate, ExpiryDate: &expiry})
 	require.NoError(t, err)
 	body := lastBody(t, h.sim, "POST /users")
