@@ -88,11 +88,11 @@ func TestExampleLoadsAsWritten(t *testing.T) {
 	for k, v := range exampleEnv {
 		t.Setenv(k, v)
 	}
-	c, err := Load("testdata/example.yaml")
+	c, err := Load("../config.example.yaml")
 	require.NoError(t, err)
-	dir := filepath.Join(wd(t), "testdata")
+	dir := filepath.Dir(wd(t))
 
-	assert.Equal(t, filepath.Join(dir, "example.yaml"), c.Path)
+	assert.Equal(t, filepath.Join(dir, "config.example.yaml"), c.Path)
 	assert.Equal(t, Net2{
 		Present:  true,
 		URL:      "https://localhost:8443/api/v1",
@@ -183,9 +183,9 @@ func TestExampleIsTheSharedContract(t *testing.T) {
 		t.Skip("shared example not next to the checkout")
 	}
 	require.NoError(t, err)
-	ours, err := os.ReadFile("testdata/example.yaml")
+	ours, err := os.ReadFile("../config.example.yaml")
 	require.NoError(t, err)
-	assert.Equal(t, string(shared), string(ours), "testdata/example.yaml must be a verbatim copy of the shared example")
+	assert.Equal(t, string(shared), string(ours), "config.example.yaml must be a verbatim copy of the shared example")
 }
 
 func TestMinimalFileGetsDefaults(t *testing.T) {

@@ -71,7 +71,7 @@ email: {smtp: {host: h, username: u, password: smtp-pw}}
 
 // FuzzParse checks that no input makes Parse panic, and that what it accepts is valid.
 func FuzzParse(f *testing.F) {
-	example, err := os.ReadFile("testdata/example.yaml")
+	example, err := os.ReadFile("../config.example.yaml")
 	require.NoError(f, err)
 	f.Add(example)
 	f.Add([]byte(base))
