@@ -47,7 +47,7 @@ type feedBooking struct {
 	start, end       time.Time
 }
 
-func newFeedServer(t *testing.T) *feedServer {
+func newFeedServer(t testing.TB) *feedServer {
 	f := &feedServer{}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		f.mu.Lock()
@@ -88,7 +88,7 @@ func (f *feedServer) render() string {
 // stack is a whole net2booking over real HTTP: a feed server, net2sim behind an HTTP server,
 // the Net2 client and controller, and a Syncer, sharing one clock.
 type stack struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *clock
 	feed   *feedServer
 	sim    *net2sim.Sim
@@ -115,7 +115,7 @@ var ams = func() *time.Location {
 	return loc
 }()
 
-func newStack(t *testing.T, start time.Time, code accessplan.CodeKind) *stack {
+func newStack(t testing.TB, start time.Time, code accessplan.CodeKind) *stack {
 	t.Helper()
 	s := &stack{t: t, clock: &clock{t: start}, loc: ams, code: code, qr: [2]int64{1, 99999999}, logs: &bytes.Buffer{}}
 	s.now = s.clock.Now
