@@ -369,3 +369,44 @@ func TestRunSwitchesAtTheComputedInstant(t *testing.T) {
 	assert.False(t, openedAt.Before(open), "never before the instant")
 	assert.Less(t, openedAt.Sub(open), time.Second, "within a second of the computed instant")
 }
+
+// sequence is a CodeAllocator handing out fixed codes, as if someone took each code in Net2
+// between the snapshot and the write.
+type sequence struct{ codes []string }
+
+func (s *sequence) Allocate(map[string]bool) (string, error) {
+	c := s.codes[0]
+	if len(s.codes) > 1 {
+		s.codes = s.codes[1:]
+	}
+	return c, nil
+}
+
+func TestCodeCollisionsReportedByNet2AreRetriedBounded(t *testing.T) {
+	s := newStack(t, start, accessplan.CodePIN)
+	s.sim.Configure(func(o *net2sim.Options) { o.UniquePINs = true })
+	_, err := s.sim.AddUser(net2sim.User{FirstName: "Taken", PIN: "111111"})
+	require.NoError(t, err)
+	s.feed.set(
+		feedBooking{uid: "a", email: "ann@example.com", name: "Ann", resources: []string{"Studio 1"}, start: start.Add(time.Hour), end: start.Add(2 * time.Hour)},
+	)
+	s.syncer.opts.Allocator = &sequence{codes: []string{"111111", "258147"}}
+	rep := s.cycle()
+	require.Empty(t, rep.Failed)
+	assert.Equal(t, "258147", s.managed()["ann@example.com"].PIN, "the colliding code was replaced by the next one")
+	assert.Contains(t, s.logs.String(), "drawing another")
+
+	// A code that always collides ends after a bounded number of attempts and blocks nobody else.
+	s.feed.set(
+		feedBooking{uid: "a", email: "ann@example.com", name: "Ann", resources: []string{"Studio 1"}, start: start.Add(time.Hour), end: start.Add(2 * time.Hour)},
+		feedBooking{uid: "b", email: "bo@example.com", name: "Bo", resources: []string{"Studio 1"}, start: start.Add(time.Hour), end: start.Add(2 * time.Hour)},
+		feedBooking{uid: "c", email: "cy@example.com", name: "Cy", resources: []string{"Studio 1"}, start: start.Add(time.Hour), end: start.Add(2 * time.Hour)},
+	)
+	s.syncer.opts.Allocator = &sequence{codes: []string{"111111"}}
+	s.sim.ResetLog()
+	rep = s.cycle()
+	require.Len(t, rep.Failed, 2, "bo and cy cannot get a code")
+	assert.Contains(t, rep.Failed[0].Err.Error(), "refused 5 codes in a row")
+	assert.Len(t, s.managed(), 3, "both users exist; their codes come next cycle")
+	assert.LessOrEqual(t, s.sim.Counts()["PUT /users/{id}"], 10, "at most 5 attempts per person")
+}

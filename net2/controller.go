@@ -119,6 +119,11 @@ func (c *Controller) Snapshot(ctx context.Context, full bool) (accessplan.Net2St
 		if !c.isMarked(u) {
 			continue
 		}
+		if c.cfg.Code == accessplan.CodePIN && !u.Reports("pin") {
+			// Without the PIN in the reply every cycle would think the user has none and
+			// issue a new one: refuse rather than change people's codes behind their back.
+			return accessplan.Net2State{}, fmt.Errorf("this Net2 server does not report users' PINs (user %d), so issued PINs cannot be checked; use identifier qr or manual, or a Net2 version that reports PINs (6.7 or later)", u.ID)
+		}
 		managed[u.ID] = true
 		c.users[u.ID] = u
 		d := c.details[u.ID]

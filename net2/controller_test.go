@@ -104,3 +104,18 @@ func TestControllerWritesAndReadsBack(t *testing.T) {
 	assert.False(t, ok)
 	require.NoError(t, c.DeleteUser(ctx, id), "deleting a user that is already gone reaches the goal")
 }
+
+func TestControllerRefusesPINModeWhenNet2HidesPINs(t *testing.T) {
+	h := newHarness(t, withSim(func(o *net2sim.Options) { o.MinimalUserFields = true }))
+	ctx := context.Background()
+	c := newController(t, h, accessplan.CodePIN)
+	_, err := c.CreateUser(ctx, "jane@example.com", spec("jane@example.com"))
+	require.NoError(t, err)
+	_, err = c.Snapshot(ctx, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "does not report users' PINs")
+
+	q := newController(t, h, accessplan.CodeQR)
+	_, err = q.Snapshot(ctx, false)
+	assert.NoError(t, err, "QR codes are tokens, which every version lists")
+}

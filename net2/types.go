@@ -48,6 +48,11 @@ type User struct {
 	fromNet2 bool
 }
 
+// Reports reports whether Net2 returned the JSON property name (any case) for this user.
+// Older Net2 versions leave out some properties, such as pin; an absent property says
+// nothing about the value.
+func (u *User) Reports(name string) bool { return u.present[strings.ToLower(name)] }
+
 // CustomField is the value of one of a user's custom fields.
 type CustomField struct {
 	// ID is the field id, 1–14 (see FieldName).
