@@ -148,7 +148,7 @@ func (src *Source) runDelta(ctx context.Context, room string, base map[string]ev
 	resp, err := first()
 	for pages := 1; ; pages++ {
 		if err != nil {
-			return nil, "", 0, src.set.describe(err, opCalendar, room)
+			return nil, "", 0, src.set.describe(ctx, err, opCalendar, room)
 		}
 		if resp == nil {
 			return nil, "", 0, src.unusable(room, "Graph sent an empty answer to the delta query")
@@ -204,7 +204,7 @@ func (src *Source) readPlain(ctx context.Context, rs *roomState, w booking.Windo
 	events := map[string]event{}
 	for pages := 1; ; pages++ {
 		if err != nil {
-			return 0, src.set.describe(err, opCalendar, rs.room)
+			return 0, src.set.describe(ctx, err, opCalendar, rs.room)
 		}
 		if resp == nil {
 			return 0, src.unusable(rs.room, "Graph sent an empty answer to the calendar view")

@@ -61,7 +61,9 @@ func (e *requestError) Unwrap() []error { return e.wrapped }
 var aadstsCode = regexp.MustCompile(`AADSTS(\d+)`)
 
 // describe turns any error from a request into a requestError. room is empty for ListRooms.
-func (s *settings) describe(err error, op operation, room string) *requestError {
+// When ctx is done, the context's error is reported whatever the SDK made of it (azidentity
+// turns a cancelled token request into a plain authentication error).
+func (s *settings) describe(ctx context.Context, err error, op operation, room string) *requestError {
 	var re *requestError
 	if errors.As(err, &re) {
 		return re
@@ -70,6 +72,9 @@ func (s *settings) describe(err error, op operation, room string) *requestError 
 	what := "listing the tenant's rooms"
 	if op == opCalendar {
 		what = "reading the calendar of room " + room
+	}
+	if ctx.Err() != nil {
+		err = ctx.Err()
 	}
 	var (
 		authErr *azidentity.AuthenticationFailedError

@@ -180,7 +180,9 @@ func (g *fakeGraph) fail(pathPart string, n, status int, code, message string, h
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.failures = append(g.failures, &fakeFailure{
-		match:  func(r *http.Request) bool { return strings.Contains(strings.ToLower(r.URL.Path), strings.ToLower(pathPart)) },
+		match: func(r *http.Request) bool {
+			return strings.Contains(strings.ToLower(r.URL.Path), strings.ToLower(pathPart))
+		},
 		status: status, body: body, header: header, left: n,
 	})
 }
@@ -223,6 +225,19 @@ func (g *fakeGraph) requests(pathPart string) []fakeRequest {
 	return out
 }
 
+// count returns how many requests had exactly this decoded path.
+func (g *fakeGraph) count(path string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for _, r := range g.log {
+		if r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
 func (g *fakeGraph) violate(format string, a ...any) {
 	g.violations = append(g.violations, fmt.Sprintf(format, a...))
 }
@@ -231,7 +246,9 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	path := r.URL.Path
-	g.log = append(g.log, fakeRequest{At: time.Now(), Method: r.Method, Path: path, Query: r.URL.Query(), Header: r.Header.Clone()})
+	logged := r.Header.Clone()
+	logged.Del("Authorization") // checked below; kept out of test output
+	g.log = append(g.log, fakeRequest{At: time.Now(), Method: r.Method, Path: path, Query: r.URL.Query(), Header: logged})
 
 	if got := r.Header.Get("Authorization"); got != "Bearer "+testToken {
 		g.violate("%s %s without the bearer token (Authorization %q)", r.Method, path, redactForTest(got))

@@ -2,8 +2,8 @@ package graph
 
 import (
 	"bytes"
-	"encoding/hex"
 	"context"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -204,17 +204,17 @@ func graphID(tag string) string {
 // resource attendee; opts adjust it.
 func meeting(room, tag string, start time.Time, d time.Duration, opts ...func(map[string]any)) map[string]any {
 	m := map[string]any{
-		"@odata.type":           "#microsoft.graph.event",
-		"@odata.etag":           `W/"ZlnW4RIAV06KYYwlrfNZvQAAAAGYrw=="`,
-		"id":                    graphID(tag),
-		"createdDateTime":       "2026-04-20T09:12:44.1234567Z",
-		"lastModifiedDateTime":  "2026-04-20T09:13:02.7654321Z",
-		"changeKey":             "ZlnW4RIAV06KYYwlrfNZvQAAAAGYrw==",
-		"categories":            []any{},
-		"transactionId":         nil,
-		"originalStartTimeZone": "W. Europe Standard Time",
-		"originalEndTimeZone":   "W. Europe Standard Time",
-		"iCalUId":               ical(tag),
+		"@odata.type":                "#microsoft.graph.event",
+		"@odata.etag":                `W/"ZlnW4RIAV06KYYwlrfNZvQAAAAGYrw=="`,
+		"id":                         graphID(tag),
+		"createdDateTime":            "2026-04-20T09:12:44.1234567Z",
+		"lastModifiedDateTime":       "2026-04-20T09:13:02.7654321Z",
+		"changeKey":                  "ZlnW4RIAV06KYYwlrfNZvQAAAAGYrw==",
+		"categories":                 []any{},
+		"transactionId":              nil,
+		"originalStartTimeZone":      "W. Europe Standard Time",
+		"originalEndTimeZone":        "W. Europe Standard Time",
+		"iCalUId":                    ical(tag),
 		"reminderMinutesBeforeStart": 15,
 		"isReminderOn":               false,
 		"hasAttachments":             false,
@@ -242,7 +242,7 @@ func meeting(room, tag string, start time.Time, d time.Duration, opts ...func(ma
 		"location": map[string]any{
 			"displayName": "Room 1", "locationType": "conferenceRoom", "uniqueId": room, "uniqueIdType": "directory",
 		},
-		"locations": []any{},
+		"locations":  []any{},
 		"recurrence": nil,
 		"organizer":  emailAddr("Jane Doe", "Jane.Doe@contoso.com"),
 		"attendees": []any{

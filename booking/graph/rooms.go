@@ -76,7 +76,7 @@ func ListRooms(ctx context.Context, opts Options) ([]Room, []RoomList, error) {
 			byAddr[room.Address] = &room
 		})
 	if err != nil {
-		return nil, nil, s.describe(err, opRooms, "")
+		return nil, nil, s.describe(ctx, err, opRooms, "")
 	}
 
 	var lists []RoomList
@@ -97,7 +97,7 @@ func ListRooms(ctx context.Context, opts Options) ([]Room, []RoomList, error) {
 			lists = append(lists, RoomList{Address: addr, Name: cleanText(deref(l.GetDisplayName()))})
 		})
 	if err != nil {
-		return nil, nil, s.describe(err, opRooms, "")
+		return nil, nil, s.describe(ctx, err, opRooms, "")
 	}
 
 	// The members of each list, a few lists at a time.
@@ -131,7 +131,7 @@ func ListRooms(ctx context.Context, opts Options) ([]Room, []RoomList, error) {
 		if err == nil {
 			continue
 		}
-		re := s.describe(err, opRooms, "")
+		re := s.describe(ctx, err, opRooms, "")
 		if re.status == 404 {
 			continue // a list Graph cannot expand is listed without rooms
 		}

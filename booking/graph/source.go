@@ -67,7 +67,7 @@ func (src *Source) Fetch(ctx context.Context, w booking.Window) (booking.FetchRe
 				rs := src.rooms[i]
 				note, err := src.syncRoom(ctx, rs, w)
 				if err != nil {
-					re := src.set.describe(err, opCalendar, rs.room)
+					re := src.set.describe(ctx, err, opCalendar, rs.room)
 					if re.retryAfter > maxInlineRetryAfter {
 						rs.notBefore = src.set.now().Add(re.retryAfter)
 					}
