@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -248,4 +249,31 @@ func TestCancelledContext(t *testing.T) {
 	_, err := e.source(room1).Fetch(ctx, testWindow())
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.Canceled), "got %v", err)
+}
+
+// Invariant 7: the client secret and the access token appear in no log line, error or
+// warning, whatever fails (every test checks its log on cleanup; this one makes sure the log
+// is busy: debug level, failures of every kind).
+func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
+	e := newEnv(t)
+	d := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
+	e.graph.put(room1, meeting(room1, "one", d, time.Hour))
+	src := e.source(room1, room2)
+	_, err := fetch(t, src)
+	require.NoError(t, err)
+
+	e.graph.fail("/users/"+room1, 1, http.StatusUnauthorized, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.", nil)
+	e.graph.fail("/users/"+room2, 1, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.", nil)
+	e.graph.expireDeltaTokens(room1)
+	_, err = fetch(t, src)
+	require.Error(t, err)
+	requireNoSecrets(t, err.Error(), fmt.Sprintf("%+v", err))
+
+	bad := e.options(room1)
+	bad.ClientSecret = testSecret + "-old"
+	_, err = fetch(t, e.sourceWith(bad))
+	require.Error(t, err)
+	requireNoSecrets(t, err.Error())
+	assert.NotContains(t, err.Error(), bad.ClientSecret)
+	assert.NotEmpty(t, e.logs.String())
 }

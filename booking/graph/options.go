@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -192,10 +191,3 @@ func isLoopback(host string) bool {
 
 // isRoom reports whether addr is one of the selected rooms.
 func (s *settings) isRoom(addr string) bool { return s.roomSet[addr] }
-
-// sortedRooms returns the selected rooms in a stable order.
-func (s *settings) sortedRooms() []string {
-	r := slices.Clone(s.rooms)
-	slices.Sort(r)
-	return r
-}
