@@ -71,7 +71,7 @@ func (src *Source) syncRoom(ctx context.Context, rs *roomState, w booking.Window
 	}
 	if rs.plain {
 		n, err := src.readPlain(ctx, rs, w)
-		return fmt.Sprintf("%d events (calendar view)", n), err
+		return plural(n, "event", "events") + " (calendar view)", err
 	}
 	if rs.deltaLink != "" {
 		if covers(rs.deltaWindow, w) && now.Sub(rs.deltaStarted) < deltaMaxAge {
@@ -81,7 +81,7 @@ func (src *Source) syncRoom(ctx context.Context, rs *roomState, w booking.Window
 			})
 			if err == nil {
 				rs.events, rs.deltaLink, rs.readAt = events, link, now
-				return fmt.Sprintf("%d changes (delta)", changes), nil
+				return plural(changes, "change", "changes") + " (delta)", nil
 			}
 			var re *requestError
 			if !errors.As(err, &re) || !re.syncLost {
@@ -107,7 +107,7 @@ func (src *Source) syncRoom(ctx context.Context, rs *roomState, w booking.Window
 	})
 	if err == nil {
 		rs.events, rs.deltaLink, rs.deltaWindow, rs.deltaStarted, rs.readAt = events, link, dw, now, now
-		return fmt.Sprintf("%d events (full delta read)", len(events)), nil
+		return plural(len(events), "event", "events") + " (full delta read)", nil
 	}
 	if !deltaRefused(err) {
 		return "", err
@@ -118,7 +118,7 @@ func (src *Source) syncRoom(ctx context.Context, rs *roomState, w booking.Window
 	}
 	rs.plain = true
 	s.log.Info("Graph refused the delta query for this room but allows the calendar view: reading the whole view on every fetch", "room", rs.room, "reason", err.Error())
-	return fmt.Sprintf("%d events (calendar view)", n), nil
+	return plural(n, "event", "events") + " (calendar view)", nil
 }
 
 // deltaRefused reports whether a failed delta request is worth retrying as a plain

@@ -277,3 +277,17 @@ func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
 	assert.NotContains(t, err.Error(), bad.ClientSecret)
 	assert.NotEmpty(t, e.logs.String())
 }
+
+// Graph out of reach is a link failure: named with the host, not a credentials problem.
+func TestGraphUnreachable(t *testing.T) {
+	e := newEnv(t)
+	o := e.options(room1)
+	closed := newFakeGraph(t, false)
+	o.GraphEndpoint = closed.base
+	closed.srv.Close()
+	_, err := fetch(t, e.sourceWith(o))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot reach 127.0.0.1:")
+	assert.NotErrorIs(t, err, ErrCredentials)
+	assert.NotErrorIs(t, err, booking.ErrUnusable)
+}
