@@ -159,3 +159,9 @@ func TestSimServesAndStopsOnSignal(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	assert.NoError(t, cmd.Wait(), "a signal stops the emulator gracefully (exit 0)")
 }
+
+func TestRoomsNeedsAnOutlookSource(t *testing.T) {
+	r := runCLI(t, "rooms", "--config", "testdata/seed.yaml")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "has no outlook source")
+}

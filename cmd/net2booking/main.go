@@ -40,6 +40,7 @@ func commands() []command {
 		{"check", "check configuration, Net2 login and names, and every source: check --config F", runCheck},
 		{"sync", "one cycle: fetch, plan, apply to Net2: sync --config F [--dry-run] [--accept-shrink]", runSync},
 		{"run", "run in the foreground until stopped: run --config F", runRun},
+		{"rooms", "list Outlook rooms and room lists, with the lines to paste: rooms --config F [--source NAME]", runRooms},
 		{"net2", "list Net2 objects to fill in the configuration: net2 doors|access-levels|departments|fields|operators|timezones --config F", runNet2},
 		{"demo", "see the whole product work on an emulated Net2, no setup needed: demo", runDemo},
 		{"sim", "serve the Net2 emulator: sim --listen ADDR [--seed demo]", runSim},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/net2booking/net2booking/accessplan"
 	"github.com/net2booking/net2booking/booking"
+	"github.com/net2booking/net2booking/booking/graph"
 	"github.com/net2booking/net2booking/booking/ical"
 	"github.com/net2booking/net2booking/config"
 	"github.com/net2booking/net2booking/engine"
@@ -56,11 +57,27 @@ func buildSources(cfg *config.Config, logger *slog.Logger) ([]booking.BookingSou
 				return nil, fmt.Errorf("source %s: %w", s.Name, err)
 			}
 			out = append(out, f)
+		case config.SourceOutlook:
+			g, err := graph.New(graphOptions(cfg, s, logger))
+			if err != nil {
+				return nil, fmt.Errorf("source %s: %w", s.Name, err)
+			}
+			out = append(out, g)
 		default:
 			return nil, fmt.Errorf("source %s: type %q is not supported by this build", s.Name, s.Type)
 		}
 	}
 	return out, nil
+}
+
+// graphOptions maps an outlook source of the configuration to the Graph source's options.
+func graphOptions(cfg *config.Config, s config.Source, logger *slog.Logger) graph.Options {
+	return graph.Options{
+		Name: s.Name, Tenant: s.Tenant, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+		Rooms: s.Rooms, IncludeAttendees: s.IncludeAttendees,
+		GraphEndpoint: s.GraphEndpoint, AuthorityHost: s.AuthorityHost, AuthorityHostSet: s.AuthorityHostSet,
+		SiteLocation: cfg.Site.Location, Logger: logger,
+	}
 }
 
 // newNet2Client returns a Net2 client for the configuration's net2 section.
