@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"runtime/metrics"
 	"sync"
@@ -117,8 +118,16 @@ func parseAndExpand(b *testing.B, data []byte) int {
 
 // BenchmarkParse measures bytes -> bookings for a 100,000-event Skedda feed (5,000 persons,
 // 200 resources) over a window covering every event.
+//
+// With ICAL_BENCH_FEED=/path/feed.ics the generated feed is also written there, for the
+// ical.js speed comparison in testdata/oracle.
 func BenchmarkParse(b *testing.B) {
 	data := benchData()
+	if path := os.Getenv("ICAL_BENCH_FEED"); path != "" {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
