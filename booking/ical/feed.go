@@ -41,6 +41,8 @@ type StatusError struct {
 	RetryAfter time.Time
 }
 
+// Error names the feed (redacted), the HTTP status and, when the server asked to wait, the
+// instant before which the feed is not contacted again.
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("iCal feed %s: server answered HTTP %d %s", e.Feed, e.StatusCode, http.StatusText(e.StatusCode))
 	if !e.RetryAfter.IsZero() {
