@@ -197,7 +197,7 @@ func (f *Feed) Fetch(ctx context.Context, w booking.Window) (booking.FetchResult
 	defer f.mu.Unlock()
 	cal, notModified, err := f.load(ctx)
 	if err != nil {
-		f.log.Warn("iCal feed fetch failed", "feed", f.name, "error", err.Error())
+		// Not logged here: the error is returned, and the caller reports it once.
 		return booking.FetchResult{}, err
 	}
 	res := cal.Bookings(w)

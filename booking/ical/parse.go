@@ -3,7 +3,6 @@ package ical
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -36,13 +35,14 @@ const (
 
 // Errors a Parse (and so a Fetch) can wrap. Both mean the fetch failed as a whole: the caller
 // keeps the feed's last good bookings in force (SPEC B3) rather than reading "no bookings".
+// Both also match booking.ErrUnusable: the data is bad, not the link.
 var (
 	// ErrTooLarge is returned for a feed larger than the size limit.
-	ErrTooLarge = errors.New("feed exceeds the size limit")
+	ErrTooLarge = fmt.Errorf("feed exceeds the size limit (%w)", booking.ErrUnusable)
 	// ErrMalformed is returned for input that is not one complete, well-formed iCalendar
 	// stream: empty, not iCalendar, truncated (no END:VCALENDAR), a content line go-ical
 	// rejects, or one that makes go-ical panic.
-	ErrMalformed = errors.New("feed is not a complete, well-formed iCalendar file")
+	ErrMalformed = fmt.Errorf("feed is not a complete, well-formed iCalendar file (%w)", booking.ErrUnusable)
 )
 
 // Dialect says how persons and resources are read from the events of a feed.

@@ -69,6 +69,7 @@ func TestFailedFetchNotEmptyFeed(t *testing.T) {
 			require.Error(t, err)
 			assert.Nil(t, cal)
 			assert.ErrorIs(t, err, ErrMalformed)
+			assert.ErrorIs(t, err, booking.ErrUnusable, "bad data, not a broken link")
 			assert.Contains(t, err.Error(), tc.want)
 			assert.Contains(t, err.Error(), "feed-x")
 		})
