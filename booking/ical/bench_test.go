@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/net2booking/net2booking/accessplan"
 )
 
 // skeddaFeed generates a realistic Skedda-style feed: CRLF, lines folded at 75 octets,
@@ -165,4 +167,32 @@ func BenchmarkParsePeakHeap(b *testing.B) {
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(len(data))/(1<<20), "input-MB")
+}
+
+// BenchmarkParseAndPreview is what `net2booking preview` does with the 100,000-event feed:
+// parse, expand over the planning window at an instant, plan (accessplan.Compute, every room
+// mapped to doors) and answer Preview at that instant.
+func BenchmarkParseAndPreview(b *testing.B) {
+	data := benchData()
+	doors := map[string][]int{}
+	for i := range 200 {
+		doors[fmt.Sprintf("Meeting Room %03d – Floor %d", i, i%7)] = []int{1000000 + i%7, 2000000 + i}
+	}
+	policy := accessplan.Policy{Doors: doors, GraceBefore: 5 * time.Minute, GraceAfter: 10 * time.Minute,
+		RemoveAfterDays: 7, Lookahead: 90 * 24 * time.Hour, Location: time.UTC}
+	at := time.Date(2026, 6, 3, 10, 0, 0, 0, time.UTC)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		cal, err := Parse(data, ParseOptions{Name: "bench", SiteLocation: time.UTC})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := cal.Bookings(policy.Window(at))
+		plan := accessplan.Compute(accessplan.Input{Now: at, Policy: policy,
+			Sources: []accessplan.SourceState{{Name: "bench", Known: true, Bookings: res.Bookings}}})
+		if len(plan.Unmapped) != 0 || len(plan.Preview(at)) == 0 {
+			b.Fatalf("unmapped %v, nobody has access at %s", plan.Unmapped, at)
+		}
+	}
 }
