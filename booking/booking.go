@@ -223,21 +223,24 @@ type BookingSource interface {
 	Fetch(ctx context.Context, window Window) (FetchResult, error)
 }
 
-// SortBookings orders bookings by start, then source, UID and recurrence, so output and plans
-// are deterministic whatever order the sources returned.
+// SortBookings orders bookings by Compare, so output and plans are deterministic whatever
+// order the sources returned.
 func SortBookings(bs []Booking) {
-	slices.SortStableFunc(bs, func(a, b Booking) int {
-		if c := a.Start.Compare(b.Start); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Source, b.Source); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.UID, b.UID); c != 0 {
-			return c
-		}
-		return a.RecurrenceID.Compare(b.RecurrenceID)
-	})
+	slices.SortStableFunc(bs, Compare)
+}
+
+// Compare orders bookings by start, then source, UID and recurrence.
+func Compare(a, b Booking) int {
+	if c := a.Start.Compare(b.Start); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Source, b.Source); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.UID, b.UID); c != 0 {
+		return c
+	}
+	return a.RecurrenceID.Compare(b.RecurrenceID)
 }
 
 // ErrUnusable marks a fetch error where the source answered but what it sent cannot be used

@@ -340,7 +340,7 @@ func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 	for _, s := range c.series {
 		out = c.expand(s, w, out, &warn)
 	}
-	if !slices.IsSortedFunc(out, compareBookings) {
+	if !slices.IsSortedFunc(out, booking.Compare) {
 		booking.SortBookings(out)
 	}
 	return booking.FetchResult{Bookings: out, Warnings: warn.result(), Notes: slices.Clone(c.notes)}
@@ -349,20 +349,6 @@ func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 // overlaps is booking.Booking.Overlaps without building the booking.
 func overlaps(start, end time.Time, w booking.Window) bool {
 	return booking.Booking{Start: start, End: end}.Overlaps(w)
-}
-
-// compareBookings is the order of booking.SortBookings.
-func compareBookings(a, b booking.Booking) int {
-	if c := a.Start.Compare(b.Start); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.Source, b.Source); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.UID, b.UID); c != 0 {
-		return c
-	}
-	return a.RecurrenceID.Compare(b.RecurrenceID)
 }
 
 func (c *Calendar) booking(ev *event, start, end, rid time.Time) booking.Booking {
