@@ -13,12 +13,7 @@ import (
 // configuration uses, and fetches each source, printing a checklist with the reason of every
 // failure. It changes nothing.
 func runCheck(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet("check", env)
-	cfgPath := fs.String("config", "", "configuration file (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := parseWithConfig("check", env, args, nil)
 	if err != nil {
 		return err
 	}

@@ -16,12 +16,7 @@ func runNet2(ctx context.Context, env *cliEnv, args []string) error {
 		return badInput(fmt.Errorf("say what to list: net2 doors|access-levels|departments|fields|operators|timezones --config F"))
 	}
 	what := args[0]
-	fs := newFlagSet("net2 "+what, env)
-	cfgPath := fs.String("config", "", "configuration file (required)")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := parseWithConfig("net2 "+what, env, args[1:], nil)
 	if err != nil {
 		return err
 	}

@@ -29,21 +29,19 @@ type previewEntry struct {
 }
 
 func runPreview(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet("preview", env)
-	cfgPath := fs.String("config", "", "configuration file (required)")
-	atFlag := fs.String("at", "", "instant to answer for, RFC 3339 (default: now)")
-	asJSON := fs.Bool("json", false, "print a JSON array sorted by email")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
+	var atFlag string
+	var asJSON bool
+	cfg, err := parseWithConfig("preview", env, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&atFlag, "at", "", "instant to answer for, RFC 3339 (default: now)")
+		fs.BoolVar(&asJSON, "json", false, "print a JSON array sorted by email")
+	})
 	if err != nil {
 		return err
 	}
 	at := time.Now()
-	if *atFlag != "" {
-		if at, err = time.Parse(time.RFC3339, *atFlag); err != nil {
-			return badInput(fmt.Errorf("--at %q is not an RFC 3339 instant (write e.g. 2026-12-01T09:30:00Z or 2026-12-01T10:30:00+01:00)", *atFlag))
+	if atFlag != "" {
+		if at, err = time.Parse(time.RFC3339, atFlag); err != nil {
+			return badInput(fmt.Errorf("--at %q is not an RFC 3339 instant (write e.g. 2026-12-01T09:30:00Z or 2026-12-01T10:30:00+01:00)", atFlag))
 		}
 	}
 	logger := cliLogger(env.stderr, cfg)
@@ -60,7 +58,7 @@ func runPreview(ctx context.Context, env *cliEnv, args []string) error {
 	warnUnmapped(env.stderr, plan.Unmapped)
 
 	access := plan.Preview(at)
-	if *asJSON {
+	if asJSON {
 		return printPreviewJSON(env.stdout, access)
 	}
 	printPreviewTable(env.stdout, at, cfg.Site.Location, access)
@@ -172,12 +170,7 @@ func printPreviewTable(w io.Writer, at time.Time, loc *time.Location, access []a
 }
 
 func runValidate(_ context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet("validate", env)
-	cfgPath := fs.String("config", "", "configuration file (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := parseWithConfig("validate", env, args, nil)
 	if err != nil {
 		return err
 	}
@@ -205,6 +198,20 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return badInput(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
 	return nil
+}
+
+// parseWithConfig parses a command's flags (--config and those define adds) and loads the
+// configuration.
+func parseWithConfig(name string, env *cliEnv, args []string, define func(*flag.FlagSet)) (*config.Config, error) {
+	fs := newFlagSet(name, env)
+	path := fs.String("config", "", "configuration file (required)")
+	if define != nil {
+		define(fs)
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	return loadConfig(*path)
 }
 
 // loadConfig loads and validates the configuration; every problem is bad input (exit 2).

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 
 	"github.com/net2booking/net2booking/booking/graph"
@@ -12,13 +13,10 @@ import (
 // runRooms lists the tenant's rooms and room lists for each outlook source (or the one named
 // with --source), and says which configuration lines to paste.
 func runRooms(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet("rooms", env)
-	cfgPath := fs.String("config", "", "configuration file (required)")
-	only := fs.String("source", "", "name of the outlook source to use (default: every outlook source)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
+	var only string
+	cfg, err := parseWithConfig("rooms", env, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&only, "source", "", "name of the outlook source to use (default: every outlook source)")
+	})
 	if err != nil {
 		return err
 	}
@@ -26,7 +24,7 @@ func runRooms(ctx context.Context, env *cliEnv, args []string) error {
 	found := false
 	var errs []error
 	for _, s := range cfg.Sources {
-		if s.Type != config.SourceOutlook || (*only != "" && s.Name != *only) {
+		if s.Type != config.SourceOutlook || (only != "" && s.Name != only) {
 			continue
 		}
 		found = true
@@ -39,8 +37,8 @@ func runRooms(ctx context.Context, env *cliEnv, args []string) error {
 		graph.WriteRooms(env.stdout, rooms, lists)
 	}
 	if !found {
-		if *only != "" {
-			return badInput(fmt.Errorf("%s has no outlook source named %q", cfg.Path, *only))
+		if only != "" {
+			return badInput(fmt.Errorf("%s has no outlook source named %q", cfg.Path, only))
 		}
 		return badInput(fmt.Errorf("%s has no outlook source: add one under sources: (type: outlook, tenant, client_id, client_secret) first", cfg.Path))
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -11,14 +12,11 @@ import (
 )
 
 func runSync(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet("sync", env)
-	cfgPath := fs.String("config", "", "configuration file (required)")
-	dryRun := fs.Bool("dry-run", false, "print every action with its reason and change nothing")
-	accept := fs.Bool("accept-shrink", false, "apply a source that dropped a suspicious share of its bookings as it is")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
+	var dryRun, accept bool
+	cfg, err := parseWithConfig("sync", env, args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&dryRun, "dry-run", false, "print every action with its reason and change nothing")
+		fs.BoolVar(&accept, "accept-shrink", false, "apply a source that dropped a suspicious share of its bookings as it is")
+	})
 	if err != nil {
 		return err
 	}
@@ -26,11 +24,11 @@ func runSync(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := svc.syncer.Cycle(ctx, engine.CycleOptions{Fetch: true, DryRun: *dryRun, AcceptShrink: *accept, FullVerify: true})
+	rep, err := svc.syncer.Cycle(ctx, engine.CycleOptions{Fetch: true, DryRun: dryRun, AcceptShrink: accept, FullVerify: true})
 	if err != nil {
 		return err
 	}
-	printReport(env.stdout, rep, *dryRun, cfg.Site.Location)
+	printReport(env.stdout, rep, dryRun, cfg.Site.Location)
 	var problems []error
 	for _, s := range rep.Sources {
 		if s.LastError != nil {
@@ -83,12 +81,7 @@ func printReport(w io.Writer, rep *engine.Report, dryRun bool, loc *time.Locatio
 }
 
 func runRun(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet("run", env)
-	cfgPath := fs.String("config", "", "configuration file (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := parseWithConfig("run", env, args, nil)
 	if err != nil {
 		return err
 	}
