@@ -214,9 +214,22 @@ func (person *Person) spec(p Policy, now time.Time, current *ManagedUser) UserSp
 		perms = Permissions{Doors: doors, TimezoneIDs: repeat(p.AlwaysTimezone, len(doors))}
 	}
 	return UserSpec{
-		FirstName: person.FirstName, LastName: person.LastName, Memo: memo,
+		FirstName: clip(person.FirstName, MaxNameLength), LastName: clip(person.LastName, MaxNameLength), Memo: memo,
 		Activate: activate, Expiry: expiry, Department: p.Department, Permissions: perms,
 	}
+}
+
+// MaxNameLength is the longest first or last name written to Net2 (its name columns hold 50
+// characters); a longer name from a booking system is cut rather than have Net2 refuse the
+// user and the person never get in.
+const MaxNameLength = 50
+
+// clip cuts s to at most n characters (runes).
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return strings.TrimSpace(string(r[:n]))
+	}
+	return s
 }
 
 // actions lists the writes that take current to spec, in the safe order.

@@ -301,3 +301,14 @@ func TestShrinkHoldKeepsRecordedGrants(t *testing.T) {
 	p = Compute(Input{Now: t0.Add(-time.Hour), Policy: pol, Sources: []SourceState{shrunk}, Net2: state})
 	assert.Len(t, p.Actions, 7, "accepted: the seven dropped persons are removed")
 }
+
+func TestLongNamesAreCutToWhatNet2Holds(t *testing.T) {
+	long := strings.Repeat("Bartholomew-", 10)
+	b := bk("a", t0, t0.Add(time.Hour), []string{"Room #1"}, person(t, "b@example.com", long+" "+long))
+	p := Compute(Input{Now: t0, Policy: lifecyclePolicy(), Sources: []SourceState{{Name: "feed", Known: true, Bookings: []booking.Booking{b}}}})
+	spec := p.Users["b@example.com"]
+	assert.Len(t, []rune(spec.FirstName), MaxNameLength)
+	assert.Len(t, []rune(spec.LastName), MaxNameLength)
+	assert.Empty(t, Compute(Input{Now: t0, Policy: lifecyclePolicy(), Sources: []SourceState{{Name: "feed", Known: true, Bookings: []booking.Booking{b}}},
+		Net2: applyInMemory(t, Net2State{}, p.Actions, new(int))}).Actions, "a cut name does not cause an update every cycle")
+}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Status is the state of a booking as the booking system reports it.
@@ -54,12 +55,23 @@ func NewPerson(address, displayName string, role Role) (Person, error) {
 	if err != nil {
 		return Person{}, err
 	}
-	display := strings.Join(strings.Fields(displayName), " ")
+	display := strings.Join(strings.Fields(printable(displayName)), " ")
 	if strings.EqualFold(display, email) || strings.EqualFold(display, "mailto:"+email) {
 		display = "" // a display name that is only the address carries no name
 	}
 	first, last := SplitName(display, email)
 	return Person{Email: email, DisplayName: display, FirstName: first, LastName: last, Role: role}, nil
+}
+
+// printable drops control characters (a feed's CN may carry them), so names are safe to put
+// in Net2, logs and email headers.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // NormalizeEmail turns an ATTENDEE/ORGANIZER value or a plain address into the lower-case

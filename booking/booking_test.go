@@ -65,3 +65,10 @@ func TestSortBookingsIsDeterministic(t *testing.T) {
 	SortBookings(bs)
 	assert.Equal(t, []string{"a1", "a2", "b1"}, []string{bs[0].Source + bs[0].UID, bs[1].Source + bs[1].UID, bs[2].Source + bs[2].UID})
 }
+
+func TestNamesLoseControlCharacters(t *testing.T) {
+	p, err := NewPerson("jane@example.com", "Jane\x00 \x1b[31mDoe\r\nBcc: x@example.org", RoleAttendee)
+	require.NoError(t, err)
+	assert.Equal(t, "Jane [31mDoe Bcc: x@example.org", p.DisplayName)
+	assert.NotContains(t, p.Name(), "\n")
+}
