@@ -151,18 +151,18 @@ func TestResourceNamesMatchExactlyThenNormalised(t *testing.T) {
 	pol.Doors["Lab A"] = []int{10}
 	pol.Doors["lab a"] = []int{11}
 
-	d, ok := pol.DoorsFor("Room1@Contoso.com")
+	d, ok := newResourceIndex(pol.Doors).lookup("Room1@Contoso.com")
 	require.True(t, ok)
 	assert.Equal(t, []int{9}, d)
-	d, ok = pol.DoorsFor("  Room   #1 ")
+	d, ok = newResourceIndex(pol.Doors).lookup("  Room   #1 ")
 	require.True(t, ok)
 	assert.Equal(t, []int{1484506, 6612642}, d)
-	d, ok = pol.DoorsFor("lab a")
+	d, ok = newResourceIndex(pol.Doors).lookup("lab a")
 	require.True(t, ok, "an exact match always wins")
 	assert.Equal(t, []int{11}, d)
-	_, ok = pol.DoorsFor("LAB A")
+	_, ok = newResourceIndex(pol.Doors).lookup("LAB A")
 	assert.False(t, ok, "an ambiguous normalised name maps to nothing rather than to a guess")
-	_, ok = pol.DoorsFor("Room #3")
+	_, ok = newResourceIndex(pol.Doors).lookup("Room #3")
 	assert.False(t, ok)
 }
 

@@ -24,7 +24,7 @@ type Policy struct {
 	// Doors maps a resource name, exactly as the booking system spells it, to Net2 door ids
 	// (ACU serial numbers). A resource not found exactly is matched once more ignoring case
 	// and repeated white space, when that match is unique (Outlook room addresses, stray
-	// spaces in feeds); see DoorsFor.
+	// spaces in feeds).
 	Doors map[string][]int
 	// GraceBefore and GraceAfter widen every booking into its access window
 	// [start − GraceBefore, end + GraceAfter) (SPEC F8).
@@ -113,12 +113,6 @@ func (idx resourceIndex) lookup(resource string) ([]int, bool) {
 	}
 	d := idx.normalised[normaliseName(resource)]
 	return d, d != nil
-}
-
-// DoorsFor returns the doors of a resource name as the planner matches it: exactly, else
-// ignoring case and repeated white space when only one configured resource matches that way.
-func (p Policy) DoorsFor(resource string) ([]int, bool) {
-	return newResourceIndex(p.Doors).lookup(resource)
 }
 
 func normaliseName(s string) string {

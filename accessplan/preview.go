@@ -30,12 +30,7 @@ func (p *Plan) Preview(at time.Time) []Access {
 		if !ok {
 			continue
 		}
-		a := Access{Email: person.Email, Name: person.Name, Window: win}
-		for _, d := range person.Doors {
-			if _, open := find(d.Windows, at); open {
-				a.Doors = append(a.Doors, d.Door)
-			}
-		}
+		a := Access{Email: person.Email, Name: person.Name, Window: win, Doors: person.DoorsAt(at)}
 		for _, g := range person.Grants {
 			if g.Window.Contains(at) {
 				a.Resources = append(a.Resources, g.Resources...)

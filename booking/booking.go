@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -259,3 +260,25 @@ func Compare(a, b Booking) int {
 // (a truncated or malformed feed, a body over the size cap): the data is bad, not the link.
 // Check with errors.Is. Either way the fetch failed and the last good bookings stay in force.
 var ErrUnusable = errors.New("unusable booking data")
+
+// Fetched is the outcome of one source's fetch in FetchAll.
+type Fetched struct {
+	Source BookingSource
+	Result FetchResult
+	Err    error
+}
+
+// FetchAll fetches every source over window in parallel and returns the outcomes in the
+// order of sources. A slow source delays only the answer, never another source's fetch.
+func FetchAll(ctx context.Context, sources []BookingSource, window Window) []Fetched {
+	out := make([]Fetched, len(sources))
+	var wg sync.WaitGroup
+	for i, s := range sources {
+		wg.Go(func() {
+			res, err := s.Fetch(ctx, window)
+			out[i] = Fetched{Source: s, Result: res, Err: err}
+		})
+	}
+	wg.Wait()
+	return out
+}

@@ -1,6 +1,8 @@
 package booking
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -71,4 +73,27 @@ func TestNamesLoseControlCharacters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Jane [31mDoe Bcc: x@example.org", p.DisplayName)
 	assert.NotContains(t, p.Name(), "\n")
+}
+
+type stubSource struct {
+	name string
+	err  error
+}
+
+func (s stubSource) Name() string { return s.name }
+func (s stubSource) Fetch(context.Context, Window) (FetchResult, error) {
+	if s.err != nil {
+		return FetchResult{}, s.err
+	}
+	return FetchResult{Bookings: []Booking{{Source: s.name}}}, nil
+}
+
+func TestFetchAllKeepsOrderAndErrors(t *testing.T) {
+	boom := errors.New("boom")
+	got := FetchAll(context.Background(), []BookingSource{stubSource{name: "a"}, stubSource{name: "b", err: boom}, stubSource{name: "c"}}, Window{})
+	require.Len(t, got, 3)
+	assert.Equal(t, "a", got[0].Result.Bookings[0].Source)
+	assert.ErrorIs(t, got[1].Err, boom)
+	assert.Equal(t, "b", got[1].Source.Name())
+	assert.Equal(t, "c", got[2].Result.Bookings[0].Source)
 }

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/net2booking/net2booking/accessplan"
@@ -54,7 +53,6 @@ type sourceState struct {
 	src       booking.BookingSource
 	known     bool
 	bookings  []booking.Booking
-	lastFetch time.Time // last attempt
 	lastGood  time.Time
 	lastErr   error
 }
@@ -111,34 +109,18 @@ type SourceStatus struct {
 // reported in Sources.
 func (s *Syncer) Fetch(ctx context.Context) {
 	now := s.opts.Now()
-	window := s.opts.Policy.Window(now)
-	type result struct {
-		res booking.FetchResult
-		err error
-	}
-	results := make([]result, len(s.sources))
-	var wg sync.WaitGroup
-	for i, st := range s.sources {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := st.src.Fetch(ctx, window)
-			results[i] = result{res, err}
-		}()
-	}
-	wg.Wait()
-	for i, st := range s.sources {
-		r := results[i]
-		st.lastFetch, st.lastErr = now, r.err
-		if r.err != nil {
-			s.log.Warn("booking source failed; its last good bookings stay in force", "source", st.src.Name(), "error", r.err.Error(), "known", st.known)
+	for i, f := range booking.FetchAll(ctx, s.opts.Sources, s.opts.Policy.Window(now)) {
+		st := s.sources[i]
+		st.lastErr = f.Err
+		if f.Err != nil {
+			s.log.Warn("booking source failed; its last good bookings stay in force", "source", st.src.Name(), "error", f.Err.Error(), "known", st.known)
 			continue
 		}
-		st.known, st.bookings, st.lastGood = true, r.res.Bookings, now
-		for _, w := range r.res.Warnings {
+		st.known, st.bookings, st.lastGood = true, f.Result.Bookings, now
+		for _, w := range f.Result.Warnings {
 			s.warnOnce("warning:"+w.String(), "booking skipped or partly read", "source", w.Source, "uid", w.UID, "reason", w.Reason)
 		}
-		for _, n := range r.res.Notes {
+		for _, n := range f.Result.Notes {
 			s.log.Debug(n, "source", st.src.Name())
 		}
 	}
@@ -318,15 +300,6 @@ func (s *Syncer) assignCode(ctx context.Context, id int, inUse map[string]bool) 
 		return err
 	}
 	return fmt.Errorf("Net2 refused %d codes in a row as already taken; giving up until the next cycle", maxCodeAttempts)
-}
-
-// Sources reports the state of every source.
-func (s *Syncer) Sources() []SourceStatus {
-	out := make([]SourceStatus, 0, len(s.sources))
-	for _, st := range s.sources {
-		out = append(out, SourceStatus{Name: st.src.Name(), Known: st.known, Bookings: len(st.bookings), LastGood: st.lastGood, LastError: st.lastErr})
-	}
-	return out
 }
 
 // nextWake is when Run must act next: the plan's next transition, the next fetch, or the

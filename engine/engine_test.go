@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -136,6 +137,14 @@ func TestUnmanagedUsersStayUntouchedAndCodesNeverCollide(t *testing.T) {
 	s.feed.set(bs...)
 	rep := s.cycle()
 	require.Empty(t, rep.Failed)
+	managed := s.managed()
+	require.Len(t, managed, 6)
+	for email, u := range managed {
+		require.Len(t, u.Tokens, 1, email)
+		n, err := strconv.Atoi(u.Tokens[0].TokenValue)
+		require.NoError(t, err)
+		assert.True(t, n >= 25 && n <= 30, "%s got %d: only 25..30 are free", email, n)
+	}
 	s.clock.Advance(3 * time.Hour)
 	s.cycle()
 	s.clock.Advance(8 * 24 * time.Hour)
@@ -143,7 +152,6 @@ func TestUnmanagedUsersStayUntouchedAndCodesNeverCollide(t *testing.T) {
 
 	assert.Equal(t, before, unmanagedJSON(t, s.sim), "unmanaged users are untouched byte for byte")
 
-	// Between the cycles the managed users held 6 of the 6 free numbers 25..30.
 	values := map[string]bool{}
 	for _, u := range s.sim.State().Users {
 		for _, tok := range u.Tokens {

@@ -53,7 +53,7 @@ type Controller struct {
 	mu      sync.Mutex
 	managed map[int]bool         // ids seen with the marker in the last snapshot or created since
 	details map[int]*userDetails // what is known of each managed user beyond the user record
-	users   map[int]User         // the last read of each managed user, for read-modify-write
+	userIDs []int                // every user in Net2, from the last snapshot
 	pins    map[string]bool      // every PIN in Net2, from the last snapshot
 	tokens  map[string]bool      // every token value in Net2
 	tokenAt time.Time            // when tokens was read
@@ -89,7 +89,7 @@ func NewController(client *Client, cfg ControllerConfig) (*Controller, error) {
 	}
 	return &Controller{
 		client: client, cfg: cfg, log: log, now: client.now,
-		managed: map[int]bool{}, details: map[int]*userDetails{}, users: map[int]User{},
+		managed: map[int]bool{}, details: map[int]*userDetails{},
 	}, nil
 }
 
@@ -111,8 +111,10 @@ func (c *Controller) Snapshot(ctx context.Context, full bool) (accessplan.Net2St
 	defer c.mu.Unlock()
 	pins := map[string]bool{}
 	managed := map[int]bool{}
+	ids := make([]int, 0, len(all))
 	var state accessplan.Net2State
 	for _, u := range all {
+		ids = append(ids, u.ID)
 		if u.PIN != "" {
 			pins[u.PIN] = true
 		}
@@ -125,7 +127,6 @@ func (c *Controller) Snapshot(ctx context.Context, full bool) (accessplan.Net2St
 			return accessplan.Net2State{}, fmt.Errorf("this Net2 server does not report users' PINs (user %d), so issued PINs cannot be checked; use identifier qr or manual, or a Net2 version that reports PINs (6.7 or later)", u.ID)
 		}
 		managed[u.ID] = true
-		c.users[u.ID] = u
 		d := c.details[u.ID]
 		if d == nil || full {
 			fresh, err := c.readDetails(ctx, u.ID)
@@ -143,10 +144,9 @@ func (c *Controller) Snapshot(ctx context.Context, full bool) (accessplan.Net2St
 	for id := range c.details {
 		if !managed[id] {
 			delete(c.details, id)
-			delete(c.users, id)
 		}
 	}
-	c.managed, c.pins = managed, pins
+	c.managed, c.pins, c.userIDs = managed, pins, ids
 	return state, nil
 }
 
@@ -215,15 +215,21 @@ func (c *Controller) qrToken(tokens []Token) string {
 }
 
 // checkManaged refuses a write to a user that is not marked (DESIGN invariant 1). A user the
-// last snapshot did not see is read afresh.
-func (c *Controller) checkManaged(ctx context.Context, id int) (User, error) {
+// last snapshot did not see as managed is read afresh.
+func (c *Controller) checkManaged(ctx context.Context, id int) error {
 	c.mu.Lock()
-	u, ok := c.users[id]
 	known := c.managed[id]
 	c.mu.Unlock()
-	if known && ok {
-		return u, nil
+	if known {
+		return nil
 	}
+	_, err := c.readMarked(ctx, id)
+	return err
+}
+
+// readMarked reads a user afresh and refuses it unless it carries the marker; every
+// read-modify-write and every delete starts here, so none acts on a stale or foreign record.
+func (c *Controller) readMarked(ctx context.Context, id int) (User, error) {
 	u, err := c.client.User(ctx, id)
 	if err != nil {
 		return User{}, err
@@ -233,7 +239,7 @@ func (c *Controller) checkManaged(ctx context.Context, id int) (User, error) {
 		return User{}, fmt.Errorf("Net2 user %d: %w", id, accessplan.ErrNotManaged)
 	}
 	c.mu.Lock()
-	c.managed[id], c.users[id] = true, u
+	c.managed[id] = true
 	c.mu.Unlock()
 	return u, nil
 }
@@ -243,7 +249,6 @@ func (c *Controller) checkManaged(ctx context.Context, id int) (User, error) {
 func (c *Controller) forget(id int) {
 	c.mu.Lock()
 	delete(c.details, id)
-	delete(c.users, id)
 	c.mu.Unlock()
 }
 
@@ -262,7 +267,7 @@ func (c *Controller) CreateUser(ctx context.Context, email string, spec accesspl
 	// new user), so they are cached as values no plan wants: the department and permission
 	// actions that follow always run and fill in the truth. A new user has no tokens.
 	c.mu.Lock()
-	c.managed[created.ID], c.users[created.ID] = true, created
+	c.managed[created.ID] = true
 	c.details[created.ID] = &userDetails{department: unknownID, perms: accessplan.Permissions{AccessLevels: []int{unknownID}}}
 	c.mu.Unlock()
 	return created.ID, nil
@@ -271,33 +276,23 @@ func (c *Controller) CreateUser(ctx context.Context, email string, spec accesspl
 // UpdateUser writes names, validity dates and memo with a read-modify-write of the user, so
 // every other field an operator set stays as it is.
 func (c *Controller) UpdateUser(ctx context.Context, id int, spec accessplan.UserSpec) error {
-	if _, err := c.checkManaged(ctx, id); err != nil {
-		return err
-	}
-	u, err := c.client.User(ctx, id) // fresh read: never write back a stale record
+	u, err := c.readMarked(ctx, id) // fresh read: never write back a stale record
 	if err != nil {
 		return err
-	}
-	if !c.isMarked(u) {
-		return fmt.Errorf("Net2 user %d: %w", id, accessplan.ErrNotManaged)
 	}
 	expiry := spec.Expiry
 	u.FirstName, u.LastName, u.ActivateDate, u.ExpiryDate = spec.FirstName, spec.LastName, spec.Activate, &expiry
 	u.SetField(MemoField, accessplan.FormatMemo(spec.Memo, c.cfg.Location))
-	updated, err := c.client.UpdateUser(ctx, u)
-	if err != nil {
+	if _, err := c.client.UpdateUser(ctx, u); err != nil {
 		c.forget(id)
 		return err
 	}
-	c.mu.Lock()
-	c.users[id] = updated
-	c.mu.Unlock()
 	return nil
 }
 
 // SetDepartment moves a managed user into a department.
 func (c *Controller) SetDepartment(ctx context.Context, id, department int) error {
-	if _, err := c.checkManaged(ctx, id); err != nil {
+	if err := c.checkManaged(ctx, id); err != nil {
 		return err
 	}
 	if err := c.client.SetUserDepartment(ctx, id, department); err != nil {
@@ -314,7 +309,7 @@ func (c *Controller) SetDepartment(ctx context.Context, id, department int) erro
 
 // SetPermissions replaces a managed user's door permission set.
 func (c *Controller) SetPermissions(ctx context.Context, id int, p accessplan.Permissions) error {
-	if _, err := c.checkManaged(ctx, id); err != nil {
+	if err := c.checkManaged(ctx, id); err != nil {
 		return err
 	}
 	set := DoorPermissionSet{AccessLevels: slices.Clone(p.AccessLevels)}
@@ -350,17 +345,26 @@ func (c *Controller) CodesInUse(ctx context.Context) (map[string]bool, error) {
 		return out, nil
 	}
 	fresh := c.tokens != nil && c.now().Sub(c.tokenAt) < c.cfg.TokenCacheFor
+	ids := slices.Clone(c.userIDs)
 	c.mu.Unlock()
 	if !fresh {
-		users, err := c.client.Users(ctx)
-		if err != nil {
-			return nil, err
+		if ids == nil { // no snapshot yet
+			users, err := c.client.Users(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range users {
+				ids = append(ids, u.ID)
+			}
 		}
 		tokens := map[string]bool{}
-		for _, u := range users {
-			list, err := c.client.Tokens(ctx, u.ID)
+		for _, id := range ids {
+			list, err := c.client.Tokens(ctx, id)
+			if IsNotFound(err) {
+				continue // deleted since the snapshot
+			}
 			if err != nil {
-				return nil, fmt.Errorf("reading the tokens of user %d: %w", u.ID, err)
+				return nil, fmt.Errorf("reading the tokens of user %d: %w", id, err)
 			}
 			for _, t := range list {
 				tokens[canonicalToken(t.TokenValue)] = true
@@ -395,11 +399,11 @@ func canonicalToken(v string) string {
 // (a token of the configured type). A value Net2 reports as held by someone else yields
 // accessplan.ErrCodeTaken.
 func (c *Controller) AssignCode(ctx context.Context, id int, code string) error {
-	if _, err := c.checkManaged(ctx, id); err != nil {
-		return err
-	}
 	var err error
 	if c.cfg.Code == accessplan.CodeQR {
+		if err := c.checkManaged(ctx, id); err != nil {
+			return err
+		}
 		var tok Token
 		tok, err = c.client.AddToken(ctx, id, Token{TokenType: c.cfg.QRTokenType, TokenValue: code})
 		if err == nil {
@@ -414,17 +418,14 @@ func (c *Controller) AssignCode(ctx context.Context, id int, code string) error 
 		}
 	} else {
 		var u User
-		if u, err = c.client.User(ctx, id); err == nil {
-			if !c.isMarked(u) {
-				return fmt.Errorf("Net2 user %d: %w", id, accessplan.ErrNotManaged)
-			}
-			u.PIN = code
-			if u, err = c.client.UpdateUser(ctx, u); err == nil {
-				c.mu.Lock()
-				c.users[id] = u
-				c.pins[code] = true
-				c.mu.Unlock()
-			}
+		if u, err = c.readMarked(ctx, id); err != nil {
+			return err
+		}
+		u.PIN = code
+		if _, err = c.client.UpdateUser(ctx, u); err == nil {
+			c.mu.Lock()
+			c.pins[code] = true
+			c.mu.Unlock()
 		}
 	}
 	if IsConflict(err) {
@@ -439,17 +440,13 @@ func (c *Controller) AssignCode(ctx context.Context, id int, code string) error 
 // DeleteUser deletes a managed user after reading it once more to confirm the marker: a
 // delete cannot be undone, so it never relies on the cache.
 func (c *Controller) DeleteUser(ctx context.Context, id int) error {
-	u, err := c.client.User(ctx, id)
+	_, err := c.readMarked(ctx, id)
 	if IsNotFound(err) {
 		c.forget(id)
 		return nil // already gone: the goal is reached
 	}
 	if err != nil {
 		return err
-	}
-	if !c.isMarked(u) {
-		c.log.Error("refused to delete a Net2 user without the marker", "user_id", id)
-		return fmt.Errorf("Net2 user %d: %w", id, accessplan.ErrNotManaged)
 	}
 	if err := c.client.DeleteUser(ctx, id); err != nil && !IsNotFound(err) {
 		c.forget(id)
@@ -458,7 +455,6 @@ func (c *Controller) DeleteUser(ctx context.Context, id int) error {
 	c.mu.Lock()
 	delete(c.managed, id)
 	delete(c.details, id)
-	delete(c.users, id)
 	c.mu.Unlock()
 	return nil
 }

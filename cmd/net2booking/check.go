@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/net2booking/net2booking/accessplan"
+	"github.com/net2booking/net2booking/booking"
 	"github.com/net2booking/net2booking/config"
 )
 
@@ -51,33 +54,31 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		item(false, "sources: %v", err)
 	}
+	now := time.Now()
 	policy := policyFromConfig(cfg, site{})
-	window := policy.Window(time.Now())
-	for _, s := range sources {
-		res, err := s.Fetch(ctx, window)
-		if err != nil {
-			item(false, "source %s: %v", s.Name(), err)
+	var states []accessplan.SourceState
+	for _, f := range booking.FetchAll(ctx, sources, policy.Window(now)) {
+		if f.Err != nil {
+			item(false, "source %s: %v", f.Source.Name(), f.Err)
 			continue
 		}
-		item(true, "source %s: %d booking(s) in the planning window, %d warning(s)", s.Name(), len(res.Bookings), len(res.Warnings))
-		for _, w := range res.Warnings {
+		item(true, "source %s: %d booking(s) in the planning window, %d warning(s)", f.Source.Name(), len(f.Result.Bookings), len(f.Result.Warnings))
+		for _, w := range f.Result.Warnings {
 			fmt.Fprintf(env.stdout, "       warning: %s\n", w)
 		}
-		unmapped := map[string]bool{}
-		for _, b := range res.Bookings {
-			for _, r := range b.Resources {
-				if _, ok := policy.DoorsFor(r); !ok && !unmapped[r] {
-					unmapped[r] = true
-					fmt.Fprintf(env.stdout, "       warning: resource %q maps to no door\n", r)
-				}
-			}
-		}
+		states = append(states, accessplan.SourceState{Name: f.Source.Name(), Known: true, Bookings: f.Result.Bookings})
+	}
+	for _, u := range accessplan.Compute(accessplan.Input{Now: now, Policy: policy, Sources: states}).Unmapped {
+		fmt.Fprintf(env.stdout, "       warning: resource %q (%d booking(s) in %s) maps to no door\n", u.Resource, u.Bookings, strings.Join(u.Sources, ", "))
 	}
 
-	if cfg.Email.Notifications.Enabled {
-		for key, path := range map[string]string{"email.notifications.text_template": cfg.Email.Notifications.TextTemplate, "email.notifications.html_template": cfg.Email.Notifications.HTMLTemplate} {
-			_, err := os.Stat(path)
-			item(err == nil, "%s %s: %s", key, path, okOr(err, "readable"))
+	if n := cfg.Email.Notifications; n.Enabled {
+		for _, t := range []struct{ key, path string }{
+			{"email.notifications.text_template", n.TextTemplate},
+			{"email.notifications.html_template", n.HTMLTemplate},
+		} {
+			_, err := os.Stat(t.path)
+			item(err == nil, "%s %s: %s", t.key, t.path, okOr(err, "readable"))
 		}
 	}
 	if failed > 0 {

@@ -65,48 +65,32 @@ func runPreview(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-// fetchAll fetches every source over window, in parallel, and reports their warnings and
-// notes on w. A failed source fails the whole answer: a preview that silently left out a
-// feed would show too little access.
+// fetchAll fetches every source over window and reports their warnings and notes on w. A
+// failed source fails the whole answer: a preview that silently left out a feed would show
+// too little access.
 func fetchAll(ctx context.Context, w io.Writer, sources []booking.BookingSource, window booking.Window) ([]accessplan.SourceState, error) {
-	type result struct {
-		res booking.FetchResult
-		err error
-	}
-	results := make([]result, len(sources))
-	done := make(chan int)
-	for i, s := range sources {
-		go func() {
-			res, err := s.Fetch(ctx, window)
-			results[i] = result{res, err}
-			done <- i
-		}()
-	}
-	for range sources {
-		<-done
-	}
-	states := make([]accessplan.SourceState, len(sources))
+	var states []accessplan.SourceState
 	var errs []error
-	for i, r := range results {
-		name := sources[i].Name()
-		if r.err != nil {
-			err := r.err
+	for _, f := range booking.FetchAll(ctx, sources, window) {
+		name := f.Source.Name()
+		if f.Err != nil {
+			err := f.Err
 			if !strings.Contains(err.Error(), name) {
 				err = fmt.Errorf("source %s: %w", name, err)
 			}
-			if errors.Is(r.err, booking.ErrUnusable) {
+			if errors.Is(f.Err, booking.ErrUnusable) {
 				err = badInput(err)
 			}
 			errs = append(errs, err)
 			continue
 		}
-		for _, n := range r.res.Notes {
+		for _, n := range f.Result.Notes {
 			fmt.Fprintf(w, "note: %s: %s\n", name, n)
 		}
-		for _, warn := range r.res.Warnings {
+		for _, warn := range f.Result.Warnings {
 			fmt.Fprintf(w, "warning: %s\n", warn)
 		}
-		states[i] = accessplan.SourceState{Name: name, Known: true, Bookings: r.res.Bookings}
+		states = append(states, accessplan.SourceState{Name: name, Known: true, Bookings: f.Result.Bookings})
 	}
 	if len(errs) > 0 {
 		return nil, firstCoded(errs)
