@@ -50,11 +50,11 @@ type Syncer struct {
 
 // sourceState is what the engine remembers of one source between cycles.
 type sourceState struct {
-	src       booking.BookingSource
-	known     bool
-	bookings  []booking.Booking
-	lastGood  time.Time
-	lastErr   error
+	src      booking.BookingSource
+	known    bool
+	bookings []booking.Booking
+	lastGood time.Time
+	lastErr  error
 }
 
 // New checks opts and returns a Syncer.
