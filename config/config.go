@@ -32,7 +32,25 @@ type Net2 struct {
 	Password string // secret; may be empty
 	ClientID string // secret-ish: the licence file's name; may be empty
 	TLS      TLS
+	// PermissionIDs is what Net2 expects in individualPermissions[].id on this server:
+	// reader-area ids (PermissionAreas, the default and the likely truth) or door ids (ACU
+	// serials). `net2booking check --live` finds out for a site.
+	PermissionIDs PermissionIDs
+	// CacheFile keeps what a one-shot sync needs between runs (resolved ids, what was written
+	// to managed users, token values in use) so that a scheduled sync costs a few requests;
+	// losing it costs one full read. Default: net2booking.cache.json next to the
+	// configuration file (key net2.cache_file).
+	CacheFile string
 }
+
+// PermissionIDs names the id space of individual permissions on a Net2 server.
+type PermissionIDs string
+
+// The id spaces of net2.permission_ids.
+const (
+	PermissionAreas PermissionIDs = "area"
+	PermissionDoors PermissionIDs = "door"
+)
 
 // TLS says how the Net2 server's certificate is checked, in this order of precedence:
 //
@@ -103,12 +121,43 @@ type Source struct {
 	AuthorityHostSet bool   // authority_host was given in the file
 }
 
-// Resource maps one booking-system resource name (exactly as spelled there) to Net2 door ids.
+// Resource maps one booking-system resource name (exactly as spelled there) to what it opens
+// in Net2: doors (access.grant individual) or access levels (access.grant access_levels),
+// each given by name or id.
 type Resource struct {
-	Name  string // as written in the file, case and spaces kept
-	Doors []int  // at least one, each 1..2147483647, in file order, no repeats
-	Line  int    // line of the name in the file, for messages
+	Name string // as written in the file, case and spaces kept
+	// Targets are the doors or access levels as written, at least one, in file order, no
+	// repeats. Names are resolved against Net2 (net2.ResolveSite).
+	Targets []NameOrID
+	// Doors are the targets given as ids (all of them when no name is used); kept for
+	// callers that work without Net2, such as preview.
+	Doors []int
+	Line  int // line of the name in the file, for messages
 }
+
+// HasNames reports whether any target is given by name (resolving it needs Net2).
+func (r Resource) HasNames() bool {
+	for _, t := range r.Targets {
+		if !t.IsID {
+			return true
+		}
+	}
+	return false
+}
+
+// Grant is how access is given in Net2 while a booking window is open (access.grant).
+type Grant string
+
+// The grant modes.
+const (
+	// GrantIndividual gives the booked doors as individual (personal) permissions, as the
+	// reference product does; resources map to doors.
+	GrantIndividual Grant = "individual"
+	// GrantAccessLevels gives the union of the access levels of the resources whose windows
+	// are open; resources map to Net2 access levels. For sites where individual rights are
+	// unwanted or do not reach the ACUs.
+	GrantAccessLevels Grant = "access_levels"
+)
 
 // IdentifierKind is the kind of personal code issued to a booker.
 type IdentifierKind string
@@ -141,6 +190,7 @@ func (n NameOrID) String() string {
 
 // Access holds the rules of who gets what in Net2 (SPEC F7–F16).
 type Access struct {
+	Grant                 Grant          // default individual
 	Identifier            IdentifierKind // default pin
 	PINLength             int            // default 6, 4..8
 	QRRange               [2]int64       // default [1, 99999999]; [1, 65535] with Wiegand26; lo <= hi

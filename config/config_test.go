@@ -100,20 +100,23 @@ func TestExampleLoadsAsWritten(t *testing.T) {
 		Password: "net2-password-value",
 		ClientID: "licence-client-id",
 		TLS:      TLS{InsecureSkipVerify: false, PinSHA256: ""},
+
+		PermissionIDs: PermissionAreas,
+		CacheFile:     filepath.Join(dir, "net2booking.cache.json"),
 	}, c.Net2)
 	assert.Equal(t, "Europe/Amsterdam", c.Site.Location.String())
 
 	require.Len(t, c.Sources, 3)
 	assert.Equal(t, Source{
-		Type: SourceICal, Name: "ical 1 (app.skedda.com)", Line: 19,
+		Type: SourceICal, Name: "skedda", Line: 21,
 		Dialect: DialectSkedda, URL: "https://app.skedda.com/ical?i=SECRET",
 	}, c.Sources[0])
 	assert.Equal(t, Source{
-		Type: SourceICal, Name: "ical 2 (bookings.ics)", Line: 22,
+		Type: SourceICal, Name: "studios", Line: 25,
 		Dialect: DialectBooked, URL: filepath.Join(dir, "bookings.ics"),
 	}, c.Sources[1])
 	assert.Equal(t, Source{
-		Type: SourceOutlook, Name: "outlook 3 (contoso.onmicrosoft.com)", Line: 25,
+		Type: SourceOutlook, Name: "outlook", Line: 29,
 		Tenant:           "contoso.onmicrosoft.com",
 		ClientID:         "11111111-2222-3333-4444-555555555555",
 		ClientSecret:     "graph-secret-value",
@@ -127,12 +130,13 @@ func TestExampleLoadsAsWritten(t *testing.T) {
 	assert.True(t, c.Sources[1].IsFile())
 
 	assert.Equal(t, []Resource{
-		{Name: "Room #1", Doors: []int{1484506, 6612642}, Line: 35},
-		{Name: "Room #2", Doors: []int{1484506, 7242929}, Line: 36},
-		{Name: "room1@contoso.com", Doors: []int{1484506, 7001001}, Line: 37},
+		{Name: "Room #1", Targets: ids(1484506, 6612642), Doors: []int{1484506, 6612642}, Line: 40},
+		{Name: "Room #2", Targets: ids(1484506, 7242929), Doors: []int{1484506, 7242929}, Line: 41},
+		{Name: "room1@contoso.com", Targets: ids(1484506, 7001001), Doors: []int{1484506, 7001001}, Line: 42},
 	}, c.Resources)
 
 	assert.Equal(t, Access{
+		Grant:                 GrantIndividual,
 		Identifier:            IdentifierQR,
 		PINLength:             6,
 		QRRange:               [2]int64{1, 99999999},
@@ -192,12 +196,13 @@ func TestMinimalFileGetsDefaults(t *testing.T) {
 	c := mustParse(t, base, nil)
 	dir := wd(t)
 	assert.Equal(t, filepath.Join(dir, file), c.Path)
-	assert.Equal(t, Net2{}, c.Net2)
+	assert.Equal(t, Net2{PermissionIDs: PermissionAreas, CacheFile: filepath.Join(dir, "net2booking.cache.json")}, c.Net2)
 	assert.Same(t, time.Local, c.Site.Location)
 	assert.Equal(t, []Source{{Type: SourceICal, Name: "ical 1 (example.com)", Line: 2,
 		Dialect: DialectAuto, URL: "https://example.com/feed.ics"}}, c.Sources)
-	assert.Equal(t, []Resource{{Name: "Room", Doors: []int{1}, Line: 4}}, c.Resources)
+	assert.Equal(t, []Resource{{Name: "Room", Targets: ids(1), Doors: []int{1}, Line: 4}}, c.Resources)
 	assert.Equal(t, Access{
+		Grant:               GrantIndividual,
 		Identifier:          IdentifierPIN,
 		PINLength:           6,
 		QRRange:             [2]int64{1, 99999999},
@@ -291,10 +296,10 @@ func TestValid(t *testing.T) {
 		{"resources in file order, names as written, single door", "sources: [{type: ical, url: x.ics}]\nresources:\n  \"Zeta #9\": 7\n  alpha: [3, 2]\n  'Studio, big': [0x10]\n  0123: [0123]\n", nil,
 			func(t *testing.T, c *Config) {
 				assert.Equal(t, []Resource{
-					{Name: "Zeta #9", Doors: []int{7}, Line: 3},
-					{Name: "alpha", Doors: []int{3, 2}, Line: 4},
-					{Name: "Studio, big", Doors: []int{16}, Line: 5},
-					{Name: "0123", Doors: []int{123}, Line: 6},
+					{Name: "Zeta #9", Targets: ids(7), Doors: []int{7}, Line: 3},
+					{Name: "alpha", Targets: ids(3, 2), Doors: []int{3, 2}, Line: 4},
+					{Name: "Studio, big", Targets: ids(16), Doors: []int{16}, Line: 5},
+					{Name: "0123", Targets: ids(123), Doors: []int{123}, Line: 6},
 				}, c.Resources)
 			}},
 		{"access values", base + `access:
@@ -393,4 +398,13 @@ func TestTokenTypes(t *testing.T) {
 func TestNameOrIDString(t *testing.T) {
 	assert.Equal(t, "12", NameOrID{ID: 12, IsID: true}.String())
 	assert.Equal(t, "No access", NameOrID{Name: "No access"}.String())
+}
+
+// ids is a list of targets given by id.
+func ids(n ...int) []NameOrID {
+	out := make([]NameOrID, len(n))
+	for i, x := range n {
+		out[i] = NameOrID{ID: x, IsID: true}
+	}
+	return out
 }

@@ -168,14 +168,20 @@ resources: {R: 1}
 			{4, `resources."Room #2"`, "maps to no doors"}}},
 		{"resource repeated", "sources: [{type: ical, url: x.ics}]\nresources:\n  Room: [1]\n  Room: [2]\n", nil, []problem{
 			{4, `resources."Room"`, "duplicate key (first given at line 3)"}}},
-		{"bad door ids", "sources: [{type: ical, url: x.ics}]\nresources:\n  A: [abc, 0, -5, 2147483648, 7, 7]\n  B: 1, 2\n  C: {x: 1}\n", nil, []problem{
-			{3, `resources."A"[1]`, `"abc" is not a door id`},
-			{3, `resources."A"[2]`, "0 is not a door id"},
-			{3, `resources."A"[3]`, "-5 is not a door id"},
-			{3, `resources."A"[4]`, "2147483648 is not a door id"},
-			{3, `resources."A"[6]`, "door 7 is listed twice"},
-			{4, `resources."B"`, "write several doors as a list"},
-			{5, `resources."C"`, "must be a list of Net2 door ids"}}},
+		{"bad door ids", "sources: [{type: ical, url: x.ics}]\nresources:\n  A: [Front door, 0, -5, 2147483648, 7, 7, front DOOR]\n  B: 1, 2\n  C: {x: 1}\n", nil, []problem{
+			{3, `resources."A"[2]`, `"0" is not a valid id: Net2 doors ids are whole numbers from 1`},
+			{3, `resources."A"[3]`, `"-5" is not a valid id`},
+			{3, `resources."A"[4]`, `"2147483648" is not a valid id`},
+			{3, `resources."A"[6]`, "7 is listed twice"},
+			{3, `resources."A"[7]`, "front DOOR is listed twice"},
+			{4, `resources."B"`, "write several as a list"},
+			{5, `resources."C"`, "must be a list of Net2 doors"}}},
+		{"access level ids", "sources: [{type: ical, url: x.ics}]\nresources:\n  A: [0, -1]\naccess:\n  grant: access_levels\n", nil, []problem{
+			{3, `resources."A"[2]`, `"-1" is not a valid id: Net2 access levels ids are whole numbers from 0`}}},
+		{"grant", "sources: [{type: ical, url: x.ics}]\nresources:\n  A: [1]\naccess:\n  grant: levels\n", nil, []problem{
+			{5, "access.grant", `"levels" is not one of individual, access_levels`}}},
+		{"permission_ids", "net2: {url: http://x/api/v1, operator: a b, permission_ids: acu}\nsources: [{type: ical, url: x.ics}]\nresources:\n  A: [1]\n", nil, []problem{
+			{1, "net2.permission_ids", `"acu" is not one of area, door`}}},
 		{"empty resource name", "sources: [{type: ical, url: x.ics}]\nresources:\n  '': [1]\n", nil, []problem{
 			{3, `resources.""`, "must not be empty"}}},
 

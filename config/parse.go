@@ -182,8 +182,8 @@ func (p *parser) config(root *yaml.Node) *Config {
 	cfg.Net2 = p.net2(top)
 	cfg.Site = p.site(top)
 	cfg.Sources = p.sources(top)
-	cfg.Resources = p.resources(top)
-	cfg.Access = p.access(top)
+	cfg.Access = p.access(top) // before resources: access.grant says what resources name
+	cfg.Resources = p.resources(top, cfg.Access.Grant)
 	cfg.Safety = p.safety(top)
 	cfg.Email = p.email(top)
 	cfg.Logging = p.logging(top)

@@ -49,10 +49,21 @@ func TokenTypes() []string { return append([]string(nil), tokenTypes...) }
 // ---- net2 ----
 
 func (p *parser) net2(top *section) Net2 {
-	s := p.sub(top, "net2", []string{"url", "operator", "password", "client_id", "tls"})
-	n := Net2{Present: s.present}
+	s := p.sub(top, "net2", []string{"url", "operator", "password", "client_id", "tls", "permission_ids", "cache_file"})
+	n := Net2{Present: s.present, PermissionIDs: PermissionAreas, CacheFile: p.path("net2booking.cache.json")}
 	if !s.present {
 		return n
+	}
+	var ids string
+	if s.enum("permission_ids", &ids, string(PermissionAreas), string(PermissionDoors)) {
+		n.PermissionIDs = PermissionIDs(ids)
+	}
+	if v, given, ok := s.value("cache_file", false); given && ok {
+		if strings.TrimSpace(v.text) == "" {
+			p.errorf(v.line, v.path, "is empty: give a file path, or leave the key out for net2booking.cache.json next to this file")
+		} else {
+			n.CacheFile = p.path(strings.TrimSpace(v.text))
+		}
 	}
 	if v, given, ok := s.value("url", false); !given {
 		p.errorf(s.keyLine("url"), s.child("url"), "is required in the net2 section (e.g. https://localhost:8443/api/v1)")
@@ -435,11 +446,15 @@ func (p *parser) rooms(s *section, src *Source) {
 
 // ---- resources ----
 
-func (p *parser) resources(top *section) []Resource {
-	const need = "at least one resource is required: map each booking-system resource name to its Net2 door ids"
+func (p *parser) resources(top *section, grant Grant) []Resource {
+	what, example, lo := "doors", "[1484506, 6612642] or [Front door, Studio 1]", int64(1)
+	if grant == GrantAccessLevels {
+		what, example, lo = "access levels", "[Studio 1 bookers] or [3]", 0
+	}
+	need := fmt.Sprintf("at least one resource is required: map each booking-system resource name to its Net2 %s (names or ids)", what)
 	f := top.fields["resources"]
 	if f == nil || isNull(f.val) {
-		p.errorf(top.keyLine("resources"), "resources", need)
+		p.errorf(top.keyLine("resources"), "resources", "%s", need)
 		return nil
 	}
 	s := p.section(f.val, "resources", f.line, nil, nil)
@@ -447,7 +462,7 @@ func (p *parser) resources(top *section) []Resource {
 		return nil
 	}
 	if len(s.order) == 0 {
-		p.errorf(f.valueLine(), "resources", need)
+		p.errorf(f.valueLine(), "resources", "%s", need)
 		return nil
 	}
 	var out []Resource
@@ -465,32 +480,36 @@ func (p *parser) resources(top *section) []Resource {
 		case rf.val.Kind == yaml.ScalarNode:
 			items = []*yaml.Node{rf.val}
 		default:
-			p.errorf(rf.valueLine(), rf.path, "must be a list of Net2 door ids, e.g. [1484506, 6612642], not %s", kindName(rf.val))
+			p.errorf(rf.valueLine(), rf.path, "must be a list of Net2 %s, e.g. %s, not %s", what, example, kindName(rf.val))
 			continue
 		}
 		if len(items) == 0 {
-			p.errorf(rf.valueLine(), rf.path, "maps to no doors: list at least one Net2 door id")
+			p.errorf(rf.valueLine(), rf.path, "maps to no %s: list at least one (name or id)", what)
 			continue
 		}
 		bad := false
-		seen := map[int]bool{}
+		seen := map[string]bool{}
 		for i, item := range items {
 			path := rf.path
 			if rf.val.Kind == yaml.SequenceNode {
 				path = fmt.Sprintf("%s[%d]", rf.path, i+1)
 			}
-			door, ok := p.door(item, path, rf.valueLine())
+			t, ok := p.target(item, path, rf.valueLine(), what, lo)
 			if !ok {
 				bad = true
 				continue
 			}
-			if seen[door] {
-				p.errorf(resolve(item).Line, path, "door %d is listed twice", door)
+			key := strings.ToLower(t.String())
+			if seen[key] {
+				p.errorf(resolve(item).Line, path, "%s is listed twice", t)
 				bad = true
 				continue
 			}
-			seen[door] = true
-			r.Doors = append(r.Doors, door)
+			seen[key] = true
+			r.Targets = append(r.Targets, t)
+			if t.IsID {
+				r.Doors = append(r.Doors, t.ID)
+			}
 		}
 		if !bad {
 			out = append(out, r)
@@ -499,36 +518,47 @@ func (p *parser) resources(top *section) []Resource {
 	return out
 }
 
-// door reads one Net2 door id (ACU serial number).
-func (p *parser) door(item *yaml.Node, path string, line int) (int, bool) {
-	const what = "door ids are positive whole numbers (ACU serial numbers)"
+// target reads one door or access level of a resource: a whole number is an id (a door's
+// ACU serial number, or an access level id), anything else a name.
+func (p *parser) target(item *yaml.Node, path string, line int, what string, lo int64) (NameOrID, bool) {
 	if isNull(item) {
-		p.errorf(line, path, "is empty: %s", what)
-		return 0, false
+		p.errorf(line, path, "is empty: give a Net2 %s name or id", what)
+		return NameOrID{}, false
 	}
 	v, ok := p.scalarOf(item, path, line, false)
 	if !ok {
-		return 0, false
+		return NameOrID{}, false
 	}
-	n, err := parseInt(v)
-	if err != nil {
-		hint := ""
-		if strings.Contains(v.text, ",") {
-			hint = " (write several doors as a list: [1484506, 6612642])"
+	text := strings.TrimSpace(v.text)
+	if v.yamlInt() || (text != "" && strings.Trim(text, "0123456789") == "") {
+		n, err := parseInt(v)
+		if err != nil || n < lo || n > math.MaxInt32 {
+			p.errorf(v.line, v.path, "%s is not a valid id: Net2 %s ids are whole numbers from %d to %d", v.quoted(), what, lo, math.MaxInt32)
+			return NameOrID{}, false
 		}
-		p.errorf(v.line, v.path, "%s is not a door id: %s%s", v.quoted(), what, hint)
-		return 0, false
+		return NameOrID{ID: int(n), IsID: true}, true
 	}
-	if n < 1 || n > math.MaxInt32 {
-		p.errorf(v.line, v.path, "%d is not a door id: %s", n, what)
-		return 0, false
+	if text == "" {
+		p.errorf(v.line, v.path, "is empty: give a Net2 %s name or id", what)
+		return NameOrID{}, false
 	}
-	return int(n), true
+	if strings.Contains(text, ",") && strings.Trim(strings.NewReplacer(",", "", " ", "").Replace(text), "0123456789") == "" {
+		p.errorf(v.line, v.path, "%s is not one id: write several as a list, e.g. %s", v.quoted(), example(what))
+		return NameOrID{}, false
+	}
+	return NameOrID{Name: text}, true
+}
+
+func example(what string) string {
+	if what == "doors" {
+		return "[1484506, 6612642]"
+	}
+	return "[2, 3]"
 }
 
 // ---- access ----
 
-var accessKeys = []string{"identifier", "pin_length", "qr_range", "wiegand26", "department",
+var accessKeys = []string{"grant", "identifier", "pin_length", "qr_range", "wiegand26", "department",
 	"marker_field", "fallback_access_level", "remove_after_days", "grace_before", "grace_after",
 	"fetch_interval", "lookahead_days", "tentative_grants_access", "always_timezone", "qr_token_type"}
 
@@ -548,6 +578,11 @@ func (p *parser) access(top *section) Access {
 		LookaheadDays:       90,
 		AlwaysTimezone:      NameOrID{Name: "All day, every day"},
 		QRTokenType:         "ProxCard",
+		Grant:               GrantIndividual,
+	}
+	var grant string
+	if s.enum("grant", &grant, string(GrantIndividual), string(GrantAccessLevels)) {
+		a.Grant = Grant(grant)
 	}
 	var id string
 	if s.enum("identifier", &id, string(IdentifierManual), string(IdentifierPIN), string(IdentifierQR)) {
