@@ -15,7 +15,11 @@ type UserSpec struct {
 	Memo Memo
 	// Activate and Expiry cover the person's bookings in whole local days (SPEC F12): Net2
 	// stores days, and the expiry bounds access even if the service stops (SPEC B4).
-	// Activate is local midnight of the first day, Expiry 23:59 of the last day.
+	// Activate is local midnight of the first day with access. Expiry is local midnight of
+	// the day AFTER the last day with access: a live Net2 6.7+ server truncates the expiry to
+	// its date and expires the user at the START of that day, so writing the last day itself
+	// (even at 23:59) would lock the booker out on the day of their booking. Under the other
+	// reading (valid through the expiry day) this costs at most one extra day.
 	Activate time.Time
 	Expiry   time.Time
 	// Department is the Net2 department id.
@@ -207,15 +211,26 @@ func (person *Person) spec(p Policy, now time.Time, current *ManagedUser) UserSp
 	y, m, d := first.In(loc).Date()
 	activate := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	y, m, d = last.Add(-time.Nanosecond).In(loc).Date() // a window ending at midnight ends the day before
-	expiry := time.Date(y, m, d, 23, 59, 0, 0, loc)
+	expiry := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 
-	perms := Permissions{AccessLevels: []int{p.FallbackLevel}}
-	if doors := person.DoorsAt(now); len(doors) > 0 {
-		perms = Permissions{Doors: doors, TimezoneIDs: repeat(p.AlwaysTimezone, len(doors))}
-	}
 	return UserSpec{
 		FirstName: clip(person.FirstName, MaxNameLength), LastName: clip(person.LastName, MaxNameLength), Memo: memo,
-		Activate: activate, Expiry: expiry, Department: p.Department, Permissions: perms,
+		Activate: activate, Expiry: expiry, Department: p.Department, Permissions: person.permissionsAt(p, now),
+	}
+}
+
+// permissionsAt is the permission set the person holds at now: what the open windows give
+// (individual doors with the always timezone, or the union of their access levels), else the
+// fallback access level alone.
+func (person *Person) permissionsAt(p Policy, now time.Time) Permissions {
+	open := person.DoorsAt(now)
+	switch {
+	case len(open) == 0:
+		return Permissions{AccessLevels: []int{p.FallbackLevel}}
+	case p.Grant == GrantAccessLevels:
+		return Permissions{AccessLevels: open}
+	default:
+		return Permissions{Doors: open, TimezoneIDs: repeat(p.AlwaysTimezone, len(open))}
 	}
 }
 
@@ -272,7 +287,7 @@ func (person *Person) firstOpenGrant(now time.Time) Grant {
 }
 
 func (person *Person) permissionReason(perms Permissions, now time.Time, loc *time.Location) string {
-	if len(perms.Doors) == 0 {
+	if len(perms.Doors) == 0 && !person.anyOpen(now) {
 		return fmt.Sprintf("no window open: fallback access level %d", perms.AccessLevels[0])
 	}
 	var why []string
@@ -281,7 +296,19 @@ func (person *Person) permissionReason(perms Permissions, now time.Time, loc *ti
 			why = append(why, fmt.Sprintf("%s (%s) until %s", g.Key, strings.Join(g.Resources, ", "), g.Window.End.In(loc).Format(timeLayout)))
 		}
 	}
+	if len(perms.Doors) == 0 {
+		return fmt.Sprintf("window open: access levels %s for %s", joinInts(perms.AccessLevels), strings.Join(why, "; "))
+	}
 	return fmt.Sprintf("window open: doors %s for %s", joinInts(perms.Doors), strings.Join(why, "; "))
+}
+
+func (person *Person) anyOpen(now time.Time) bool {
+	for _, g := range person.Grants {
+		if g.Window.Contains(now) && len(g.Doors) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // userChanges describes what differs between a user and its spec in the fields one user

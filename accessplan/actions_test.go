@@ -102,7 +102,7 @@ func TestLifecycleActions(t *testing.T) {
 	assert.Equal(t, "Jane", u.FirstName)
 	assert.Equal(t, Permissions{AccessLevels: []int{0}}, u.Permissions)
 	assert.Equal(t, time.Date(2026, 12, 10, 0, 0, 0, 0, pol.Location), u.Activate)
-	assert.Equal(t, time.Date(2026, 12, 10, 23, 59, 0, 0, pol.Location), u.Expiry)
+	assert.Equal(t, time.Date(2026, 12, 11, 0, 0, 0, 0, pol.Location), u.Expiry, "the day after the last day: Net2 expires users at the start of the expiry day")
 	require.Len(t, u.Memo.Records, 1)
 	assert.False(t, u.Memo.Records[0].Notified)
 
@@ -161,7 +161,7 @@ func TestNotifiedFlagsSurviveUnlessTheBookingChanged(t *testing.T) {
 	c := bk("c", t0.Add(48*time.Hour), t0.Add(49*time.Hour), []string{"Room #1"}, jane)
 	state := Net2State{Users: []ManagedUser{{ID: 7, FirstName: "Jane", LastName: "Doe", Code: "482913", DepartmentID: 3,
 		Permissions: Permissions{AccessLevels: []int{0}},
-		Activate:    time.Date(2026, 12, 2, 0, 0, 0, 0, pol.Location), Expiry: time.Date(2026, 12, 3, 23, 59, 0, 0, pol.Location),
+		Activate:    time.Date(2026, 12, 2, 0, 0, 0, 0, pol.Location), Expiry: time.Date(2026, 12, 4, 0, 0, 0, 0, pol.Location),
 		Memo: Memo{Version: 1, Email: "jane@example.com", Name: "Jane Doe", CodeNotified: true, Records: []MemoRecord{
 			{Source: "feed", Key: "a", Resources: []string{"Room #1"}, Start: a.Start, End: a.End, Notified: true},
 			{Source: "feed", Key: "c", Resources: []string{"Room #1"}, Start: c.Start, End: c.End, Notified: true},
@@ -229,7 +229,7 @@ func TestValidityDaysFollowTheSiteZone(t *testing.T) {
 	p := Compute(Input{Now: t0, Policy: pol, Sources: []SourceState{{Name: "feed", Known: true, Bookings: []booking.Booking{b}}}})
 	spec := p.Users["jane@example.com"]
 	assert.Equal(t, time.Date(2026, 12, 1, 0, 0, 0, 0, pol.Location), spec.Activate)
-	assert.Equal(t, time.Date(2026, 12, 2, 23, 59, 0, 0, pol.Location), spec.Expiry)
+	assert.Equal(t, time.Date(2026, 12, 3, 0, 0, 0, 0, pol.Location), spec.Expiry)
 }
 
 // TestApplyingAPlanConverges checks DESIGN invariant 2 on random inputs: applying a plan's
@@ -311,4 +311,33 @@ func TestLongNamesAreCutToWhatNet2Holds(t *testing.T) {
 	assert.Len(t, []rune(spec.LastName), MaxNameLength)
 	assert.Empty(t, Compute(Input{Now: t0, Policy: lifecyclePolicy(), Sources: []SourceState{{Name: "feed", Known: true, Bookings: []booking.Booking{b}}},
 		Net2: applyInMemory(t, Net2State{}, p.Actions, new(int))}).Actions, "a cut name does not cause an update every cycle")
+}
+
+func TestAccessLevelGrantGivesTheUnionOfOpenWindowsLevels(t *testing.T) {
+	pol := lifecyclePolicy()
+	pol.Grant = GrantAccessLevels
+	pol.FallbackLevel = 9
+	pol.Doors = map[string][]int{"Studio": {5}, "Hall": {6, 5, 7}}
+	jane := person(t, "jane@example.com", "Jane Doe")
+	a := bk("a", t0.Add(time.Hour), t0.Add(3*time.Hour), []string{"Studio"}, jane)
+	b := bk("b", t0.Add(2*time.Hour), t0.Add(4*time.Hour), []string{"Hall"}, jane)
+	src := []SourceState{{Name: "feed", Known: true, Bookings: []booking.Booking{a, b}}}
+	at := func(d time.Duration) Permissions {
+		p := Compute(Input{Now: t0.Add(d), Policy: pol, Sources: src})
+		return p.Users["jane@example.com"].Permissions
+	}
+	assert.Equal(t, Permissions{AccessLevels: []int{9}}, at(0), "before any window: the fallback level alone")
+	assert.Equal(t, Permissions{AccessLevels: []int{5}}, at(time.Hour), "studio window (from start - 5 min): its level")
+	pol.Doors["Hall"] = []int{6, 7}
+	assert.Equal(t, Permissions{AccessLevels: []int{6, 7}}, at(3*time.Hour+10*time.Minute), "studio window over: only the hall's levels")
+	pol.Doors["Hall"] = []int{6, 5, 7}
+	assert.Equal(t, Permissions{AccessLevels: []int{5, 6, 7}}, at(150*time.Minute), "both windows: the union, each level once")
+	assert.Equal(t, Permissions{AccessLevels: []int{5, 6, 7}}, at(3*time.Hour+5*time.Minute), "studio grace still open, hall open")
+	assert.Equal(t, Permissions{AccessLevels: []int{5, 6, 7}}, at(3*time.Hour+10*time.Minute), "studio window over: the hall's levels, 5 included")
+	p := Compute(Input{Now: t0.Add(150 * time.Minute), Policy: pol, Sources: src})
+	for _, act := range p.Actions {
+		if act.Kind == ActSetPermissions {
+			assert.Contains(t, act.Reason, "access levels 5, 6, 7")
+		}
+	}
 }

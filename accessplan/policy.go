@@ -17,12 +17,29 @@ const (
 	CodeQR     CodeKind = "qr"     // a generated number stored as a Net2 token, shown as a QR code
 )
 
+// GrantKind is how a booking's access is given in Net2 (access.grant).
+type GrantKind string
+
+// The grant kinds.
+const (
+	// GrantIndividual gives the doors open now as individual permissions with the always
+	// timezone and no access level (the reference product's way). Policy.Doors holds doors.
+	GrantIndividual GrantKind = "individual"
+	// GrantAccessLevels gives the union of the access levels of the resources whose windows
+	// are open now, and nothing else. Policy.Doors then maps resources to access-level ids:
+	// for sites where individual rights are unwanted or do not reach the ACUs.
+	GrantAccessLevels GrantKind = "access_levels"
+)
+
 // Policy is the site's access rules, with every Net2 name already resolved to an id. It is the
 // configuration the planner needs and nothing else; the engine builds it from config.Config
 // and the Net2 reference data.
 type Policy struct {
+	// Grant says how an open window is written to Net2; "" means GrantIndividual.
+	Grant GrantKind
 	// Doors maps a resource name, exactly as the booking system spells it, to Net2 door ids
-	// (ACU serial numbers). A resource not found exactly is matched once more ignoring case
+	// (ACU serial numbers), or to access-level ids under GrantAccessLevels (the planner treats
+	// both alike: what a resource opens, merged per person and switched at window edges). A resource not found exactly is matched once more ignoring case
 	// and repeated white space, when that match is unique (Outlook room addresses, stray
 	// spaces in feeds).
 	Doors map[string][]int
