@@ -29,6 +29,18 @@ const (
 	DemoBackOffice   = 7001003
 )
 
+// Demo reader areas: the front door has an In and an Out reader, every other door one
+// reader. The ids follow from the order SeedDemo adds the doors to a fresh emulator.
+const (
+	DemoAreaFrontDoorIn  = 1 // "Front door (In)"
+	DemoAreaFrontDoorOut = 2 // "Front door (Out)"
+	DemoAreaStudio1      = 3
+	DemoAreaGarage       = 4
+	DemoAreaMeetingRoomA = 5
+	DemoAreaMeetingRoomB = 6
+	DemoAreaBackOffice   = 7
+)
+
 // Demo departments and the extra access levels.
 const (
 	DemoDeptBooking     = 1
@@ -49,31 +61,55 @@ func NewDemo(opts Options) *Sim {
 	return s
 }
 
-// SeedDemo adds a small site to s: six doors, access levels "Working hours, front door" (2)
-// and "Staff" (3) besides the built-in 0 and 1, departments "Booking" (1), "Staff" (2),
-// "Contractors" (3) and "Leavers" (4), and four ordinary users with PINs and cards. None of
-// the users carries a booking-sync marker: net2booking must leave them alone.
+// SeedDemo adds a small site to s: six doors (the front door with an In and an Out reader,
+// so two reader areas; the others one area each, see the DemoArea constants when s was
+// fresh), access levels "Working hours, front door" (2: both front door areas, timezone 3)
+// and "Staff" (3: every area but the garage, timezone 1) besides the built-in 0 and 1,
+// departments "Booking" (1), "Staff" (2), "Contractors" (3) and "Leavers" (4), and four
+// ordinary users with PINs and cards. Carol has individual permissions (working hours) on
+// the front door and meeting room A: on their reader areas, or on the door ids when s has
+// PermissionIDs "door". None of the users carries a booking-sync marker: net2booking must
+// leave them alone.
 func SeedDemo(s *Sim) error {
-	for id, name := range map[int]string{
-		DemoFrontDoor:    "Front door",
-		DemoStudio1:      "Studio 1",
-		DemoGarage:       "Garage Port - ACU:7242929",
-		DemoMeetingRoomA: "Meeting room A",
-		DemoMeetingRoomB: "Meeting room B",
-		DemoBackOffice:   "Back office",
+	s.AddDoorReaders(DemoFrontDoor, "Front door", "In", "Out")
+	for _, d := range []Named{
+		{DemoStudio1, "Studio 1"},
+		{DemoGarage, "Garage Port - ACU:7242929"},
+		{DemoMeetingRoomA, "Meeting room A"},
+		{DemoMeetingRoomB, "Meeting room B"},
+		{DemoBackOffice, "Back office"},
 	} {
-		s.AddDoor(id, name)
+		s.AddDoor(d.ID, d.Name)
 	}
-	s.AddAccessLevel(DemoLevelWorkingHoursFront, "Working hours, front door")
-	s.AddAccessLevel(DemoLevelStaff, "Staff")
+	front := s.DoorAreas(DemoFrontDoor)
+	var working, staff []LevelArea
+	for _, a := range front {
+		working = append(working, LevelArea{AreaID: a, TimezoneID: 3})
+	}
+	for _, door := range []int{DemoFrontDoor, DemoStudio1, DemoMeetingRoomA, DemoMeetingRoomB, DemoBackOffice} {
+		for _, a := range s.DoorAreas(door) {
+			staff = append(staff, LevelArea{AreaID: a, TimezoneID: 1})
+		}
+	}
+	s.AddAccessLevelAreas(DemoLevelWorkingHoursFront, "Working hours, front door", working...)
+	s.AddAccessLevelAreas(DemoLevelStaff, "Staff", staff...)
 	s.AddDepartment(DemoDeptBooking, "Booking")
 	s.AddDepartment(DemoDeptStaff, "Staff")
 	s.AddDepartment(DemoDeptContractors, "Contractors")
 	s.AddDepartment(DemoDeptLeavers, "Leavers")
 
 	s.mu.Lock()
-	loc := s.loc()
+	loc, doorIDs := s.loc(), s.opts.doorIDs()
 	s.mu.Unlock()
+	carol := []IndividualPermission{
+		{ID: front[0], TimezoneID: 3}, {ID: front[1], TimezoneID: 3},
+		{ID: s.DoorAreas(DemoMeetingRoomA)[0], TimezoneID: 3},
+	}
+	if doorIDs {
+		carol = []IndividualPermission{{ID: DemoFrontDoor, TimezoneID: 3}, {ID: DemoMeetingRoomA, TimezoneID: 3}}
+	}
+	// Expiry dates are the day after the last day with access, right under both readings of
+	// Net2's expiry (Options.ExpiryEndOfDay).
 	day := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, loc) }
 	expiry := func(t time.Time) *time.Time { return &t }
 	users := []User{
@@ -85,18 +121,16 @@ func SeedDemo(s *Sim) error {
 		},
 		{
 			FirstName: "Bob", LastName: "Brown", PIN: "7390", ActivateDate: day(2024, 3, 1, 0, 0),
-			ExpiryDate: expiry(day(2030, 12, 31, 23, 59)), CustomFields: map[int]string{8: "07700 900123"},
+			ExpiryDate: expiry(day(2031, 1, 1, 0, 0)), CustomFields: map[int]string{8: "07700 900123"},
 			DepartmentID: DemoDeptStaff, Permissions: PermissionSet{AccessLevels: []int{DemoLevelStaff}},
 			Tokens: []Token{{TokenType: "Keyfob", TokenValue: "20034567"}},
 		},
 		{
 			FirstName: "Carol", LastName: "Cooper", ActivateDate: day(2025, 5, 1, 0, 0),
-			ExpiryDate: expiry(day(2027, 6, 30, 23, 59)), CustomFields: map[int]string{13: "Cleaning contractor"},
+			ExpiryDate: expiry(day(2027, 7, 1, 0, 0)), CustomFields: map[int]string{13: "Cleaning contractor"},
 			DepartmentID: DemoDeptContractors,
-			Permissions: PermissionSet{IndividualPermissions: []IndividualPermission{
-				{ID: DemoFrontDoor, TimezoneID: 3}, {ID: DemoMeetingRoomA, TimezoneID: 3},
-			}},
-			Tokens: []Token{{TokenType: "ProxCard", TokenValue: "30056789"}},
+			Permissions:  PermissionSet{IndividualPermissions: carol},
+			Tokens:       []Token{{TokenType: "ProxCard", TokenValue: "30056789"}},
 		},
 		{
 			FirstName: "Dan", LastName: "Davies", PIN: "1593", ActivateDate: day(2024, 9, 1, 0, 0),

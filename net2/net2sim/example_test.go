@@ -31,7 +31,7 @@ func ExampleNewDemo() {
 		panic(err)
 	}
 	err = client.SetDoorPermissionSet(ctx, u.ID, net2.DoorPermissionSet{
-		IndividualPermissions: []net2.IndividualPermission{{ID: net2sim.DemoMeetingRoomA, TimezoneID: 1}},
+		IndividualPermissions: []net2.IndividualPermission{{ID: net2sim.DemoAreaMeetingRoomA, TimezoneID: 1}},
 	})
 	if err != nil {
 		panic(err)
@@ -41,7 +41,7 @@ func ExampleNewDemo() {
 	fmt.Println(stored.FirstName, stored.PIN, stored.Permissions.IndividualPermissions)
 	fmt.Println("writes:", sim.Writes(), "logins:", sim.Counts()["POST /authorization/tokens"])
 	// Output:
-	// Grace 2580 [{7001001 1}]
+	// Grace 2580 [{5 1}]
 	// writes: 2 logins: 1
 }
 

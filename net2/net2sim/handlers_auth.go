@@ -54,6 +54,9 @@ func (s *Sim) postAuthToken(q *req) reply {
 	case "password":
 		for _, op := range s.st.operators {
 			if strings.EqualFold(op.DisplayName(), strings.TrimSpace(form.Get("username"))) && op.Password == form.Get("password") {
+				if s.mfa[strings.ToLower(op.DisplayName())] {
+					return s.mfaRequired()
+				}
 				return s.issue(op.DisplayName(), offline, now)
 			}
 		}
@@ -120,6 +123,32 @@ func (s *Sim) issue(operator string, offline bool, now time.Time) reply {
 		body["refresh_token"] = refresh
 	}
 	return reply{status: http.StatusOK, body: body}
+}
+
+// mfaRequired is Net2 v7's answer to a password login of an operator with MFA: no
+// access_token but error "mfa_required" and a challenge token, in a reply of status
+// Options.MFAStatus (0 = 200: Tools4ever reads it from a successful reply).
+func (s *Sim) mfaRequired() reply {
+	status := s.opts.MFAStatus
+	if status == 0 {
+		status = http.StatusOK
+	}
+	return reply{status: status, body: map[string]string{
+		"error":             "mfa_required",
+		"error_description": "Multi-factor authentication is required for this operator.",
+		"challengeToken":    randomToken(),
+	}}
+}
+
+// RequireMFA makes operator (login name, e.g. "System engineer") an operator with Net2 v7
+// multi-factor authentication: a password login with the right password gets the
+// "mfa_required" reply (see Options.MFAStatus) instead of tokens. The MFA steps that follow
+// (/authorization/mfa-request, /authorization/mfa-challenge) are not emulated; refresh
+// tokens issued before keep working.
+func (s *Sim) RequireMFA(operator string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mfa[strings.ToLower(strings.TrimSpace(operator))] = true
 }
 
 func randomToken() string {

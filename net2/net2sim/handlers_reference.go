@@ -63,3 +63,17 @@ func (s *Sim) getTokenTypes(q *req) reply {
 	}
 	return listReply(s, out)
 }
+
+// getAreas serves GET /accesslevels/areas: [{areaID, name}] by id (research §5.6).
+func (s *Sim) getAreas(_ *req) reply { return listReply(s, s.st.sortedAreas()) }
+
+// getLevelDetail serves GET /accesslevels/{id}/detail: the level's rows [{areaID,
+// timezoneID}] (the reply shape follows the OEM and PSNet2Api rows; the real one is not
+// documented), 404 for an unknown level.
+func (s *Sim) getLevelDetail(q *req) reply {
+	id, err := strconv.Atoi(q.r.PathValue("id"))
+	if _, ok := s.st.levels[id]; err != nil || !ok {
+		return message(http.StatusNotFound, "Access level not found.")
+	}
+	return listReply(s, s.st.detail(id))
+}

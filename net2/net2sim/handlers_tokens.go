@@ -42,7 +42,12 @@ func tokenOf(u *User, q *req) (int, *reply) {
 	return -1, &rep
 }
 
-func alreadyIssued(value string) reply {
+// alreadyIssued is the 400 for a token value someone holds: "Card <n> has already been
+// issued" (S5) unless Options.DuplicateTokenMessage says otherwise.
+func (s *Sim) alreadyIssued(value string) reply {
+	if s.opts.DuplicateTokenMessage != "" {
+		return message(http.StatusBadRequest, s.opts.DuplicateTokenMessage)
+	}
 	return message(http.StatusBadRequest, "Card "+value+" has already been issued")
 }
 
@@ -75,8 +80,8 @@ func (s *Sim) postUserToken(q *req) reply {
 	if err != nil {
 		return badRequest(err)
 	}
-	if s.st.tokenHolder(t.TokenValue, 0) != nil {
-		return alreadyIssued(t.TokenValue)
+	if s.st.tokenHolder(t.TokenValue, 0, &s.opts) != nil {
+		return s.alreadyIssued(t.TokenValue)
 	}
 	t.ID = s.st.nextTokenID
 	s.st.nextTokenID++
@@ -98,8 +103,8 @@ func (s *Sim) putToken(q *req) reply {
 		return badRequest(err)
 	}
 	t.ID = u.Tokens[i].ID
-	if s.st.tokenHolder(t.TokenValue, t.ID) != nil {
-		return alreadyIssued(t.TokenValue)
+	if s.st.tokenHolder(t.TokenValue, t.ID, &s.opts) != nil {
+		return s.alreadyIssued(t.TokenValue)
 	}
 	u.Tokens[i] = t
 	return reply{status: http.StatusNoContent}

@@ -39,7 +39,7 @@ func (s *Sim) renderUser(u *User, withPerms bool) map[string]any {
 		m["isLockdownExempt"] = u.IsLockdownExempt
 	}
 	if withPerms {
-		m["doorAccessPermissionSet"] = u.Permissions.Clone()
+		m["doorAccessPermissionSet"] = s.readBack(u.Permissions)
 	}
 	return m
 }
@@ -48,8 +48,21 @@ func (s *Sim) renderUser(u *User, withPerms bool) map[string]any {
 // omitted expiryDate is cleared (unless KeepExpiryWhenOmitted), as on real Net2.
 func (s *Sim) applyUser(u *User, o object, create bool) error {
 	for key, dst := range map[string]*string{
-		"firstName": &u.FirstName, "middleName": &u.MiddleName, "lastName": &u.LastName, "pin": &u.PIN,
-		"telephone": &u.Telephone, "extension": &u.Extension, "fax": &u.Fax,
+		"firstName": &u.FirstName, "middleName": &u.MiddleName, "lastName": &u.LastName,
+	} {
+		v, ok, err := o.str(key)
+		if err != nil {
+			return invalid("%v", err)
+		}
+		if ok && s.opts.NormaliseNames {
+			v = strings.Join(strings.Fields(v), " ")
+		}
+		if ok {
+			*dst = v // as sent: whether Net2 trims names is unknown (NormaliseNames)
+		}
+	}
+	for key, dst := range map[string]*string{
+		"pin": &u.PIN, "telephone": &u.Telephone, "extension": &u.Extension, "fax": &u.Fax,
 	} {
 		v, ok, err := o.str(key)
 		if err != nil {
@@ -87,15 +100,13 @@ func (s *Sim) applyUser(u *User, o object, create bool) error {
 	switch t, ok, err := o.date("expiryDate", loc); {
 	case err != nil:
 		return invalid("%v", err)
+	case ok && t != nil && !s.opts.KeepExpiryTime:
+		d := startOfDay(*t, loc) // a live 6.7+ server stores 00:00 of the day sent
+		u.ExpiryDate = &d
 	case ok:
 		u.ExpiryDate = t
 	case !create && !s.opts.KeepExpiryWhenOmitted:
 		u.ExpiryDate = nil // the quirk: an omitted expiry is cleared
-	}
-	if u.ExpiryDate != nil && s.opts.TruncateExpiryToDay {
-		e := u.ExpiryDate.In(loc)
-		d := time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, loc)
-		u.ExpiryDate = &d
 	}
 	if raw, ok := o["customfields"]; ok && !isNull(raw) {
 		var items []json.RawMessage
@@ -195,6 +206,9 @@ func badRequest(err error) reply {
 
 func (s *Sim) getUsers(_ *req) reply {
 	users := s.st.sortedUsers()
+	if n := s.opts.UsersPageSize; n > 0 && len(users) > n {
+		users = users[:n] // a silent page
+	}
 	out := make([]map[string]any, 0, len(users))
 	for _, u := range users {
 		out = append(out, s.renderUser(u, false)) // the list never carries permissions
@@ -207,7 +221,8 @@ func (s *Sim) getUser(q *req) reply {
 	if nf != nil {
 		return *nf
 	}
-	return reply{status: http.StatusOK, body: s.renderUser(u, s.opts.PermissionSetInUser)}
+	with := !s.opts.OmitPermissionSetInUser || s.opts.PermissionSetInUser
+	return reply{status: http.StatusOK, body: s.renderUser(u, with)}
 }
 
 func (s *Sim) postUser(q *req) reply {
@@ -314,7 +329,36 @@ func (s *Sim) getPermissions(q *req) reply {
 	if nf != nil {
 		return *nf
 	}
-	return reply{status: http.StatusOK, body: u.Permissions.Clone()}
+	return reply{status: http.StatusOK, body: s.readBack(u.Permissions)}
+}
+
+// readBack renders a stored permission set as the server reads it back, after the read-back
+// knobs NoAccessAsEmpty, DoorsAsAreas and ReorderPermissions (in that order).
+func (s *Sim) readBack(p PermissionSet) PermissionSet {
+	out := p.Clone()
+	if s.opts.NoAccessAsEmpty && len(out.AccessLevels) == 1 && out.AccessLevels[0] == 0 {
+		out.AccessLevels = []int{}
+	}
+	if s.opts.DoorsAsAreas && s.opts.doorIDs() {
+		var expanded []IndividualPermission
+		for _, ip := range out.IndividualPermissions {
+			for _, a := range s.st.doorAreas[ip.ID] {
+				expanded = append(expanded, IndividualPermission{ID: a, TimezoneID: ip.TimezoneID})
+			}
+		}
+		out.IndividualPermissions = append([]IndividualPermission{}, expanded...)
+	}
+	if s.opts.ReorderPermissions {
+		slices.Reverse(out.AccessLevels)
+		slices.Reverse(out.IndividualPermissions)
+	}
+	return out
+}
+
+// startOfDay is 00:00 in loc of t's day in loc.
+func startOfDay(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }
 
 func (s *Sim) putPermissions(q *req) reply {
@@ -334,5 +378,5 @@ func (s *Sim) putPermissions(q *req) reply {
 	if status == 0 {
 		status = http.StatusNoContent
 	}
-	return reply{status: status, body: p.Clone()}
+	return reply{status: status, body: s.readBack(p)}
 }

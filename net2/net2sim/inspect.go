@@ -78,13 +78,19 @@ func (s *Sim) IssuedTokens() []string {
 
 // Snapshot is a deep copy of the emulator's data.
 type Snapshot struct {
-	Users        []User      `json:"users"`
-	Doors        []Named     `json:"doors"`
-	AccessLevels []Named     `json:"accessLevels"`
-	Departments  []Named     `json:"departments"`
-	Timezones    []Named     `json:"timezones"`
-	FieldNames   []FieldName `json:"fieldNames"`
-	Operators    []Operator  `json:"operators"` // passwords are not serialised
+	Users []User  `json:"users"`
+	Doors []Named `json:"doors"`
+	// Areas are the reader areas by id; Area.Door is set here but not serialised, so
+	// DoorAreas also gives each door's area ids.
+	Areas        []Area        `json:"areas"`
+	DoorAreas    map[int][]int `json:"doorAreas"`
+	AccessLevels []Named       `json:"accessLevels"`
+	// AccessLevelDetail holds each access level's detail rows (none for a level without).
+	AccessLevelDetail map[int][]LevelArea `json:"accessLevelDetail"`
+	Departments       []Named             `json:"departments"`
+	Timezones         []Named             `json:"timezones"`
+	FieldNames        []FieldName         `json:"fieldNames"`
+	Operators         []Operator          `json:"operators"` // passwords are not serialised
 }
 
 // State returns a deep copy of all data.
@@ -92,11 +98,22 @@ func (s *Sim) State() Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	snap := Snapshot{
-		Doors:        sortedNamed(s.st.doors),
-		AccessLevels: sortedNamed(s.st.levels),
-		Departments:  sortedNamed(s.st.departments),
-		Timezones:    sortedNamed(s.st.timezones),
-		Operators:    slices.Clone(s.st.operators),
+		Doors:             sortedNamed(s.st.doors),
+		Areas:             s.st.sortedAreas(),
+		DoorAreas:         map[int][]int{},
+		AccessLevelDetail: map[int][]LevelArea{},
+		AccessLevels:      sortedNamed(s.st.levels),
+		Departments:       sortedNamed(s.st.departments),
+		Timezones:         sortedNamed(s.st.timezones),
+		Operators:         slices.Clone(s.st.operators),
+	}
+	for door, areas := range s.st.doorAreas {
+		snap.DoorAreas[door] = slices.Clone(areas)
+	}
+	for id := range s.st.levels {
+		if d := s.st.detail(id); len(d) > 0 {
+			snap.AccessLevelDetail[id] = d
+		}
 	}
 	for _, u := range s.st.sortedUsers() {
 		snap.Users = append(snap.Users, u.Clone())

@@ -138,7 +138,7 @@ func TestSeeding(t *testing.T) {
 
 	u, err := s.AddUser(net2sim.User{
 		FirstName: "Gus", PIN: "1111", DepartmentID: 5, CustomFields: map[int]string{10: "BOOKINGSYNC"},
-		Permissions: net2sim.PermissionSet{IndividualPermissions: []net2sim.IndividualPermission{{ID: 42, TimezoneID: 9}}},
+		Permissions: net2sim.PermissionSet{IndividualPermissions: []net2sim.IndividualPermission{{ID: s.DoorAreas(42)[0], TimezoneID: 9}}},
 		Tokens:      []net2sim.Token{{TokenType: "proxcard", TokenValue: "000123"}},
 	})
 	require.NoError(t, err)

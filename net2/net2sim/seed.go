@@ -2,27 +2,66 @@ package net2sim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Seeding: put data into the emulator directly, as an admin would with Net2's own tools.
 // Seeded users are checked against Net2's fixed rules (a name, digit-only PIN, field ids and
-// lengths, known levels, doors and timezones, unique cards) but not against the knobs
-// (UniquePINs, LiteEdition, NotesMaxLength, ...), so a test can seed a state that a knob
-// would refuse through the API, such as two users sharing a PIN.
+// lengths, known levels, areas or doors and timezones, unique cards) but not against the
+// knobs that make a server stricter (UniquePINs, LiteEdition, NotesMaxLength, ...), so a
+// test can seed a state that such a knob would refuse through the API, such as two users
+// sharing a PIN. Knobs that describe what the server is rather than how strict it is do
+// apply: individual permission ids are checked in the Options.PermissionIDs id space, and
+// Options.AllowDuplicateTokens lets seeded users share a card.
 
-// AddDoor adds or renames door id (an ACU address such as 1484506).
+// AddDoor adds or renames door id (an ACU address such as 1484506) with one reader area named
+// exactly like the door. On an existing door the areas are replaced by that one area, which
+// keeps the door's first area id.
 func (s *Sim) AddDoor(id int, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.doors[id] = name
+	s.st.setDoor(id, name, []string{name})
 }
 
-// AddAccessLevel adds or renames access level id.
+// AddDoorReaders adds or renames door id with one reader area per reader, named name + " ("
+// + reader + ")": AddDoorReaders(1484506, "Front door", "In", "Out") makes the areas "Front
+// door (In)" and "Front door (Out)" (a door with In and Out readers has two reader entries,
+// APN-1038). Without readers it is AddDoor. New areas take the next free area ids in reader
+// order; on an existing door the areas keep the door's area ids in order, and surplus areas
+// are removed (permissions naming them then grant nothing).
+func (s *Sim) AddDoorReaders(id int, name string, readers ...string) {
+	if len(readers) == 0 {
+		s.AddDoor(id, name)
+		return
+	}
+	names := make([]string, len(readers))
+	for i, r := range readers {
+		names[i] = name + " (" + r + ")"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.setDoor(id, name, names)
+}
+
+// AddAccessLevel adds or renames access level id. A new level has no detail rows and opens
+// nothing; renaming keeps the rows (and the built-in level 1 keeps opening every area).
 func (s *Sim) AddAccessLevel(id int, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.levels[id] = name
+}
+
+// AddAccessLevelAreas adds or replaces access level id with the given detail rows (reader
+// area → timezone), which Permitted enforces and GET /accesslevels/{id}/detail serves. Rows
+// are stored as given, unchecked: a row naming an unknown area opens nothing. Replacing the
+// built-in level 1 this way ends its "every area, always" rule.
+func (s *Sim) AddAccessLevelAreas(id int, name string, detail ...LevelArea) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.levels[id] = name
+	s.st.levelRows[id] = slices.Clone(detail)
+	delete(s.st.levelAll, id)
 }
 
 // AddDepartment adds or renames department id (0 is reserved for "None").
@@ -75,7 +114,8 @@ func (s *Sim) AddUser(u User) (User, error) {
 	if u.CustomFields == nil {
 		u.CustomFields = map[int]string{}
 	}
-	var fixedRules Options // knobs off
+	// Strictness knobs off; the id space and card uniqueness as configured.
+	fixedRules := Options{PermissionIDs: s.opts.PermissionIDs, AllowDuplicateTokens: s.opts.AllowDuplicateTokens}
 	if err := s.st.checkUser(&u, &fixedRules); err != nil {
 		return User{}, fmt.Errorf("net2sim: AddUser: %w", err)
 	}
@@ -97,7 +137,7 @@ func (s *Sim) AddUser(u User) (User, error) {
 		if canonicalTokenType(t.TokenType) == "" || t.TokenValue == "" {
 			return User{}, fmt.Errorf("net2sim: AddUser: invalid token %+v", t)
 		}
-		if s.st.tokenHolder(t.TokenValue, 0) != nil || hasValue(u.Tokens, t.TokenValue) {
+		if s.st.tokenHolder(t.TokenValue, 0, &fixedRules) != nil || (!fixedRules.AllowDuplicateTokens && hasValue(u.Tokens, t.TokenValue)) {
 			return User{}, fmt.Errorf("net2sim: AddUser: card %s has already been issued", t.TokenValue)
 		}
 		t.TokenType = canonicalTokenType(t.TokenType)

@@ -61,50 +61,107 @@ type Options struct {
 	// FormOnlyTokenRequests refuses JSON token requests (real servers seem to accept both).
 	FormOnlyTokenRequests bool
 
-	// KeepExpiryWhenOmitted keeps a user's expiry when a PUT omits expiryDate. The default
-	// (false) clears it, as real Net2 does, to catch clients that forget it.
+	// KeepExpiryWhenOmitted keeps a user's expiry when a PUT omits expiryDate. Evidence
+	// (two clients, research §5.2): real Net2 clears it, which the default (false) does, to
+	// catch clients that forget it.
 	KeepExpiryWhenOmitted bool
-	// ClearActivateWhenOmitted clears the activation date when a PUT omits activateDate
-	// (unknown on real servers; off by default).
+	// ClearActivateWhenOmitted clears the activation date when a PUT omits activateDate.
+	// Guess: unknown on real servers; off by default (kept).
 	ClearActivateWhenOmitted bool
 	// ReplaceCustomFields makes a PUT's customFields array replace all values instead of
-	// merging by id (unknown on real servers; merge by default).
+	// merging by id. Guess: unknown on real servers; merge by default.
 	ReplaceCustomFields bool
-	// TruncateExpiryToDay stores an expiry at 00:00 of its day, as one report says a server
-	// did (off by default).
-	TruncateExpiryToDay bool
+	// KeepExpiryTime stores an expiryDate with the time of day as sent. Evidence (a live
+	// 6.7+ server, research §12): Net2 truncates it to 00:00 server-local of its day, which
+	// the default (false) does. Seeded users (AddUser) keep their times either way.
+	KeepExpiryTime bool
+	// ExpiryEndOfDay makes Permitted let a user in through the whole expiry day, as if the
+	// expiry were stored 23:59 (one client says Net2's own editor stores that, research
+	// §5.2). Evidence for the default (false, a live report, §12): users expire at the START
+	// of the expiry day, i.e. are refused from 00:00 server-local of that day on.
+	ExpiryEndOfDay bool
+	// PermissionIDs is the id space of individualPermissions[].id: "" or "area" (default)
+	// means reader-area ids as listed by GET /accesslevels/areas; "door" means door ids (ACU
+	// serials, GET /doors). Any other value means "area". Evidence for the default is strong
+	// but not settled (research §12: OEM IndividualReaderAreas rows, access-level detail
+	// rows, greboid/net2 reading areas; only a never-run PSNet2Api script names it DoorId);
+	// "door" is the alternative still possible.
+	PermissionIDs string
 	// CreateUserStatus is the status of a successful POST /users; 0 means 201 (200 also seen).
 	CreateUserStatus int
 	// PermissionSetPutStatus is the status of a successful PUT .../doorpermissionset; 0 means
 	// 204 (200 also seen).
 	PermissionSetPutStatus int
-	// UniquePINs refuses a PIN another user holds with 400 "PIN already in use" (real
-	// behaviour unknown; off by default).
+	// ReorderPermissions makes GET .../doorpermissionset, the doorAccessPermissionSet of GET
+	// /users/{id} and the 200 reply of a permission-set PUT return accessLevels and
+	// individualPermissions in reverse order. Guess: the real read-back order is unknown; by
+	// default the set reads back as stored, in the order written.
+	ReorderPermissions bool
+	// NoAccessAsEmpty makes a stored accessLevels of exactly [0] ("No access") read back as
+	// []. Guess: unknown; by default it reads back as [0].
+	NoAccessAsEmpty bool
+	// DoorsAsAreas, with PermissionIDs "door", makes each individual door id read back as one
+	// entry per reader-area id of that door, with the same timezone (a server that takes
+	// doors but stores areas). Guess: unknown; off by default. No effect in area mode.
+	DoorsAsAreas bool
+	// UniquePINs refuses a PIN another user holds with 400 "PIN already in use". Guess: real
+	// behaviour unknown; off by default.
 	UniquePINs bool
-	// LiteEdition emulates Net2 Lite: at most one access level per user.
+	// DuplicatePINMessage replaces the text of UniquePINs' 400 Message. Guess: the real
+	// wording is unknown; "" keeps "PIN already in use".
+	DuplicatePINMessage string
+	// DuplicateTokenMessage replaces the text of the 400 Message for a token value someone
+	// already holds. The 400 itself is evidence (S5, research §5.8); the wording only
+	// partly: "" keeps "Card <n> has already been issued".
+	DuplicateTokenMessage string
+	// AllowDuplicateTokens accepts a token value another token holds (a server that does not
+	// enforce uniqueness). Guess: unknown; evidence (S5) says real servers refuse, which the
+	// default (false) does.
+	AllowDuplicateTokens bool
+	// NormaliseNames stores firstName, middleName and lastName trimmed, with inner runs of
+	// white space collapsed to one space. Guess: unknown; by default names are stored exactly
+	// as sent.
+	NormaliseNames bool
+	// UsersPageSize makes GET /users return only the first N users by id, silently, like a
+	// server that pages without saying so. Guess: no paging was seen (research §4); 0 means
+	// all users.
+	UsersPageSize int
+	// MFAStatus is the HTTP status of the "mfa_required" reply to a password login of an
+	// operator marked with RequireMFA; 0 means 200. Evidence (Tools4ever, untested by its
+	// author, research §12): the error arrives in a successful reply.
+	MFAStatus int
+	// LiteEdition emulates Net2 Lite: at most one access level per user (evidence: S3).
 	LiteEdition bool
-	// NoIndividualPermissions refuses individual door permissions (whether Lite accepts them
-	// is unknown).
+	// NoIndividualPermissions refuses individual permissions. Guess: whether Lite accepts
+	// them is unknown.
 	NoIndividualPermissions bool
 	// EmptyBodyForEmptyLists answers an empty list with an empty body instead of [], as real
-	// Net2 does for events.
+	// Net2 does for events (evidence for events only, S5).
 	EmptyBodyForEmptyLists bool
 	// ListNoneDepartment lists department {0, "None"} in GET /departments and as the
-	// department of a user without one (unknown on real servers; off by default: not listed,
-	// and an empty list for the user).
+	// department of a user without one. Guess: unknown on real servers; off by default (not
+	// listed, and an empty list for the user).
 	ListNoneDepartment bool
 	// NotesMaxLength limits custom field 13 (memo); 0 means unlimited (reported as 0).
 	NotesMaxLength int
-	// OperatorsRequireAuth requires a token for GET /operators (real servers serve it open).
+	// OperatorsRequireAuth requires a token for GET /operators (evidence: real servers serve
+	// it open).
 	OperatorsRequireAuth bool
 	// NoTokenTypesRoute removes GET /users/token/types (not on every server).
 	NoTokenTypesRoute bool
 	// MinimalUserFields makes user replies carry only the properties older servers return
 	// (id, names, dates, isAntiPassbackUser, isAlarmUser, hasImage, customFields): no pin,
-	// telephone, extension, fax or isLockdownExempt.
+	// telephone, extension, fax or isLockdownExempt (evidence: two client models).
 	MinimalUserFields bool
-	// PermissionSetInUser adds doorAccessPermissionSet to GET /users/{id} replies, as some
-	// versions do (the list never has it).
+	// OmitPermissionSetInUser leaves doorAccessPermissionSet out of GET /users/{id}, as on
+	// older servers. Evidence for the default (false: included): 6.7+ returns it on GET
+	// /users/{id} (research §12). The list GET /users never carries it (evidence).
+	OmitPermissionSetInUser bool
+	// PermissionSetInUser forces doorAccessPermissionSet into GET /users/{id} even with
+	// OmitPermissionSetInUser.
+	//
+	// Deprecated: the set is included by default now; set OmitPermissionSetInUser for the
+	// older behaviour.
 	PermissionSetInUser bool
 
 	// Latency delays every API request by this much, through Sleep.
@@ -125,6 +182,7 @@ type Sim struct {
 	tokenReqs []time.Time         // accepted token requests in the last second
 	faults    map[string]*fault
 	forbidden map[string]bool // lower-cased operator names
+	mfa       map[string]bool // lower-cased operator names that must pass MFA
 	log       []Request
 	mux       *http.ServeMux
 }
@@ -157,11 +215,13 @@ func New(opts Options) *Sim {
 		refreshes: map[string]*session{},
 		faults:    map[string]*fault{},
 		forbidden: map[string]bool{},
+		mfa:       map[string]bool{},
 		mux:       http.NewServeMux(),
 	}
 	s.st.operators = append(s.st.operators, Operator{UserID: 1, FirstName: "System", Surname: "engineer", Password: opts.Password})
 	s.st.levels[0] = "No access"
 	s.st.levels[1] = "All hours, all doors"
+	s.st.levelAll[1] = true
 	s.st.timezones[1] = "All day, every day"
 	s.st.timezones[2] = "At no time"
 	s.st.timezones[3] = "Working hours"
@@ -182,6 +242,11 @@ func (s *Sim) now() time.Time {
 		return s.opts.Now()
 	}
 	return time.Now()
+}
+
+// doorIDs reports whether individual permission ids are door ids (PermissionIDs "door").
+func (o *Options) doorIDs() bool {
+	return strings.EqualFold(strings.TrimSpace(o.PermissionIDs), "door")
 }
 
 func (s *Sim) loc() *time.Location {
@@ -351,6 +416,8 @@ func (s *Sim) routes() {
 	s.handle("GET /doors/{id}", oneOf(func(st *store) map[int]string { return st.doors }, "Door"))
 	s.handle("GET /accesslevels", listOf(func(st *store) map[int]string { return st.levels }))
 	s.handle("GET /accesslevels/{id}", oneOf(func(st *store) map[int]string { return st.levels }, "Access level"))
+	s.handle("GET /accesslevels/areas", (*Sim).getAreas)
+	s.handle("GET /accesslevels/{id}/detail", (*Sim).getLevelDetail)
 	s.handle("GET /departments", (*Sim).getDepartments)
 	s.handle("GET /departments/{id}", oneOf(func(st *store) map[int]string { return st.departments }, "Department"))
 	s.handle("GET /timezones", listOf(func(st *store) map[int]string { return st.timezones }))

@@ -60,7 +60,8 @@ func (p PermissionSet) Clone() PermissionSet {
 	}
 }
 
-// IndividualPermission grants door ID (an ACU address) during timezone TimezoneID.
+// IndividualPermission grants ID during timezone TimezoneID. What ID names depends on
+// Options.PermissionIDs: a reader-area id (default, see Area) or a door id (an ACU address).
 type IndividualPermission struct {
 	ID         int `json:"id"`
 	TimezoneID int `json:"timezoneId"`
@@ -72,6 +73,23 @@ type Token struct {
 	TokenType  string `json:"tokenType"`
 	TokenValue string `json:"tokenValue"`
 	IsLost     bool   `json:"isLost"`
+}
+
+// Area is a reader area, the unit Net2 grants access to: a door has one area per reader (a
+// door with an In and an Out reader has two). Ids are small integers counted from 1, so they
+// collide with access-level ids (research §12). Door is the door the area belongs to; it is
+// not part of Net2's reply.
+type Area struct {
+	AreaID int    `json:"areaID"`
+	Name   string `json:"name"`
+	Door   int    `json:"-"`
+}
+
+// LevelArea is one detail row of an access level: reader area AreaID during timezone
+// TimezoneID (OEM and PSNet2Api rows {areaID, timezoneID}).
+type LevelArea struct {
+	AreaID     int `json:"areaID"`
+	TimezoneID int `json:"timezoneID"`
 }
 
 // Named is a door, access level, department or timezone.
@@ -124,6 +142,12 @@ type store struct {
 	timezones   map[int]string
 	fields      map[int]FieldName
 	operators   []Operator
+
+	areas      map[int]Area        // area id → area
+	nextAreaID int                 // next free area id
+	doorAreas  map[int][]int       // door id → its area ids, in reader order
+	levelRows  map[int][]LevelArea // access level id → detail rows
+	levelAll   map[int]bool        // levels that hold every area at every time (built-in 1)
 }
 
 func newStore() store {
@@ -131,6 +155,8 @@ func newStore() store {
 		users: map[int]*User{}, nextUserID: 1, nextTokenID: 1,
 		doors: map[int]string{}, levels: map[int]string{}, departments: map[int]string{},
 		timezones: map[int]string{}, fields: map[int]FieldName{},
+		areas: map[int]Area{}, nextAreaID: 1, doorAreas: map[int][]int{},
+		levelRows: map[int][]LevelArea{}, levelAll: map[int]bool{},
 	}
 	for _, f := range DefaultFieldNames {
 		s.fields[f.ID] = f
@@ -174,7 +200,11 @@ func (st *store) checkUser(u *User, opts *Options) error {
 	if opts.UniquePINs && u.PIN != "" {
 		for _, o := range st.users {
 			if o.ID != u.ID && o.PIN == u.PIN {
-				return invalid("PIN already in use")
+				msg := "PIN already in use"
+				if opts.DuplicatePINMessage != "" {
+					msg = opts.DuplicatePINMessage
+				}
+				return invalid("%s", msg)
 			}
 		}
 	}
@@ -208,8 +238,12 @@ func (st *store) checkPermissions(p PermissionSet, opts *Options) error {
 		return invalid("Individual permissions are not available on this system.")
 	}
 	for _, ip := range p.IndividualPermissions {
-		if _, ok := st.doors[ip.ID]; !ok {
-			return invalid("Door %d does not exist.", ip.ID)
+		if opts.doorIDs() {
+			if _, ok := st.doors[ip.ID]; !ok {
+				return invalid("Door %d does not exist.", ip.ID)
+			}
+		} else if _, ok := st.areas[ip.ID]; !ok {
+			return invalid("Area %d does not exist.", ip.ID)
 		}
 		if _, ok := st.timezones[ip.TimezoneID]; !ok {
 			return invalid("Timezone %d does not exist.", ip.TimezoneID)
@@ -236,8 +270,12 @@ func normaliseTokenValue(v string) string {
 	return "0"
 }
 
-// tokenHolder returns the user holding value (ignoring token skipID), or nil.
-func (st *store) tokenHolder(value string, skipID int) *User {
+// tokenHolder returns the user holding value (ignoring token skipID), or nil. With
+// AllowDuplicateTokens nobody holds a value in the way.
+func (st *store) tokenHolder(value string, skipID int, opts *Options) *User {
+	if opts.AllowDuplicateTokens {
+		return nil
+	}
 	for _, u := range st.sortedUsers() {
 		for _, t := range u.Tokens {
 			if t.ID != skipID && strings.EqualFold(t.TokenValue, value) {
@@ -256,4 +294,46 @@ func canonicalTokenType(t string) string {
 		}
 	}
 	return ""
+}
+
+// setDoor adds or renames door id with one area per reader name (areaNames), reusing the
+// door's existing area ids in order, numbering new ones from nextAreaID and dropping surplus
+// ones.
+func (st *store) setDoor(id int, name string, areaNames []string) {
+	st.doors[id] = name
+	old := st.doorAreas[id]
+	ids := make([]int, len(areaNames))
+	for i, an := range areaNames {
+		if i < len(old) {
+			ids[i] = old[i]
+		} else {
+			ids[i] = st.nextAreaID
+			st.nextAreaID++
+		}
+		st.areas[ids[i]] = Area{AreaID: ids[i], Name: an, Door: id}
+	}
+	for _, a := range old[min(len(old), len(ids)):] {
+		delete(st.areas, a)
+	}
+	st.doorAreas[id] = ids
+}
+
+// sortedAreas lists the areas by id.
+func (st *store) sortedAreas() []Area {
+	out := slices.Collect(maps.Values(st.areas))
+	slices.SortFunc(out, func(a, b Area) int { return cmp.Compare(a.AreaID, b.AreaID) })
+	return out
+}
+
+// detail returns access level id's detail rows: every area during timezone 1 for a level
+// like the built-in 1, else the seeded rows (nil for a level without detail).
+func (st *store) detail(id int) []LevelArea {
+	if st.levelAll[id] {
+		var out []LevelArea
+		for _, a := range st.sortedAreas() {
+			out = append(out, LevelArea{AreaID: a.AreaID, TimezoneID: 1})
+		}
+		return out
+	}
+	return slices.Clone(st.levelRows[id])
 }

@@ -45,14 +45,14 @@ func TestPascalCasePropertiesAreAccepted(t *testing.T) {
 	e := start(t, net2sim.Options{})
 	id := e.createUser(`{"FirstName":"Pascal","LastName":"Case","PIN":"0042","ExpiryDate":"2026-12-31T23:59:00",
 		"CustomFields":[{"Id":9,"Value":"p@c.example"},{"ID":"14","VALUE":"P-1"}],
-		"DoorAccessPermissionSet":{"AccessLevels":[1],"IndividualPermissions":[{"Id":1484506,"TimezoneId":1}]}}`)
+		"DoorAccessPermissionSet":{"AccessLevels":[1],"IndividualPermissions":[{"Id":1,"TimezoneId":1}]}}`)
 	u, ok := e.sim.User(id)
 	require.True(t, ok)
 	assert.Equal(t, "Pascal", u.FirstName)
 	assert.Equal(t, "0042", u.PIN)
 	assert.Equal(t, map[int]string{9: "p@c.example", 14: "P-1"}, u.CustomFields)
 	require.NotNil(t, u.ExpiryDate)
-	assert.Equal(t, net2sim.PermissionSet{AccessLevels: []int{1}, IndividualPermissions: []net2sim.IndividualPermission{{ID: 1484506, TimezoneID: 1}}}, u.Permissions)
+	assert.Equal(t, net2sim.PermissionSet{AccessLevels: []int{1}, IndividualPermissions: []net2sim.IndividualPermission{{ID: 1, TimezoneID: 1}}}, u.Permissions)
 
 	status, _ := e.api(http.MethodPut, fmt.Sprintf("/users/%d/departments", id), `{"Id":"1"}`)
 	assert.Equal(t, http.StatusNoContent, status, "a string id is accepted")
@@ -67,12 +67,16 @@ func TestUserRepliesAreCamelCaseWithOffsets(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	m := decode[map[string]any](t, text)
 	assert.Equal(t, "2026-07-01T00:00:00+01:00", m["activateDate"])
-	assert.Equal(t, "2026-07-31T22:59:00+01:00", m["expiryDate"], "the server's offset")
+	assert.Equal(t, "2026-07-31T00:00:00+01:00", m["expiryDate"], "the server's offset, truncated to the day")
 	for _, key := range []string{"id", "firstName", "middleName", "lastName", "pin", "telephone", "extension", "fax",
-		"isAntiPassbackUser", "isAlarmUser", "isLockdownExempt", "hasImage", "customFields"} {
+		"isAntiPassbackUser", "isAlarmUser", "isLockdownExempt", "hasImage", "customFields", "doorAccessPermissionSet"} {
 		assert.Contains(t, m, key)
 	}
-	assert.NotContains(t, m, "doorAccessPermissionSet")
+
+	e.sim.Configure(func(o *net2sim.Options) { o.KeepExpiryTime = true })
+	id = e.createUser(`{"firstName":"Off","expiryDate":"2026-07-31T21:59:00Z"}`)
+	_, text = e.api(http.MethodGet, fmt.Sprintf("/users/%d", id), nil)
+	assert.Equal(t, "2026-07-31T22:59:00+01:00", decode[map[string]any](t, text)["expiryDate"], "knob: time kept")
 }
 
 func TestActivationDefaultsToToday(t *testing.T) {
@@ -84,11 +88,18 @@ func TestActivationDefaultsToToday(t *testing.T) {
 }
 
 func TestUserListOmitsThePermissionSet(t *testing.T) {
-	e := start(t, net2sim.Options{PermissionSetInUser: true})
+	e := start(t, net2sim.Options{})
 	_, list := e.api(http.MethodGet, "/users", nil)
 	assert.NotContains(t, list, "doorAccessPermissionSet")
 	_, one := e.api(http.MethodGet, "/users/1", nil)
-	assert.Contains(t, one, `"doorAccessPermissionSet":{"accessLevels":[1],"individualPermissions":[]}`)
+	assert.Contains(t, one, `"doorAccessPermissionSet":{"accessLevels":[1],"individualPermissions":[]}`, "6.7+: in GET /users/{id}")
+
+	e.sim.Configure(func(o *net2sim.Options) { o.OmitPermissionSetInUser = true })
+	_, one = e.api(http.MethodGet, "/users/1", nil)
+	assert.NotContains(t, one, "doorAccessPermissionSet", "knob: an older server")
+	e.sim.Configure(func(o *net2sim.Options) { o.PermissionSetInUser = true })
+	_, one = e.api(http.MethodGet, "/users/1", nil)
+	assert.Contains(t, one, "doorAccessPermissionSet", "the deprecated knob still forces it")
 }
 
 func TestMinimalUserFields(t *testing.T) {
@@ -101,11 +112,26 @@ func TestMinimalUserFields(t *testing.T) {
 	assert.Contains(t, m, "customFields")
 }
 
-func TestTruncateExpiryToDay(t *testing.T) {
-	e := start(t, net2sim.Options{TruncateExpiryToDay: true})
-	id := e.createUser(`{"firstName":"T","expiryDate":"2026-07-31T14:30:00"}`)
+func TestExpiryIsTruncatedToTheDay(t *testing.T) {
+	e := start(t, net2sim.Options{})
+	id := e.createUser(`{"firstName":"T","activateDate":"2026-07-01T08:15:00","expiryDate":"2026-07-31T14:30:00"}`)
 	u, _ := e.sim.User(id)
-	assert.Equal(t, time.Date(2026, 7, 31, 0, 0, 0, 0, zone), *u.ExpiryDate)
+	assert.Equal(t, time.Date(2026, 7, 31, 0, 0, 0, 0, zone), *u.ExpiryDate, "a live 6.7+ server stores 00:00")
+	assert.Equal(t, time.Date(2026, 7, 1, 8, 15, 0, 0, zone), u.ActivateDate, "activation as sent")
+
+	status, _ := e.api(http.MethodPut, fmt.Sprintf("/users/%d", id), `{"expiryDate":"2026-08-15T23:59:00+02:00"}`)
+	require.Equal(t, http.StatusOK, status)
+	u, _ = e.sim.User(id)
+	assert.Equal(t, time.Date(2026, 8, 15, 0, 0, 0, 0, zone), *u.ExpiryDate, "the server-local day of 22:59+01:00")
+	status, _ = e.api(http.MethodPut, fmt.Sprintf("/users/%d", id), `{"expiryDate":"2026-08-15T23:30:00Z"}`)
+	require.Equal(t, http.StatusOK, status)
+	u, _ = e.sim.User(id)
+	assert.Equal(t, time.Date(2026, 8, 16, 0, 0, 0, 0, zone), *u.ExpiryDate, "00:30 server-local is the next day")
+
+	e.sim.Configure(func(o *net2sim.Options) { o.KeepExpiryTime = true })
+	e.api(http.MethodPut, fmt.Sprintf("/users/%d", id), `{"expiryDate":"2026-07-31T14:30:00"}`)
+	u, _ = e.sim.User(id)
+	assert.Equal(t, time.Date(2026, 7, 31, 14, 30, 0, 0, zone), *u.ExpiryDate, "knob: time kept")
 }
 
 func TestCustomFieldsMergeOrReplace(t *testing.T) {
@@ -138,9 +164,10 @@ func TestValidationErrors(t *testing.T) {
 		"id mismatch":    {"PUT", "/users/1", `{"id":2,"firstName":"A"}`, "does not match the URL"},
 		"names removed":  {"PUT", "/users/1", `{"firstName":"","lastName":""}`, "first name or a surname"},
 		"unknown level":  {"PUT", "/users/1/doorpermissionset", `{"accessLevels":[42]}`, "Access level 42 does not exist."},
-		"unknown door":   {"PUT", "/users/1/doorpermissionset", `{"individualPermissions":[{"id":1,"timezoneId":1}]}`, "Door 1 does not exist."},
-		"unknown tz":     {"PUT", "/users/1/doorpermissionset", `{"individualPermissions":[{"id":1484506,"timezoneId":9}]}`, "Timezone 9 does not exist."},
-		"perm no tz":     {"PUT", "/users/1/doorpermissionset", `{"individualPermissions":[{"id":1484506}]}`, "needs an id and a timezoneId"},
+		"unknown area":   {"PUT", "/users/1/doorpermissionset", `{"individualPermissions":[{"id":99,"timezoneId":1}]}`, "Area 99 does not exist."},
+		"door as area":   {"PUT", "/users/1/doorpermissionset", `{"individualPermissions":[{"id":1484506,"timezoneId":1}]}`, "Area 1484506 does not exist."},
+		"unknown tz":     {"PUT", "/users/1/doorpermissionset", `{"individualPermissions":[{"id":1,"timezoneId":9}]}`, "Timezone 9 does not exist."},
+		"perm no tz":     {"PUT", "/users/1/doorpermissionset", `{"individualPermissions":[{"id":1}]}`, "needs an id and a timezoneId"},
 		"create perms":   {"POST", "/users", `{"firstName":"A","doorAccessPermissionSet":{"accessLevels":[42]}}`, "Access level 42 does not exist."},
 		"unknown dept":   {"PUT", "/users/1/departments", `{"id":99}`, "Department 99 does not exist."},
 		"dept no id":     {"PUT", "/users/1/departments", `{"name":"Staff"}`, "department id is missing"},
@@ -167,7 +194,7 @@ func TestEditionAndPINKnobs(t *testing.T) {
 	assert.Contains(t, body, "only one access level")
 	status, _ = e.api(http.MethodPut, "/users/1/doorpermissionset", `{"accessLevels":[2]}`)
 	assert.Equal(t, http.StatusNoContent, status)
-	status, body = e.api(http.MethodPut, "/users/1/doorpermissionset", `{"individualPermissions":[{"id":1484506,"timezoneId":1}]}`)
+	status, body = e.api(http.MethodPut, "/users/1/doorpermissionset", `{"individualPermissions":[{"id":1,"timezoneId":1}]}`)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, body, "Individual permissions are not available")
 
