@@ -34,6 +34,22 @@ type Manual struct{}
 // Allocate returns the empty code: no code is issued.
 func (Manual) Allocate(map[string]bool) (string, error) { return "", nil }
 
+// Kind names the code kind ("manual"), so the engine can refuse an allocator of another kind
+// than the policy and the access controller (KindOf).
+func (Manual) Kind() string { return "manual" }
+
+// Kind names the code kind ("pin").
+func (a *PIN) Kind() string { return "pin" }
+
+// KindOf returns the code kind an allocator issues ("manual", "pin", "qr"), or "" for an
+// allocator that does not say (an integrator's own).
+func KindOf(a CodeAllocator) string {
+	if k, ok := a.(interface{ Kind() string }); ok {
+		return k.Kind()
+	}
+	return ""
+}
+
 // PIN issues keypad PINs of a fixed length.
 type PIN struct {
 	length int
@@ -108,6 +124,9 @@ func NewQR(lo, hi int64) (*QR, error) {
 	}
 	return &QR{lo: lo, hi: hi, Rand: rand.Reader}, nil
 }
+
+// Kind names the code kind ("qr").
+func (a *QR) Kind() string { return "qr" }
 
 // Allocate draws a number in the range that no token in Net2 holds. Token values are compared
 // as numbers, since Net2 drops leading zeros.

@@ -117,6 +117,22 @@ func (c *Client) invalidate(tok string) {
 	}
 }
 
+// ErrMFARequired reports a login refused because the operator has multi-factor
+// authentication on (Net2 7): net2booking runs unattended and cannot answer the challenge.
+var ErrMFARequired = errors.New("this Net2 operator has multi-factor authentication (MFA) enabled, which an unattended service cannot answer: use an operator without MFA for net2booking (net2.operator), with the System Engineer role")
+
+// mfaRequired reports whether a token reply asks for a second factor.
+func mfaRequired(body []byte) bool {
+	var r struct {
+		Error  string `json:"error"`
+		Error2 string `json:"Error"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return false
+	}
+	return strings.EqualFold(firstNonEmpty(r.Error, r.Error2), "mfa_required")
+}
+
 // tokenReply is the token endpoint's answer. The camelCase names are a defensive fallback.
 type tokenReply struct {
 	AccessToken    string  `json:"access_token"`
@@ -145,6 +161,11 @@ func (c *Client) requestToken(ctx context.Context, form url.Values, what string)
 				return "", &stepError{what, fmt.Errorf("waiting after 429 Too Many Requests: %w", err)}
 			}
 			continue
+		}
+		if mfaRequired(body) {
+			// Net2 7 answers an operator with MFA with error "mfa_required" and a challenge,
+			// possibly with a 2xx status; a service cannot answer a challenge unattended.
+			return "", &stepError{what, ErrMFARequired}
 		}
 		if status < 200 || status >= 300 {
 			return "", &stepError{what, c.apiError(http.MethodPost, tokenRoute, status, body)}

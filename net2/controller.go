@@ -2,8 +2,10 @@ package net2
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -33,10 +35,17 @@ type ControllerConfig struct {
 	QRTokenType string
 	// Location is the site zone memo times are written in; nil = the client's Location.
 	Location *time.Location
-	// TokenCacheFor is how long the token values of all users (read to keep QR numbers
-	// unique) are reused before they are read again; Net2 still refuses a duplicate, which
-	// makes the allocator draw again. Zero means one hour.
-	TokenCacheFor time.Duration
+	// PermissionIDs is the id space of individual permissions on this server; with
+	// PermissionAreas (the default) each door is written as its reader areas, DoorAreas.
+	PermissionIDs PermissionIDs
+	// DoorAreas maps each door a plan may grant to its reader-area ids (Site.DoorAreas).
+	DoorAreas map[int][]int
+	// TokenRescanEvery is how often the token values of every Net2 user (kept to make QR
+	// numbers unique) are read again in full; in between, only users new since the last read
+	// are read, and a token write Net2 refuses makes an early full read. Zero means 24 hours.
+	TokenRescanEvery time.Duration
+	// Cache keeps what this controller knows between runs (see Cache); nil keeps it in memory.
+	Cache *Cache
 	// Logger receives drift reports and refusals; nil discards them.
 	Logger *slog.Logger
 }
@@ -50,14 +59,19 @@ type Controller struct {
 	cfg    ControllerConfig
 	log    *slog.Logger
 
-	mu      sync.Mutex
-	managed map[int]bool         // ids seen with the marker in the last snapshot or created since
-	details map[int]*userDetails // what is known of each managed user beyond the user record
-	userIDs []int                // every user in Net2, from the last snapshot
-	pins    map[string]bool      // every PIN in Net2, from the last snapshot
-	tokens  map[string]bool      // every token value in Net2
-	tokenAt time.Time            // when tokens was read
-	now     func() time.Time
+	perms permissionMap
+
+	mu         sync.Mutex
+	managed    map[int]bool         // ids seen with the marker in the last snapshot or created since
+	details    map[int]*userDetails // what is known of each managed user beyond the user record
+	userIDs    []int                // every user in Net2, from the last snapshot
+	pins       map[string]bool      // every PIN in Net2, from the last snapshot
+	tokens     map[int][]string     // token values of every user, by user id (QR mode)
+	tokensAt   time.Time            // when tokens was last read in full
+	verifiedAt time.Time            // when every detail was last read back
+	echoes     map[int]nameEcho     // names Net2 stores differently from what was written
+	mismatch   map[int]*mismatch    // permission sets Net2 read back differently
+	now        func() time.Time
 }
 
 // userDetails is what the users list does not show: the sub-resources of one user.
@@ -65,6 +79,23 @@ type userDetails struct {
 	department int
 	perms      accessplan.Permissions
 	tokens     []Token
+}
+
+// nameEcho is a name Net2 stores differently from how it was sent (it trims or re-cases it):
+// while Net2 still shows got, the user is reported with sent, so the plan does not rename the
+// user every cycle.
+type nameEcho struct {
+	sentFirst, sentLast, gotFirst, gotLast string
+}
+
+// mismatch is a permission set Net2 read back differently from what was written. The first
+// time it is rewritten (it may have been a race with an operator); when the same write reads
+// back the same way twice in a row, Net2 evidently stores it in another form, and rewriting it
+// every cycle would be an endless loop of writes: it is logged as an ALERT once and then
+// reported as written until the plan wants something else or Net2 shows something else.
+type mismatch struct {
+	wrote, read accessplan.Permissions
+	times       int
 }
 
 var _ accessplan.AccessController = (*Controller)(nil)
@@ -80,17 +111,89 @@ func NewController(client *Client, cfg ControllerConfig) (*Controller, error) {
 	if cfg.Location == nil {
 		cfg.Location = client.Location()
 	}
-	if cfg.TokenCacheFor <= 0 {
-		cfg.TokenCacheFor = time.Hour
+	if cfg.TokenRescanEvery <= 0 {
+		cfg.TokenRescanEvery = 24 * time.Hour
+	}
+	if cfg.PermissionIDs == "" {
+		cfg.PermissionIDs = PermissionAreas
+	}
+	switch cfg.Code {
+	case accessplan.CodeManual, accessplan.CodePIN, accessplan.CodeQR:
+	default:
+		return nil, fmt.Errorf("net2: code kind %q: must be manual, pin or qr", cfg.Code)
+	}
+	pm, err := newPermissionMap(cfg.PermissionIDs, cfg.DoorAreas)
+	if err != nil {
+		return nil, err
 	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Controller{
-		client: client, cfg: cfg, log: log, now: client.now,
+	c := &Controller{
+		client: client, cfg: cfg, log: log, now: client.now, perms: pm,
 		managed: map[int]bool{}, details: map[int]*userDetails{},
-	}, nil
+		echoes: map[int]nameEcho{}, mismatch: map[int]*mismatch{},
+	}
+	if cfg.Cache != nil {
+		c.load(cfg.Cache.loaded())
+	}
+	return c, nil
+}
+
+// CodeKind is the kind of code this controller stores (PINs on the user, QR numbers as
+// tokens); the engine refuses a policy or allocator of another kind.
+func (c *Controller) CodeKind() accessplan.CodeKind { return c.cfg.Code }
+
+// VerifiedAt is when every detail of the managed users was last read back from Net2 (by this
+// process or, through the Cache, by an earlier one); zero when never.
+func (c *Controller) VerifiedAt() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.verifiedAt
+}
+
+// load takes over what an earlier run left in the cache.
+func (c *Controller) load(d cacheData) {
+	c.verifiedAt = d.VerifiedAt
+	for id, cd := range d.Details {
+		if cd == nil {
+			continue
+		}
+		c.details[id] = &userDetails{department: cd.Department, perms: cd.Permissions, tokens: cd.Tokens}
+	}
+	if d.Tokens != nil {
+		c.tokens, c.tokensAt = d.Tokens, d.TokensScannedAt
+	}
+}
+
+// Persist writes what the controller knows to its Cache (a no-op without one). The engine
+// calls it at the end of every cycle; until then the cache file is marked dirty by the first
+// write, so a crash in between leaves a file the next run does not trust.
+func (c *Controller) Persist() error {
+	if c.cfg.Cache == nil {
+		return nil
+	}
+	c.mu.Lock()
+	d := cacheData{VerifiedAt: c.verifiedAt, Details: map[int]*cachedDetails{}, TokensScannedAt: c.tokensAt}
+	for id, det := range c.details {
+		if c.managed[id] {
+			d.Details[id] = &cachedDetails{Department: det.department, Permissions: det.perms, Tokens: det.tokens}
+		}
+	}
+	if c.tokens != nil {
+		d.Tokens = c.tokens
+	}
+	c.mu.Unlock()
+	return c.cfg.Cache.save(d)
+}
+
+// beforeWrite marks the cache file dirty before anything in Net2 changes.
+func (c *Controller) beforeWrite() error {
+	if c.cfg.Cache == nil {
+		return nil
+	}
+	return c.cfg.Cache.markDirty()
 }
 
 // isMarked reports whether u carries the marker.
@@ -147,6 +250,9 @@ func (c *Controller) Snapshot(ctx context.Context, full bool) (accessplan.Net2St
 		}
 	}
 	c.managed, c.pins, c.userIDs = managed, pins, ids
+	if full {
+		c.verifiedAt = c.now()
+	}
 	return state, nil
 }
 
@@ -159,7 +265,7 @@ func (c *Controller) readDetails(ctx context.Context, id int) (*userDetails, err
 	if err != nil {
 		return nil, err
 	}
-	d := &userDetails{department: dept.ID, perms: fromSet(set)}
+	d := &userDetails{department: dept.ID, perms: c.perms.fromSet(set)}
 	if c.cfg.Code == accessplan.CodeQR {
 		if d.tokens, err = c.client.Tokens(ctx, id); err != nil {
 			return nil, err
@@ -169,12 +275,15 @@ func (c *Controller) readDetails(ctx context.Context, id int) (*userDetails, err
 }
 
 func (c *Controller) reportDrift(id int, was, now *userDetails) {
+	if mm := c.mismatch[id]; mm != nil && samePerms(now.perms, mm.read) {
+		was = &userDetails{department: was.department, perms: mm.read, tokens: was.tokens} // known form, reported already
+	}
 	if was.department != now.department {
 		c.log.Warn("drift: a managed user's department was changed outside net2booking; it will be set back", "user_id", id, "expected", was.department, "found", now.department)
 	}
 	if !samePerms(was.perms, now.perms) {
 		c.log.Warn("drift: a managed user's door permissions were changed outside net2booking; they will be set back", "user_id", id,
-			"expected_doors", was.perms.Doors, "found_doors", now.perms.Doors, "expected_levels", was.perms.AccessLevels, "found_levels", now.perms.AccessLevels)
+			"expected", describePerms(was.perms), "found", describePerms(now.perms))
 	}
 	if c.cfg.Code == accessplan.CodeQR && c.qrToken(was.tokens) != c.qrToken(now.tokens) {
 		c.log.Warn("drift: a managed user's QR token was changed outside net2booking", "user_id", id)
@@ -188,6 +297,20 @@ func (c *Controller) managedUser(u User, d *userDetails) accessplan.ManagedUser 
 		ID: u.ID, FirstName: u.FirstName, LastName: u.LastName,
 		Memo: memo, MemoProblems: problems,
 		Activate: u.ActivateDate, DepartmentID: d.department, Permissions: d.perms,
+	}
+	if e, ok := c.echoes[u.ID]; ok {
+		if u.FirstName == e.gotFirst && u.LastName == e.gotLast {
+			m.FirstName, m.LastName = e.sentFirst, e.sentLast
+		} else {
+			delete(c.echoes, u.ID) // changed since: compare as it is
+		}
+	}
+	if mm := c.mismatch[u.ID]; mm != nil && mm.times >= 2 {
+		if samePerms(d.perms, mm.read) {
+			m.Permissions = mm.wrote // stop rewriting what Net2 stores in its own form
+		} else {
+			delete(c.mismatch, u.ID)
+		}
 	}
 	if u.ExpiryDate != nil {
 		m.Expiry = *u.ExpiryDate
@@ -255,6 +378,9 @@ func (c *Controller) forget(id int) {
 // CreateUser creates a marked user with names, validity dates and memo in one request, so a
 // crash right after it leaves a user the next cycle recognises by its memo (no duplicate).
 func (c *Controller) CreateUser(ctx context.Context, email string, spec accessplan.UserSpec) (int, error) {
+	if err := c.beforeWrite(); err != nil {
+		return 0, err
+	}
 	expiry := spec.Expiry
 	u := User{FirstName: spec.FirstName, LastName: spec.LastName, ActivateDate: spec.Activate, ExpiryDate: &expiry}
 	u.SetField(c.cfg.MarkerField, Marker)
@@ -269,8 +395,25 @@ func (c *Controller) CreateUser(ctx context.Context, email string, spec accesspl
 	c.mu.Lock()
 	c.managed[created.ID] = true
 	c.details[created.ID] = &userDetails{department: unknownID, perms: accessplan.Permissions{AccessLevels: []int{unknownID}}}
+	if c.tokens != nil {
+		c.tokens[created.ID] = []string{}
+	}
+	c.noteNames(created.ID, spec, created)
 	c.mu.Unlock()
 	return created.ID, nil
+}
+
+// noteNames remembers a name Net2 stored in another form than sent (callers hold c.mu).
+func (c *Controller) noteNames(id int, spec accessplan.UserSpec, stored User) {
+	if !stored.fromNet2 || (stored.FirstName == spec.FirstName && stored.LastName == spec.LastName) {
+		delete(c.echoes, id)
+		return
+	}
+	if _, known := c.echoes[id]; !known {
+		c.log.Warn("Net2 stores this user's name in another form than written; comparing with what Net2 stores from now on",
+			"user_id", id, "wrote", strings.TrimSpace(spec.FirstName+" / "+spec.LastName), "stored", strings.TrimSpace(stored.FirstName+" / "+stored.LastName))
+	}
+	c.echoes[id] = nameEcho{sentFirst: spec.FirstName, sentLast: spec.LastName, gotFirst: stored.FirstName, gotLast: stored.LastName}
 }
 
 // UpdateUser writes names, validity dates and memo with a read-modify-write of the user, so
@@ -280,19 +423,29 @@ func (c *Controller) UpdateUser(ctx context.Context, id int, spec accessplan.Use
 	if err != nil {
 		return err
 	}
+	if err := c.beforeWrite(); err != nil {
+		return err
+	}
 	expiry := spec.Expiry
 	u.FirstName, u.LastName, u.ActivateDate, u.ExpiryDate = spec.FirstName, spec.LastName, spec.Activate, &expiry
 	u.SetField(MemoField, accessplan.FormatMemo(spec.Memo, c.cfg.Location))
-	if _, err := c.client.UpdateUser(ctx, u); err != nil {
+	stored, err := c.client.UpdateUser(ctx, u)
+	if err != nil {
 		c.forget(id)
 		return err
 	}
+	c.mu.Lock()
+	c.noteNames(id, spec, stored)
+	c.mu.Unlock()
 	return nil
 }
 
 // SetDepartment moves a managed user into a department.
 func (c *Controller) SetDepartment(ctx context.Context, id, department int) error {
 	if err := c.checkManaged(ctx, id); err != nil {
+		return err
+	}
+	if err := c.beforeWrite(); err != nil {
 		return err
 	}
 	if err := c.client.SetUserDepartment(ctx, id, department); err != nil {
@@ -307,80 +460,160 @@ func (c *Controller) SetDepartment(ctx context.Context, id, department int) erro
 	return nil
 }
 
-// SetPermissions replaces a managed user's door permission set.
+// SetPermissions replaces a managed user's door permission set, writing each door as its
+// reader areas in area mode, and reads it back (one request): what Net2 stores is what the
+// next plan compares with. A set Net2 reads back differently twice in a row is reported once
+// as an ALERT and not rewritten again until something changes (see mismatch).
 func (c *Controller) SetPermissions(ctx context.Context, id int, p accessplan.Permissions) error {
 	if err := c.checkManaged(ctx, id); err != nil {
 		return err
 	}
-	set := DoorPermissionSet{AccessLevels: slices.Clone(p.AccessLevels)}
-	for i, d := range p.Doors {
-		set.IndividualPermissions = append(set.IndividualPermissions, IndividualPermission{ID: d, TimezoneID: p.TimezoneIDs[i]})
+	set, err := c.perms.toSet(p)
+	if err != nil {
+		return fmt.Errorf("Net2 user %d: %w", id, err)
 	}
-	if set.AccessLevels == nil {
-		set.AccessLevels = []int{}
+	if err := c.beforeWrite(); err != nil {
+		return err
 	}
 	if err := c.client.SetDoorPermissionSet(ctx, id, set); err != nil {
 		c.forget(id)
 		return err
 	}
-	c.mu.Lock()
-	if d := c.details[id]; d != nil {
-		d.perms = fromSet(set)
+	want := canonical(p)
+	back, err := c.client.DoorPermissionSet(ctx, id)
+	if err != nil {
+		// Written but not confirmed: the next snapshot reads it again.
+		c.forget(id)
+		c.log.Warn("could not read back a permission set just written; it is read again next cycle", "user_id", id, "error", err.Error())
+		return nil
 	}
-	c.mu.Unlock()
+	got := c.perms.fromSet(back)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := c.details[id]; d != nil {
+		d.perms = got
+	}
+	if samePerms(got, want) {
+		delete(c.mismatch, id)
+		return nil
+	}
+	mm := c.mismatch[id]
+	if mm == nil || !samePerms(mm.wrote, want) || !samePerms(mm.read, got) {
+		c.mismatch[id] = &mismatch{wrote: want, read: got, times: 1}
+		c.log.Warn("Net2 read back a permission set differently from what was written; it is written once more",
+			"user_id", id, "wrote", describePerms(want), "sent", describeSet(set), "read_back", describePerms(got), "received", describeSet(back))
+		return nil
+	}
+	mm.times++
+	if mm.times == 2 {
+		c.log.Error("ALERT: Net2 stores this user's permission set differently from what net2booking writes, twice in a row; it is not rewritten until the plan or Net2 changes. Check the user's rights in Net2 and net2.permission_ids (`net2booking check --live`)",
+			"user_id", id, "wrote", describePerms(want), "sent", describeSet(set), "read_back", describePerms(got), "received", describeSet(back))
+	}
 	return nil
 }
 
 // CodesInUse returns every PIN (PIN mode) or every token value (QR mode) held by anyone in
-// Net2. PINs come from the last snapshot; token values are read from every user and reused
-// for TokenCacheFor.
+// Net2. PINs come from the last snapshot (the user list carries them). Token values are kept
+// per user: read in full once (and every TokenRescanEvery), then only for users new since, so
+// a steady cycle reads no tokens at all.
 func (c *Controller) CodesInUse(ctx context.Context) (map[string]bool, error) {
-	c.mu.Lock()
 	if c.cfg.Code != accessplan.CodeQR {
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		out := make(map[string]bool, len(c.pins))
 		for p := range c.pins {
 			out[p] = true
 		}
-		c.mu.Unlock()
 		return out, nil
 	}
-	fresh := c.tokens != nil && c.now().Sub(c.tokenAt) < c.cfg.TokenCacheFor
-	ids := slices.Clone(c.userIDs)
-	c.mu.Unlock()
-	if !fresh {
-		if ids == nil { // no snapshot yet
-			users, err := c.client.Users(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, u := range users {
-				ids = append(ids, u.ID)
-			}
-		}
-		tokens := map[string]bool{}
-		for _, id := range ids {
-			list, err := c.client.Tokens(ctx, id)
-			if IsNotFound(err) {
-				continue // deleted since the snapshot
-			}
-			if err != nil {
-				return nil, fmt.Errorf("reading the tokens of user %d: %w", id, err)
-			}
-			for _, t := range list {
-				tokens[canonicalToken(t.TokenValue)] = true
-			}
-		}
-		c.mu.Lock()
-		c.tokens, c.tokenAt = tokens, c.now()
-		c.mu.Unlock()
+	if err := c.refreshTokens(ctx, false); err != nil {
+		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]bool, len(c.tokens))
-	for t := range c.tokens {
-		out[t] = true
+	out := map[string]bool{}
+	for _, vals := range c.tokens {
+		for _, v := range vals {
+			out[v] = true
+		}
 	}
 	return out, nil
+}
+
+// refreshTokens brings the token index up to date: in full when it is missing, older than
+// TokenRescanEvery, or force is set (after Net2 refused a token write); otherwise only for
+// users the index does not know yet.
+func (c *Controller) refreshTokens(ctx context.Context, force bool) error {
+	c.mu.Lock()
+	ids := slices.Clone(c.userIDs)
+	full := force || c.tokens == nil || c.now().Sub(c.tokensAt) >= c.cfg.TokenRescanEvery || c.now().Before(c.tokensAt)
+	known := map[int]bool{}
+	if !full {
+		for id := range c.tokens {
+			known[id] = true
+		}
+	}
+	c.mu.Unlock()
+	if ids == nil || force {
+		users, err := c.client.Users(ctx)
+		if err != nil {
+			return err
+		}
+		ids = ids[:0]
+		for _, u := range users {
+			ids = append(ids, u.ID)
+		}
+	}
+	fresh := map[int][]string{}
+	for _, id := range ids {
+		if known[id] {
+			continue
+		}
+		list, err := c.client.Tokens(ctx, id)
+		if IsNotFound(err) {
+			continue // deleted since the user list was read
+		}
+		if err != nil {
+			return fmt.Errorf("reading the tokens of user %d (to keep QR numbers unique): %w", id, err)
+		}
+		vals := []string{}
+		for _, t := range list {
+			vals = append(vals, canonicalToken(t.TokenValue))
+		}
+		fresh[id] = vals
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if full {
+		c.tokens, c.tokensAt = fresh, c.now()
+	} else {
+		for id, v := range fresh {
+			c.tokens[id] = v
+		}
+	}
+	present := map[int]bool{}
+	for _, id := range ids {
+		present[id] = true
+	}
+	for id := range c.tokens {
+		if !present[id] {
+			delete(c.tokens, id)
+		}
+	}
+	return nil
+}
+
+// heldByOther reports whether a user other than id holds token value v in the index.
+func (c *Controller) heldByOther(id int, v string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v = canonicalToken(v)
+	for uid, vals := range c.tokens {
+		if uid != id && slices.Contains(vals, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // canonicalToken writes a numeric token value without leading zeros, as Net2 compares them.
@@ -396,45 +629,89 @@ func canonicalToken(v string) string {
 }
 
 // AssignCode gives a managed user its PIN (read-modify-write of the user) or its QR number
-// (a token of the configured type). A value Net2 reports as held by someone else yields
-// accessplan.ErrCodeTaken.
+// (a token of the configured type). When Net2 refuses the write with a 400, the wording of
+// which is not known for every version, the decision is made from data, not from the
+// message: the codes in use are read again, and if someone else holds the code the error
+// matches accessplan.ErrCodeTaken (the engine draws another); if nobody does, Net2's refusal
+// is returned as it is.
 func (c *Controller) AssignCode(ctx context.Context, id int, code string) error {
-	var err error
 	if c.cfg.Code == accessplan.CodeQR {
-		if err := c.checkManaged(ctx, id); err != nil {
-			return err
+		return c.assignToken(ctx, id, code)
+	}
+	u, err := c.readMarked(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := c.beforeWrite(); err != nil {
+		return err
+	}
+	u.PIN = code
+	_, err = c.client.UpdateUser(ctx, u)
+	if err == nil {
+		c.mu.Lock()
+		c.pins[code] = true
+		c.mu.Unlock()
+		return nil
+	}
+	if !refusedValue(err) {
+		c.forget(id)
+		return err
+	}
+	users, lerr := c.client.Users(ctx)
+	if lerr != nil {
+		return errors.Join(err, fmt.Errorf("reading the PINs in use after Net2 refused the PIN: %w", lerr))
+	}
+	for _, o := range users {
+		if o.PIN != code {
+			continue
 		}
-		var tok Token
-		tok, err = c.client.AddToken(ctx, id, Token{TokenType: c.cfg.QRTokenType, TokenValue: code})
-		if err == nil {
-			c.mu.Lock()
-			if d := c.details[id]; d != nil {
-				d.tokens = append(d.tokens, tok)
-			}
-			if c.tokens != nil {
-				c.tokens[canonicalToken(code)] = true
-			}
-			c.mu.Unlock()
+		if o.ID == id {
+			return nil // an earlier, uncertain write was stored
 		}
-	} else {
-		var u User
-		if u, err = c.readMarked(ctx, id); err != nil {
-			return err
+		return fmt.Errorf("Net2 user %d: %w (Net2 user %d holds it): %w", id, accessplan.ErrCodeTaken, o.ID, err)
+	}
+	return fmt.Errorf("Net2 user %d: Net2 refused the PIN, and no other user holds it: %w", id, err)
+}
+
+func (c *Controller) assignToken(ctx context.Context, id int, code string) error {
+	if err := c.checkManaged(ctx, id); err != nil {
+		return err
+	}
+	if err := c.beforeWrite(); err != nil {
+		return err
+	}
+	tok, err := c.client.AddToken(ctx, id, Token{TokenType: c.cfg.QRTokenType, TokenValue: code})
+	if err == nil {
+		c.mu.Lock()
+		if d := c.details[id]; d != nil {
+			d.tokens = append(d.tokens, tok)
 		}
-		u.PIN = code
-		if _, err = c.client.UpdateUser(ctx, u); err == nil {
-			c.mu.Lock()
-			c.pins[code] = true
-			c.mu.Unlock()
+		if c.tokens != nil {
+			c.tokens[id] = append(c.tokens[id], canonicalToken(code))
+		}
+		c.mu.Unlock()
+		return nil
+	}
+	if !refusedValue(err) {
+		c.forget(id)
+		return err
+	}
+	// AddToken already checked that the user does not hold it (an earlier write). Who does?
+	if !c.heldByOther(id, code) {
+		if rerr := c.refreshTokens(ctx, true); rerr != nil {
+			return errors.Join(err, fmt.Errorf("reading the tokens in use after Net2 refused the token: %w", rerr))
 		}
 	}
-	if IsConflict(err) {
+	if c.heldByOther(id, code) {
 		return fmt.Errorf("Net2 user %d: %w: %w", id, accessplan.ErrCodeTaken, err)
 	}
-	if err != nil {
-		c.forget(id)
-	}
-	return err
+	return fmt.Errorf("Net2 user %d: Net2 refused QR number %s as a %s token, and no other user holds it: %w", id, code, c.cfg.QRTokenType, err)
+}
+
+// refusedValue reports whether Net2 refused a write of a value (400, or 409 Conflict).
+func refusedValue(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && (apiErr.Status == http.StatusBadRequest || apiErr.Status == http.StatusConflict)
 }
 
 // DeleteUser deletes a managed user after reading it once more to confirm the marker: a
@@ -448,6 +725,9 @@ func (c *Controller) DeleteUser(ctx context.Context, id int) error {
 	if err != nil {
 		return err
 	}
+	if err := c.beforeWrite(); err != nil {
+		return err
+	}
 	if err := c.client.DeleteUser(ctx, id); err != nil && !IsNotFound(err) {
 		c.forget(id)
 		return err
@@ -455,25 +735,11 @@ func (c *Controller) DeleteUser(ctx context.Context, id int) error {
 	c.mu.Lock()
 	delete(c.managed, id)
 	delete(c.details, id)
+	delete(c.echoes, id)
+	delete(c.mismatch, id)
+	if c.tokens != nil {
+		delete(c.tokens, id)
+	}
 	c.mu.Unlock()
 	return nil
-}
-
-// fromSet converts a Net2 permission set into the planner's form (doors ascending).
-func fromSet(s DoorPermissionSet) accessplan.Permissions {
-	p := accessplan.Permissions{AccessLevels: slices.Clone(s.AccessLevels)}
-	perms := slices.Clone(s.IndividualPermissions)
-	slices.SortFunc(perms, func(a, b IndividualPermission) int { return a.ID - b.ID })
-	for _, ip := range perms {
-		p.Doors = append(p.Doors, ip.ID)
-		p.TimezoneIDs = append(p.TimezoneIDs, ip.TimezoneID)
-	}
-	return p
-}
-
-func samePerms(a, b accessplan.Permissions) bool {
-	x, y := slices.Clone(a.AccessLevels), slices.Clone(b.AccessLevels)
-	slices.Sort(x)
-	slices.Sort(y)
-	return slices.Equal(x, y) && slices.Equal(a.Doors, b.Doors) && slices.Equal(a.TimezoneIDs, b.TimezoneIDs)
 }

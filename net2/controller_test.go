@@ -15,15 +15,26 @@ import (
 
 func newController(t *testing.T, h *harness, code accessplan.CodeKind) *net2.Controller {
 	t.Helper()
-	c, err := net2.NewController(h.client, net2.ControllerConfig{MarkerField: 10, Code: code, QRTokenType: "ProxCard", Location: siteZone})
+	c, err := net2.NewController(h.client, net2.ControllerConfig{MarkerField: 10, Code: code, QRTokenType: "ProxCard", Location: siteZone,
+		DoorAreas: doorAreas(t, h)})
 	require.NoError(t, err)
 	return c
+}
+
+// doorAreas matches the emulated site's doors to its reader areas, as ResolveSite does.
+func doorAreas(t *testing.T, h *harness) map[int][]int {
+	t.Helper()
+	doors, err := h.client.Doors(context.Background())
+	require.NoError(t, err)
+	areas, err := h.client.Areas(context.Background())
+	require.NoError(t, err)
+	return net2.DoorAreas(doors, areas)
 }
 
 func spec(email string) accessplan.UserSpec {
 	day := time.Date(2026, 3, 10, 0, 0, 0, 0, siteZone)
 	return accessplan.UserSpec{
-		FirstName: "Jane", LastName: "Doe", Activate: day, Expiry: day.Add(23*time.Hour + 59*time.Minute),
+		FirstName: "Jane", LastName: "Doe", Activate: day, Expiry: day.AddDate(0, 0, 1),
 		Memo: accessplan.Memo{Version: 1, Email: email, Records: []accessplan.MemoRecord{{Source: "feed", Key: "k", Resources: []string{"Room"}, Start: day.Add(9 * time.Hour), End: day.Add(10 * time.Hour)}}},
 	}
 }

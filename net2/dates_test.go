@@ -14,7 +14,7 @@ import (
 )
 
 func TestDatesTravelAsSiteWallClock(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withSim(func(o *net2sim.Options) { o.KeepExpiryTime = true })) // the wire, not Net2's day rule
 	c := ctx(t)
 	// Dates given in UTC are written as the site's wall-clock time.
 	activate := time.Date(2026, 7, 30, 23, 0, 0, 0, time.UTC) // 00:00 on 31 July in the site zone (UTC+1)
@@ -29,7 +29,7 @@ func TestDatesTravelAsSiteWallClock(t *testing.T) {
 }
 
 func TestExpiryTruncatedByTheServerIsVisible(t *testing.T) {
-	h := newHarness(t, withSim(func(o *net2sim.Options) { o.TruncateExpiryToDay = true }))
+	h := newHarness(t) // by default the emulator truncates, as a live 6.7+ server did
 	expiry := time.Date(2026, 7, 31, 23, 59, 0, 0, siteZone)
 	u, err := h.client.CreateUser(ctx(t), net2.User{FirstName: "Tru", ExpiryDate: &expiry})
 	require.NoError(t, err)
@@ -40,7 +40,7 @@ func TestExpiryTruncatedByTheServerIsVisible(t *testing.T) {
 // TestReadModifyWriteKeepsDatesAcrossZones: a Net2 server in another zone than the site must
 // get back exactly the wall-clock dates it holds, however often a user is updated.
 func TestReadModifyWriteKeepsDatesAcrossZones(t *testing.T) {
-	h := newHarness(t, withSim(func(o *net2sim.Options) { o.Location = time.UTC }))
+	h := newHarness(t, withSim(func(o *net2sim.Options) { o.Location = time.UTC; o.KeepExpiryTime = true }))
 	c := h.client // site zone siteZone (UTC+1), server zone UTC
 	day := time.Date(2026, 11, 29, 0, 0, 0, 0, siteZone)
 	exp := time.Date(2026, 11, 29, 23, 59, 0, 0, siteZone)

@@ -28,7 +28,7 @@ func lastBody(t *testing.T, sim *net2sim.Sim, route string) string {
 }
 
 func TestUserRoundTrip(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withSim(func(o *net2sim.Options) { o.KeepExpiryTime = true })) // the wire, not Net2's day rule
 	c := ctx(t)
 	activate := time.Date(2026, 3, 2, 0, 0, 0, 0, siteZone)
 	expiry := time.Date(2026, 3, 9, 23, 59, 0, 0, siteZone)
@@ -81,7 +81,7 @@ func TestCreateUserAcceptsStatus200(t *testing.T) {
 }
 
 func TestUpdateUserAlwaysSendsIDAndBothDates(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withSim(func(o *net2sim.Options) { o.KeepExpiryTime = true })) // the wire, not Net2's day rule
 	c := ctx(t)
 	expiry := time.Date(2026, 4, 30, 23, 59, 0, 0, siteZone)
 	created, err := h.client.CreateUser(c, net2.User{
@@ -240,7 +240,7 @@ func TestUserDepartment(t *testing.T) {
 
 func TestDoorPermissionSet(t *testing.T) {
 	for _, status := range []int{0, 200} {
-		h := newHarness(t, withSim(func(o *net2sim.Options) { o.PermissionSetPutStatus = status }))
+		h := newHarness(t, withSim(func(o *net2sim.Options) { o.PermissionSetPutStatus = status; o.PermissionIDs = "door" }))
 		c := ctx(t)
 		u, err := h.client.CreateUser(c, net2.User{FirstName: "Pat"})
 		require.NoError(t, err)
