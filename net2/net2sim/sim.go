@@ -3,18 +3,52 @@
 // without a Net2 server.
 //
 // A *Sim is an http.Handler serving the API under /api/v1: operator login with access and
-// refresh tokens, reference data (doors, access levels, departments, timezones, custom field
-// names), users with their departments, door permission sets and tokens. It reproduces the
-// known quirks of real servers (research notes §10): an expiry date left out of a user PUT is
-// cleared, some writes answer 204, list replies omit the door permission set, a duplicate
-// card gets 400 "Card <n> has already been issued", request properties bind
-// case-insensitively, dates go out with the server's offset. Behaviour the research could not
-// settle is a knob in Options, with the most likely behaviour as the zero value.
+// refresh tokens, reference data (doors, reader areas, access levels with their detail,
+// departments, timezones, custom field names), users with their departments, door
+// permission sets and tokens. It is only as true as the research behind it (research notes
+// §10, §12): where a source shows how a real server behaves, that is the default; each
+// alternative still possible is a knob in Options whose zero value is the most likely real
+// behaviour, and each knob's comment says whether its default is evidence or a guess.
 //
-// Tests steer it through Go methods: seed data (AddUser, AddDoor, ...), inject failures
-// (FailAfter, ExpireAllTokens, Forbid), change knobs (Configure), inspect the state (State,
-// User) and the request log (Requests, Counts, Writes). The same views are served for humans
-// at /_sim/state and /_sim/requests. All methods are safe for concurrent use.
+// Known behaviour emulated by default: an expiry date left out of a user PUT is cleared,
+// some writes answer 204, GET /users omits the door permission set while GET /users/{id}
+// carries it (6.7+), a duplicate card gets 400 "Card <n> has already been issued", request
+// properties bind case-insensitively, dates go out with the server's offset.
+//
+// Doors and reader areas. Net2 grants access to reader areas, not doors: AddDoor gives a
+// door one area named like the door, AddDoorReaders one area per reader ("Front door (In)",
+// "Front door (Out)"). Area ids are small integers counted from 1, served by GET
+// /accesslevels/areas as [{areaID, name}]; they collide with access-level ids. An access
+// level is a set of detail rows area → timezone (AddAccessLevelAreas, GET
+// /accesslevels/{id}/detail); the built-in level 0 "No access" opens nothing and level 1
+// "All hours, all doors" every area at every time.
+//
+// Permission ids. individualPermissions[].id holds reader-area ids by default, the likely
+// truth; Options.PermissionIDs "door" makes it door ids (ACU serials) instead. Writes are
+// validated in the configured space ("Area %d does not exist." / "Door %d does not exist.").
+// Read-back knobs (ReorderPermissions, NoAccessAsEmpty, DoorsAsAreas) change how a stored
+// set is read back; by default it reads back as written.
+//
+// Dates. An expiryDate is stored at 00:00 server-local of its day (a live 6.7+ server does;
+// KeepExpiryTime keeps the time), activateDate as sent.
+//
+// Enforcement. Permitted(user, door, at) tells whether Net2 would let the user through and
+// why: from 00:00 of the activation day, until 00:00 of the expiry day (users expire at the
+// START of the expiry day; ExpiryEndOfDay: at its end), through an individual permission on
+// an area of the door (or on the door, in door mode) or an access level with a row for an
+// area of the door, whose timezone is active then: 1 always, 2 never, 3 Monday to Friday
+// 09:00–17:00 server-local, any other seeded timezone always.
+//
+// Other knobs cover what is unknown: operator MFA (RequireMFA, MFAStatus), duplicate tokens
+// and PINs (AllowDuplicateTokens, DuplicateTokenMessage, UniquePINs, DuplicatePINMessage),
+// name normalisation (NormaliseNames), silent paging of GET /users (UsersPageSize), editions
+// and field sets (LiteEdition, MinimalUserFields, OmitPermissionSetInUser, ...).
+//
+// Tests steer it through Go methods: seed data (AddUser, AddDoor, AddDoorReaders,
+// AddAccessLevelAreas, ...), inject failures (FailAfter, ExpireAllTokens, Forbid,
+// RequireMFA), change knobs (Configure), inspect the state (State, User, Areas, DoorAreas,
+// Permitted) and the request log (Requests, Counts, Writes). The same views are served for
+// humans at /_sim/state and /_sim/requests. All methods are safe for concurrent use.
 //
 //	sim := net2sim.NewDemo(net2sim.Options{})
 //	srv := httptest.NewServer(sim)
@@ -197,10 +231,10 @@ type session struct {
 const apiPrefix = "/api/v1"
 
 // New returns an emulator holding what a freshly installed Net2 server has: the operator
-// "System engineer" (password opts.Password), access levels 0 "No access" and 1 "All hours,
-// all doors", the timezones "All day, every day" (1), "At no time" (2) and "Working hours"
+// "System engineer" (password opts.Password), access levels 0 "No access" (no areas) and 1
+// "All hours, all doors" (every area, timezone 1), the timezones "All day, every day" (1), "At no time" (2) and "Working hours"
 // (3), and the 14 default custom field names. It has no doors, departments or users: seed
-// them, or use NewDemo.
+// them, or use NewDemo. Timezone ids are a choice of the emulator (real ids unknown).
 func New(opts Options) *Sim {
 	if opts.ClientID == "" {
 		opts.ClientID = DemoClientID

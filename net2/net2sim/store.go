@@ -46,7 +46,8 @@ func (u User) Clone() User {
 	return u
 }
 
-// PermissionSet is a user's door permission set: access-level ids and individual doors.
+// PermissionSet is a user's door permission set: access-level ids and individual
+// permissions (reader areas or doors, see Options.PermissionIDs).
 type PermissionSet struct {
 	AccessLevels          []int                  `json:"accessLevels"`
 	IndividualPermissions []IndividualPermission `json:"individualPermissions"`
