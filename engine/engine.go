@@ -68,6 +68,9 @@ func New(opts Options) (*Syncer, error) {
 	if opts.Allocator == nil {
 		opts.Allocator = identifier.Manual{}
 	}
+	if err := sameCodeKind(opts); err != nil {
+		return nil, err
+	}
 	if opts.FetchInterval <= 0 {
 		opts.FetchInterval = 10 * time.Minute
 	}
@@ -85,11 +88,34 @@ func New(opts Options) (*Syncer, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Syncer{opts: opts, log: log, warned: map[string]bool{}}
+	if v, ok := opts.Controller.(interface{ VerifiedAt() time.Time }); ok {
+		s.lastVerify = v.VerifiedAt() // a one-shot sync continues the schedule of the last run
+	}
 	for _, src := range opts.Sources {
 		s.sources = append(s.sources, &sourceState{src: src})
 	}
 	return s, nil
 }
+
+// sameCodeKind refuses a policy, allocator and controller that disagree on the code kind:
+// a QR controller with a PIN allocator would store PINs as card tokens. Controllers and
+// allocators that do not name their kind (an integrator's own) are not checked.
+func sameCodeKind(opts Options) error {
+	policy := opts.Policy.Code
+	if policy == "" {
+		policy = accessplan.CodeManual
+	}
+	if k := identifier.KindOf(opts.Allocator); k != "" && k != string(policy) {
+		return fmt.Errorf("engine: the code allocator issues %s codes but the policy's identifier is %s", k, policy)
+	}
+	if c, ok := opts.Controller.(interface{ CodeKind() accessplan.CodeKind }); ok && c.CodeKind() != policy {
+		return fmt.Errorf("engine: the access controller stores %s codes but the policy's identifier is %s", c.CodeKind(), policy)
+	}
+	return nil
+}
+
+// persister is a controller that keeps what it knows between runs (net2.Controller's cache).
+type persister interface{ Persist() error }
 
 // SourceStatus describes one source after a fetch.
 type SourceStatus struct {
@@ -197,10 +223,21 @@ func (s *Syncer) Cycle(ctx context.Context, o CycleOptions) (*Report, error) {
 	rep.Plan = plan
 	s.reportProblems(plan)
 	if o.DryRun {
+		s.persist() // only what was read: a dry run writes nothing to Net2
 		return rep, nil
 	}
 	s.apply(ctx, plan, rep)
+	s.persist()
 	return rep, nil
+}
+
+// persist saves the controller's cache, if it has one; a failure costs a full read next time.
+func (s *Syncer) persist() {
+	if p, ok := s.opts.Controller.(persister); ok {
+		if err := p.Persist(); err != nil {
+			s.warnOnce("persist:"+err.Error(), "could not save the Net2 cache; the next run reads Net2 in full", "error", err.Error())
+		}
+	}
 }
 
 // reportProblems logs unmapped resources and orphaned users once each.

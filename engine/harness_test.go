@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,11 @@ type stack struct {
 	logs   *bytes.Buffer
 	syncer *Syncer
 	ctl    *net2.Controller
+	// permissionIDs is the id space the controller writes (net2.permission_ids); the
+	// emulator's knob is set to match by newStack's callers when they change it.
+	permissionIDs net2.PermissionIDs
+	// cache, when set, is the controller's cache (a one-shot sync's file).
+	cache *net2.Cache
 	// wrap, when set, wraps the emulator's handler (fault injection by write position).
 	wrap func(http.Handler) http.Handler
 	// now is the clock the client, controller, feed and syncer use: the test clock, or the
@@ -151,7 +157,9 @@ func (s *stack) restart() {
 		ClientID: net2sim.DemoClientID, Now: s.now, Location: ams,
 	})
 	require.NoError(t, err)
+	site := s.resolve(client)
 	s.ctl, err = net2.NewController(client, net2.ControllerConfig{MarkerField: 10, Code: s.code, QRTokenType: "ProxCard", Location: ams,
+		PermissionIDs: site.PermissionIDs, DoorAreas: site.DoorAreas, Cache: s.cache,
 		Logger: slog.New(slog.NewTextHandler(s.logs, nil))})
 	require.NoError(t, err)
 	feed, err := ical.New(ical.Options{Name: "skedda", URL: s.feed.srv.URL + "/ical?i=SECRET", Dialect: ical.DialectSkedda, SiteLocation: ams, Now: s.now})
@@ -170,6 +178,30 @@ func (s *stack) restart() {
 		Logger: slog.New(slog.NewTextHandler(s.logs, nil)), Now: s.now,
 	})
 	require.NoError(t, err)
+}
+
+// resolve checks the policy's doors (or levels) against Net2 as the service does
+// (net2.ResolveSite), so every engine test runs in the permission-id mode of the emulator
+// (reader areas by default).
+func (s *stack) resolve(client *net2.Client) net2.Site {
+	names := net2.SiteNames{
+		Department:     net2.SiteRef{Key: "access.department", Ref: net2.Ref{ID: s.policy.Department, IsID: true}},
+		MarkerField:    net2.SiteRef{Key: "access.marker_field", Ref: net2.Ref{ID: 10, IsID: true}},
+		FallbackLevel:  net2.SiteRef{Key: "access.fallback_access_level", Ref: net2.Ref{ID: s.policy.FallbackLevel, IsID: true}},
+		AlwaysTimezone: net2.SiteRef{Key: "access.always_timezone", Ref: net2.Ref{ID: s.policy.AlwaysTimezone, IsID: true}},
+		Grant:          s.policy.Grant, PermissionIDs: s.permissionIDs,
+	}
+	for name, ids := range s.policy.Doors {
+		r := net2.ResourceRefs{Key: "resources." + name, Name: name}
+		for _, id := range ids {
+			r.Targets = append(r.Targets, net2.Ref{ID: id, IsID: true})
+		}
+		names.Resources = append(names.Resources, r)
+	}
+	site, errs := net2.ResolveSite(context.Background(), client, names)
+	require.Empty(s.t, errs)
+	s.policy = site.Policy(s.policy)
+	return site
 }
 
 // restartRealClock restarts on the real clock.
@@ -214,10 +246,19 @@ func reads(sim *net2sim.Sim) int {
 	return n
 }
 
-func doorsOf(u net2sim.User) []int {
+// demoDoors are the emulated site's doors.
+var demoDoors = []int{net2sim.DemoFrontDoor, net2sim.DemoStudio1, net2sim.DemoGarage, net2sim.DemoMeetingRoomA, net2sim.DemoMeetingRoomB, net2sim.DemoBackOffice}
+
+// doorsOf returns the doors the emulated Net2 lets the user through at the stack's current
+// time (net2sim.Permitted: validity dates with the start-of-day expiry rule, permissions in
+// the emulator's id space), ascending: what a person at the door would find.
+func (s *stack) doorsOf(u net2sim.User) []int {
 	var ds []int
-	for _, p := range u.Permissions.IndividualPermissions {
-		ds = append(ds, p.ID)
+	for _, d := range demoDoors {
+		if ok, _ := s.sim.Permitted(u.ID, d, s.now()); ok {
+			ds = append(ds, d)
+		}
 	}
+	sort.Ints(ds)
 	return ds
 }
