@@ -2,6 +2,8 @@ package net2
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -206,4 +209,13 @@ func ResolveSiteCached(ctx context.Context, client *Client, names SiteNames, cac
 		cache.setSite(s, now)
 	}
 	return s, errs
+}
+
+// CacheIdentity names what a cache file is valid for: one Net2 server, one operator and one
+// set of configured names (a change of marker field, doors or grant mode makes an old file
+// meaningless). It holds no secret: the names are hashed.
+func CacheIdentity(baseURL, operator string, names SiteNames) string {
+	b, _ := json.Marshal(names)
+	sum := sha256.Sum256(append([]byte(strings.ToLower(baseURL)+"\x00"+strings.ToLower(operator)+"\x00"), b...))
+	return hex.EncodeToString(sum[:16])
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/net2booking/net2booking/accessplan"
 	"github.com/net2booking/net2booking/booking"
-	"github.com/net2booking/net2booking/config"
+	"github.com/net2booking/net2booking/net2"
 )
 
 // runCheck validates the configuration, logs in to Net2, resolves every name the
@@ -32,6 +32,7 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 	item(true, "configuration %s is valid (%d source(s), %d resource(s))", cfg.Path, len(cfg.Sources), len(cfg.Resources))
 
 	logger := cliLogger(env.stderr, cfg)
+	var resolved *net2.Site
 	if !cfg.Net2.Present {
 		item(false, "Net2: the configuration has no net2 section")
 	} else if client, err := newNet2Client(cfg, logger); err != nil {
@@ -40,13 +41,20 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 		item(false, "Net2: cannot log in and read users at %s: %v", client.BaseURL(), err)
 	} else {
 		item(true, "Net2: logged in at %s as %q and read the users", client.BaseURL(), cfg.Net2.Operator)
-		ids, errs := resolveSite(ctx, client, cfg)
+		s, errs := net2.ResolveSite(ctx, client, siteNames(cfg))
 		for _, e := range errs {
 			item(false, "Net2: %v", e)
 		}
 		if len(errs) == 0 {
-			item(true, "Net2: department %d, fallback access level %d, always timezone %d, marker field %d; all %d configured door(s) exist",
-				ids.department, ids.fallbackLevel, ids.alwaysTimezone, ids.markerField, countDoors(cfg.Resources))
+			resolved = &s
+			what := fmt.Sprintf("all %d configured door(s) exist", countTargets(s.Resources))
+			if s.Grant == accessplan.GrantAccessLevels {
+				what = fmt.Sprintf("all %d configured access level(s) exist", countTargets(s.Resources))
+			} else if s.DoorAreas != nil {
+				what += fmt.Sprintf(" and match %d reader area(s) (net2.permission_ids: area)", countAreas(s.DoorAreas))
+			}
+			item(true, "Net2: department %d, fallback access level %d, always timezone %d, marker field %d; %s",
+				s.Department, s.FallbackLevel, s.AlwaysTimezone, s.MarkerField, what)
 		}
 	}
 
@@ -55,7 +63,12 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 		item(false, "sources: %v", err)
 	}
 	now := time.Now()
-	policy := policyFromConfig(cfg, site{})
+	if resolved == nil {
+		if err := needsNet2ForNames(cfg); err != nil {
+			item(false, "resources: %v", err)
+		}
+	}
+	policy := policyFromConfig(cfg, resolved)
 	var states []accessplan.SourceState
 	for _, f := range booking.FetchAll(ctx, sources, policy.Window(now)) {
 		if f.Err != nil {
@@ -95,12 +108,20 @@ func okOr(err error, ok string) string {
 	return ok
 }
 
-func countDoors(rs []config.Resource) int {
+func countTargets(rs map[string][]int) int {
 	seen := map[int]bool{}
-	for _, r := range rs {
-		for _, d := range r.Doors {
+	for _, ids := range rs {
+		for _, d := range ids {
 			seen[d] = true
 		}
 	}
 	return len(seen)
+}
+
+func countAreas(m map[int][]int) int {
+	n := 0
+	for _, a := range m {
+		n += len(a)
+	}
+	return n
 }

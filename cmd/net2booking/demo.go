@@ -59,7 +59,31 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctl, err := net2.NewController(client, net2.ControllerConfig{MarkerField: 10, Code: accessplan.CodePIN, Location: loc, Logger: logger})
+	// The demo site is resolved by name, as a configuration file would name it: doors become
+	// their reader areas (the front door has an In and an Out reader).
+	byName := func(key, name string) net2.SiteRef { return net2.SiteRef{Key: key, Ref: net2.Ref{Name: name}} }
+	room := func(name string, doors ...string) net2.ResourceRefs {
+		r := net2.ResourceRefs{Key: "resources." + name, Name: name}
+		for _, d := range doors {
+			r.Targets = append(r.Targets, net2.Ref{Name: d})
+		}
+		return r
+	}
+	site, errs := net2.ResolveSite(ctx, client, net2.SiteNames{
+		Department: byName("access.department", "Booking"), MarkerField: byName("access.marker_field", "Position"),
+		FallbackLevel: byName("access.fallback_access_level", "No access"), AlwaysTimezone: byName("access.always_timezone", "All day, every day"),
+		Resources: []net2.ResourceRefs{
+			room("Studio 1", "Front door", "Studio 1"),
+			room("Meeting room A", "Front door", "Meeting room A"),
+			room("Meeting room B", "Front door", "Meeting room B"),
+		},
+		Grant: accessplan.GrantIndividual, PermissionIDs: net2.PermissionAreas,
+	})
+	if len(errs) > 0 {
+		return fmt.Errorf("demo site: %w", joinLines(errs))
+	}
+	ctl, err := net2.NewController(client, net2.ControllerConfig{MarkerField: site.MarkerField, Code: accessplan.CodePIN, Location: loc,
+		PermissionIDs: site.PermissionIDs, DoorAreas: site.DoorAreas, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -71,16 +95,10 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	policy := accessplan.Policy{
-		Doors: map[string][]int{
-			"Studio 1":       {net2sim.DemoFrontDoor, net2sim.DemoStudio1},
-			"Meeting room A": {net2sim.DemoFrontDoor, net2sim.DemoMeetingRoomA},
-			"Meeting room B": {net2sim.DemoFrontDoor, net2sim.DemoMeetingRoomB},
-		},
-		GraceBefore: 5 * time.Minute, GraceAfter: 10 * time.Minute, FallbackLevel: 0, RemoveAfterDays: 7,
+	policy := site.Policy(accessplan.Policy{
+		GraceBefore: 5 * time.Minute, GraceAfter: 10 * time.Minute, RemoveAfterDays: 7,
 		Code: accessplan.CodePIN, Lookahead: 90 * 24 * time.Hour, Location: loc,
-		Department: net2sim.DemoDeptBooking, AlwaysTimezone: 1,
-	}
+	})
 	syncer, err := engine.New(engine.Options{Sources: []booking.BookingSource{src}, Controller: ctl, Allocator: alloc, Policy: policy, Logger: logger})
 	if err != nil {
 		return err

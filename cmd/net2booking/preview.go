@@ -49,7 +49,10 @@ func runPreview(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return badInput(err)
 	}
-	policy := policyFromConfig(cfg, site{})
+	policy, err := previewPolicy(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
 	states, err := fetchAll(ctx, env.stderr, sources, policy.Window(at))
 	if err != nil {
 		return err

@@ -19,25 +19,82 @@ import (
 )
 
 // policyFromConfig builds the planner's policy from the configuration and the Net2 ids the
-// names in it resolve to (a preview without Net2 passes zero ids).
-func policyFromConfig(cfg *config.Config, ids site) accessplan.Policy {
-	doors := make(map[string][]int, len(cfg.Resources))
-	for _, r := range cfg.Resources {
-		doors[r.Name] = r.Doors
-	}
-	return accessplan.Policy{
-		Doors:                 doors,
+// names in it resolve to (net2.ResolveSite). Without a resolved site (preview without Net2)
+// the resources' ids are used as written.
+func policyFromConfig(cfg *config.Config, resolved *net2.Site) accessplan.Policy {
+	p := accessplan.Policy{
+		Grant:                 accessplan.GrantKind(cfg.Access.Grant),
 		GraceBefore:           cfg.Access.GraceBefore,
 		GraceAfter:            cfg.Access.GraceAfter,
-		FallbackLevel:         ids.fallbackLevel,
 		RemoveAfterDays:       cfg.Access.RemoveAfterDays,
 		Code:                  accessplan.CodeKind(cfg.Access.Identifier),
 		Lookahead:             cfg.Lookahead(),
 		TentativeGrantsAccess: cfg.Access.TentativeGrantsAccess,
 		Location:              cfg.Site.Location,
-		Department:            ids.department,
-		AlwaysTimezone:        ids.alwaysTimezone,
 	}
+	if resolved != nil {
+		return resolved.Policy(p)
+	}
+	p.Doors = make(map[string][]int, len(cfg.Resources))
+	for _, r := range cfg.Resources {
+		p.Doors[r.Name] = r.Doors
+	}
+	return p
+}
+
+// siteNames is what the configuration names in Net2, for net2.ResolveSite.
+func siteNames(cfg *config.Config) net2.SiteNames {
+	n := net2.SiteNames{
+		Department:     net2.SiteRef{Key: "access.department", Ref: net2.Ref(cfg.Access.Department)},
+		MarkerField:    net2.SiteRef{Key: "access.marker_field", Ref: net2.Ref(cfg.Access.MarkerField)},
+		FallbackLevel:  net2.SiteRef{Key: "access.fallback_access_level", Ref: net2.Ref(cfg.Access.FallbackAccessLevel)},
+		AlwaysTimezone: net2.SiteRef{Key: "access.always_timezone", Ref: net2.Ref(cfg.Access.AlwaysTimezone)},
+		Grant:          accessplan.GrantKind(cfg.Access.Grant),
+		PermissionIDs:  net2.PermissionIDs(cfg.Net2.PermissionIDs),
+	}
+	for _, r := range cfg.Resources {
+		rr := net2.ResourceRefs{Key: fmt.Sprintf("resources.%q (line %d)", r.Name, r.Line), Name: r.Name}
+		for _, t := range r.Targets {
+			rr.Targets = append(rr.Targets, net2.Ref(t))
+		}
+		n.Resources = append(n.Resources, rr)
+	}
+	return n
+}
+
+// needsNet2ForNames reports a resource that names doors or levels by name, which only Net2
+// can turn into ids.
+func needsNet2ForNames(cfg *config.Config) error {
+	for _, r := range cfg.Resources {
+		if r.HasNames() && !cfg.Net2.Present {
+			return badInput(fmt.Errorf("%s:%d: resources.%q names Net2 objects by name; looking them up needs the net2 section (or give their ids)", cfg.Path, r.Line, r.Name))
+		}
+	}
+	return nil
+}
+
+// previewPolicy is the policy of preview and check's planning: ids as written, or resolved
+// in Net2 when the resources use names.
+func previewPolicy(ctx context.Context, cfg *config.Config, logger *slog.Logger) (accessplan.Policy, error) {
+	names := false
+	for _, r := range cfg.Resources {
+		names = names || r.HasNames()
+	}
+	if !names {
+		return policyFromConfig(cfg, nil), nil
+	}
+	if err := needsNet2ForNames(cfg); err != nil {
+		return accessplan.Policy{}, err
+	}
+	client, err := newNet2Client(cfg, logger)
+	if err != nil {
+		return accessplan.Policy{}, err
+	}
+	s, errs := net2.ResolveSite(ctx, client, siteNames(cfg))
+	if len(errs) > 0 {
+		return accessplan.Policy{}, fmt.Errorf("the configuration does not match Net2:\n%w", joinLines(errs))
+	}
+	return policyFromConfig(cfg, &s), nil
 }
 
 // buildSources makes a BookingSource for every configured source.
@@ -96,80 +153,6 @@ func newNet2Client(cfg *config.Config, logger *slog.Logger) (*net2.Client, error
 	})
 }
 
-// site holds the Net2 ids the configuration's names resolve to.
-type site struct {
-	department, fallbackLevel, alwaysTimezone, markerField int
-}
-
-// resolveSite looks up, in Net2, the department, fallback access level, always timezone and
-// marker field the configuration names (by name or id), and checks that every configured
-// door exists. Each failure names the key and lists what Net2 has.
-func resolveSite(ctx context.Context, c *net2.Client, cfg *config.Config) (site, []error) {
-	var s site
-	var errs []error
-	note := func(key string, err error) {
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", key, err))
-		}
-	}
-	if list, err := c.Departments(ctx); err != nil {
-		note("access.department", err)
-	} else if d, err := net2.Resolve("department", withNone(list), net2.Ref(cfg.Access.Department)); err != nil {
-		note("access.department", err)
-	} else {
-		s.department = d.ID
-	}
-	if list, err := c.AccessLevels(ctx); err != nil {
-		note("access.fallback_access_level", err)
-	} else if l, err := net2.Resolve("access level", list, net2.Ref(cfg.Access.FallbackAccessLevel)); err != nil {
-		note("access.fallback_access_level", err)
-	} else {
-		s.fallbackLevel = l.ID
-	}
-	if list, err := c.Timezones(ctx); err != nil {
-		note("access.always_timezone", err)
-	} else if tz, err := net2.Resolve("timezone", list, net2.Ref(cfg.Access.AlwaysTimezone)); err != nil {
-		note("access.always_timezone", err)
-	} else {
-		s.alwaysTimezone = tz.ID
-	}
-	if fields, err := c.CustomFieldNames(ctx); err != nil {
-		note("access.marker_field", err)
-	} else if f, err := net2.ResolveField(fields, net2.Ref(cfg.Access.MarkerField)); err != nil {
-		note("access.marker_field", err)
-	} else if f.ID == net2.MemoField {
-		note("access.marker_field", fmt.Errorf("%q is the memo field (13), which holds the bookings; choose another field", f.Name))
-	} else {
-		s.markerField = f.ID
-	}
-	if doors, err := c.Doors(ctx); err != nil {
-		note("resources", err)
-	} else {
-		known := map[int]bool{}
-		for _, d := range doors {
-			known[d.ID] = true
-		}
-		for _, r := range cfg.Resources {
-			for _, d := range r.Doors {
-				if !known[d] {
-					errs = append(errs, fmt.Errorf("resources.%q (line %d): door %d does not exist in Net2 (see `net2booking net2 doors`)", r.Name, r.Line, d))
-				}
-			}
-		}
-	}
-	return s, errs
-}
-
-// withNone adds department 0 ("None") when Net2 does not list it, so "None" can be configured.
-func withNone(list []net2.Named) []net2.Named {
-	for _, d := range list {
-		if d.ID == 0 {
-			return list
-		}
-	}
-	return append([]net2.Named{{ID: 0, Name: "None"}}, list...)
-}
-
 // newAllocator returns the code allocator of access.identifier.
 func newAllocator(cfg *config.Config) (identifier.CodeAllocator, error) {
 	switch cfg.Access.Identifier {
@@ -201,13 +184,16 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	ids, errs := resolveSite(ctx, client, cfg)
+	names := siteNames(cfg)
+	cache := net2.OpenCache(cfg.Net2.CacheFile, net2.CacheIdentity(cfg.Net2.URL, cfg.Net2.Operator, names), logger)
+	resolved, errs := net2.ResolveSiteCached(ctx, client, names, cache, cfg.Safety.VerifyEvery)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("the configuration does not match Net2:\n%w", joinLines(errs))
 	}
 	ctl, err := net2.NewController(client, net2.ControllerConfig{
-		MarkerField: ids.markerField, Code: accessplan.CodeKind(cfg.Access.Identifier), QRTokenType: cfg.Access.QRTokenType,
-		Location: cfg.Site.Location, TokenCacheFor: cfg.Safety.VerifyEvery, Logger: logger,
+		MarkerField: resolved.MarkerField, Code: accessplan.CodeKind(cfg.Access.Identifier), QRTokenType: cfg.Access.QRTokenType,
+		Location: cfg.Site.Location, PermissionIDs: resolved.PermissionIDs, DoorAreas: resolved.DoorAreas,
+		Cache: cache, Logger: logger,
 	})
 	if err != nil {
 		return nil, err
@@ -216,7 +202,7 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 	if err != nil {
 		return nil, badInput(err)
 	}
-	policy := policyFromConfig(cfg, ids)
+	policy := policyFromConfig(cfg, &resolved)
 	syncer, err := engine.New(engine.Options{
 		Sources: sources, Controller: ctl, Allocator: alloc, Policy: policy,
 		FetchInterval: cfg.Access.FetchInterval, MaxShrink: cfg.Safety.MaxShrink, VerifyEvery: cfg.Safety.VerifyEvery,
