@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -9,16 +10,28 @@ import (
 
 	"github.com/net2booking/net2booking/accessplan"
 	"github.com/net2booking/net2booking/booking"
+	"github.com/net2booking/net2booking/config"
 	"github.com/net2booking/net2booking/net2"
 )
 
 // runCheck validates the configuration, logs in to Net2, resolves every name the
 // configuration uses, and fetches each source, printing a checklist with the reason of every
 // failure. It changes nothing.
+//
+// With --live it then runs the live self-test (net2.SelfTest) on one marked probe user, which
+// it deletes again unless --keep, and prints what this server did for each open assumption
+// and the configuration that implies: the first step on a new site.
 func runCheck(ctx context.Context, env *cliEnv, args []string) error {
-	cfg, err := parseWithConfig("check", env, args, nil)
+	var live, keep bool
+	cfg, err := parseWithConfig("check", env, args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&live, "live", false, "also try every assumption about this Net2 server on a probe user, and report")
+		fs.BoolVar(&keep, "keep", false, "with --live: leave the probe user in Net2 for inspection")
+	})
 	if err != nil {
 		return err
+	}
+	if keep && !live {
+		return badInput(fmt.Errorf("--keep only goes with --live"))
 	}
 	failed := 0
 	item := func(ok bool, format string, a ...any) {
@@ -33,6 +46,11 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 
 	logger := cliLogger(env.stderr, cfg)
 	var resolved *net2.Site
+	var liveClient *net2.Client
+	var liveSite net2.Site
+	if live && !cfg.Net2.Present {
+		return badInput(fmt.Errorf("%s has no net2 section: check --live tests a Net2 server", cfg.Path))
+	}
 	if !cfg.Net2.Present {
 		item(false, "Net2: the configuration has no net2 section")
 	} else if client, err := newNet2Client(cfg, logger); err != nil {
@@ -45,6 +63,7 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 		for _, e := range errs {
 			item(false, "Net2: %v", e)
 		}
+		liveClient, liveSite = client, s
 		if len(errs) == 0 {
 			resolved = &s
 			what := fmt.Sprintf("all %d configured door(s) exist", countTargets(s.Resources))
@@ -94,11 +113,59 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 			item(err == nil, "%s %s: %s", t.key, t.path, okOr(err, "readable"))
 		}
 	}
+	if live {
+		if liveClient == nil {
+			item(false, "live self-test: not run, since Net2 could not be reached")
+		} else {
+			failed += runLive(ctx, env, liveClient, cfg, liveSite, keep)
+		}
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d check(s) failed", failed)
 	}
 	fmt.Fprintln(env.stdout, "All checks passed.")
 	return nil
+}
+
+// runLive runs the live self-test and prints its report; it returns the number of problems.
+func runLive(ctx context.Context, env *cliEnv, client *net2.Client, cfg *config.Config, s net2.Site, keep bool) int {
+	w := env.stdout
+	fmt.Fprintf(w, "\nLive self-test against %s (one probe user, which can never open a door):\n", client.BaseURL())
+	rep, err := net2.SelfTest(ctx, client, net2.SelfTestOptions{
+		MarkerField: s.MarkerField, Department: s.Department, PermissionIDs: net2.PermissionIDs(cfg.Net2.PermissionIDs),
+		Keep: keep, Location: cfg.Site.Location,
+	})
+	if rep != nil {
+		for _, f := range rep.Findings {
+			mark := "[ok]  "
+			if f.Problem {
+				mark = "[FAIL]"
+			}
+			fmt.Fprintf(w, "%s %s\n       this server: %s\n", mark, f.Assumption, f.Observed)
+			if f.Implies != "" {
+				fmt.Fprintf(w, "       so: %s\n", f.Implies)
+			}
+		}
+		switch {
+		case rep.Cleanup != nil:
+			fmt.Fprintf(w, "[FAIL] %v\n", rep.Cleanup)
+		case rep.Kept:
+			fmt.Fprintf(w, "The probe user %d is kept for inspection (--keep); delete it when done.\n", rep.ProbeID)
+		case rep.ProbeID != 0:
+			fmt.Fprintf(w, "The probe user %d was deleted.\n", rep.ProbeID)
+		}
+		if len(rep.Config) > 0 {
+			fmt.Fprintln(w, "Configuration this server implies:")
+			for _, line := range rep.Config {
+				fmt.Fprintf(w, "  %s\n", line)
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(w, "[FAIL] the self-test could not run: %v\n", err)
+		return 1
+	}
+	return rep.Problems()
 }
 
 func okOr(err error, ok string) string {

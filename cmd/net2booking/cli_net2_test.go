@@ -23,7 +23,13 @@ import (
 // progress and one tomorrow, and writes a configuration for both.
 func simSite(t *testing.T, extra string) (*net2sim.Sim, string) {
 	t.Helper()
-	sim := net2sim.NewDemo(net2sim.Options{})
+	return simSiteWith(t, net2sim.Options{}, extra)
+}
+
+// simSiteWith is simSite with the emulator's knobs set as opts says.
+func simSiteWith(t *testing.T, opts net2sim.Options, extra string) (*net2sim.Sim, string) {
+	t.Helper()
+	sim := net2sim.NewDemo(opts)
 	net2srv := httptest.NewServer(sim)
 	t.Cleanup(net2srv.Close)
 	now := time.Now().UTC().Truncate(time.Minute)
