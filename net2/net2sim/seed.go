@@ -44,6 +44,19 @@ func (s *Sim) AddDoorReaders(id int, name string, readers ...string) {
 	s.st.setDoor(id, name, names)
 }
 
+// SetAreaName renames reader area id, as a site can in Net2 (area names need not follow the
+// door's name); it reports whether the area exists.
+func (s *Sim) SetAreaName(id int, name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.st.areas[id]
+	if ok {
+		a.Name = name
+		s.st.areas[id] = a
+	}
+	return ok
+}
+
 // AddAccessLevel adds or renames access level id. A new level has no detail rows and opens
 // nothing; renaming keeps the rows (and the built-in level 1 keeps opening every area).
 func (s *Sim) AddAccessLevel(id int, name string) {
