@@ -27,12 +27,12 @@ func TestDoorAreasMatchByNameOrNumber(t *testing.T) {
 		{ID: 7, Name: "Reader of ACU 7001099"}, {ID: 8, Name: "Front doorway"}, {ID: 9, Name: "Car park"},
 	}
 	assert.Equal(t, map[int][]int{
-		1484506: {1, 2},  // name, then a separator; case and spaces ignored
-		7242929: {3},     // the door's name without its ACU:<serial> part
-		7001001: {4},     // "Room 1" is not a prefix of "Room 10" (a digit follows)
-		7001010: {5},     // ...
-		7001011: {6},     // the longest matching door name wins over "Room 1"
-		7001099: {7},     // the serial as a whole number
+		1484506: {1, 2}, // name, then a separator; case and spaces ignored
+		7242929: {3},    // the door's name without its ACU:<serial> part
+		7001001: {4},    // "Room 1" is not a prefix of "Room 10" (a digit follows)
+		7001010: {5},    // ...
+		7001011: {6},    // the longest matching door name wins over "Room 1"
+		7001099: {7},    // the serial as a whole number
 	}, net2.DoorAreas(doors, areas), "\"Front doorway\" and \"Car park\" belong to no door")
 }
 
