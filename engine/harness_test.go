@@ -121,12 +121,19 @@ var ams = func() *time.Location {
 	return loc
 }()
 
-func newStack(t testing.TB, start time.Time, code accessplan.CodeKind) *stack {
+func newStack(t testing.TB, start time.Time, code accessplan.CodeKind, knobs ...func(*net2sim.Options)) *stack {
 	t.Helper()
 	s := &stack{t: t, clock: &clock{t: start}, loc: ams, code: code, qr: [2]int64{1, 99999999}, logs: &bytes.Buffer{}}
 	s.now = s.clock.Now
 	s.feed = newFeedServer(t)
-	s.sim = net2sim.NewDemo(net2sim.Options{Now: s.clock.Now, Location: ams})
+	opts := net2sim.Options{Now: s.clock.Now, Location: ams}
+	for _, k := range knobs {
+		k(&opts)
+	}
+	if opts.PermissionIDs == "door" {
+		s.permissionIDs = net2.PermissionDoors
+	}
+	s.sim = net2sim.NewDemo(opts)
 	s.net2 = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var h http.Handler = s.sim
 		if s.wrap != nil {
@@ -198,7 +205,7 @@ func (s *stack) resolve(client *net2.Client) net2.Site {
 		}
 		names.Resources = append(names.Resources, r)
 	}
-	site, errs := net2.ResolveSite(context.Background(), client, names)
+	site, errs := net2.ResolveSiteCached(context.Background(), client, names, s.cache, 24*time.Hour)
 	require.Empty(s.t, errs)
 	s.policy = site.Policy(s.policy)
 	return site
