@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/net2booking/net2booking/accessplan"
+	"github.com/net2booking/net2booking/identifier"
 	"github.com/net2booking/net2booking/net2"
 	"github.com/net2booking/net2booking/net2/net2sim"
 )
@@ -258,4 +259,38 @@ func TestDuplicateCodesAreRedrawnWhateverNet2Says(t *testing.T) {
 		assert.Equal(t, 1, n, "token %s held once", v)
 	}
 	assert.Equal(t, 1, seen[free[1]], "the one free number was issued")
+}
+
+// TestMismatchedCodeKindsAreRefused: the code kind is chosen in one place; a controller,
+// policy and allocator of different kinds (a QR controller writing PINs as card tokens) are
+// refused when the engine is built.
+func TestMismatchedCodeKindsAreRefused(t *testing.T) {
+	s := newStack(t, start, accessplan.CodeQR)
+	pin, err := identifier.NewPIN(6)
+	require.NoError(t, err)
+	qr, err := identifier.NewQR(1, 1000)
+	require.NoError(t, err)
+	base := Options{Sources: s.syncer.opts.Sources, Controller: s.ctl, Policy: s.policy}
+
+	o := base
+	o.Allocator = pin
+	_, err = New(o)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "issues pin codes but the policy's identifier is qr")
+
+	o = base
+	o.Allocator = qr
+	o.Policy.Code = accessplan.CodePIN
+	_, err = New(o)
+	require.Error(t, err)
+
+	o.Allocator = pin
+	_, err = New(o)
+	require.Error(t, err, "allocator and policy agree, the controller does not")
+	assert.Contains(t, err.Error(), "the access controller stores qr codes but the policy's identifier is pin")
+
+	o = base
+	o.Allocator = qr
+	_, err = New(o)
+	require.NoError(t, err, "all three agree")
 }

@@ -151,3 +151,20 @@ func withPermissionIDs(t *testing.T, path, ids string) string {
 }
 
 func timeNow() time.Time { return time.Now() }
+
+// TestADoorWithoutReaderAreaIsAConfigError: in area mode a configured door that matches no
+// reader area stops sync and check with a message naming the door.
+func TestADoorWithoutReaderAreaIsAConfigError(t *testing.T) {
+	sim, cfg := simSite(t, "")
+	for _, a := range sim.Areas() {
+		if a.Door == net2sim.DemoStudio1 {
+			sim.SetAreaName(a.AreaID, "Reader 17")
+		}
+	}
+	for _, args := range [][]string{{"check"}, {"sync", "--dry-run"}} {
+		r := runCLI(t, append(args, "--config", cfg)...)
+		assert.Equal(t, 1, r.code, r.stdout+r.stderr)
+		assert.Contains(t, r.stdout+r.stderr, `resources."Studio 1" (line 11): door 6612642 "Studio 1" matches no reader area`)
+	}
+	assert.Equal(t, 0, sim.Writes())
+}
