@@ -156,6 +156,11 @@ func TestCodeRefusalsAreDecidedFromData(t *testing.T) {
 	require.NoError(t, err)
 	err = qr.AssignCode(c, id, "10012345") // an unmanaged user's card, in a wording never seen
 	assert.ErrorIs(t, err, accessplan.ErrCodeTaken)
+	// A card issued after the token index was read: Net2's refusal makes a fresh read.
+	_, err = h.sim.AddUser(net2sim.User{FirstName: "Late", Tokens: []net2sim.Token{{TokenType: "ProxCard", TokenValue: "777"}}})
+	require.NoError(t, err)
+	err = qr.AssignCode(c, id, "777")
+	assert.ErrorIs(t, err, accessplan.ErrCodeTaken, "%v", err)
 	badType, err := net2.NewController(h.client, net2.ControllerConfig{MarkerField: 10, Code: accessplan.CodeQR, QRTokenType: "QRCode", Location: siteZone, DoorAreas: doorAreas(t, h)})
 	require.NoError(t, err)
 	_, err = badType.Snapshot(c, true)
