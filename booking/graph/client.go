@@ -38,6 +38,7 @@ const (
 // middleware, limits) and the two request builders this package uses.
 type client struct {
 	adapter *msgraphcore.GraphRequestAdapterBase
+	limit   *appLimit // shared with every client of the same app
 	users   *users.UsersRequestBuilder
 	places  *places.PlacesRequestBuilder
 }
@@ -77,12 +78,13 @@ func newClient(s *settings) (*client, error) {
 	}
 	mws = append([]khttp.Middleware{msgraphcore.NewGraphTelemetryHandler(&clientOpts)}, mws...)
 
+	limit := limitFor(s.ClientID, s.graphHost)
 	var base http.RoundTripper = http.DefaultTransport
 	if s.HTTPClient != nil && s.HTTPClient.Transport != nil {
 		base = s.HTTPClient.Transport
 	}
 	httpClient := &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(newLimitTransport(base, s.limit), mws...),
+		Transport: khttp.NewCustomTransportWithParentTransport(newLimitTransport(base, limit), mws...),
 		// The redirect middleware follows redirects itself.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       requestTimeout,
@@ -101,6 +103,7 @@ func newClient(s *settings) (*client, error) {
 	params := map[string]string{"baseurl": adapter.GetBaseUrl()}
 	return &client{
 		adapter: adapter,
+		limit:   limit,
 		users:   users.NewUsersRequestBuilderInternal(params, adapter),
 		places:  places.NewPlacesRequestBuilderInternal(params, adapter),
 	}, nil

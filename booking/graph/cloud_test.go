@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -200,4 +201,74 @@ func port(t *testing.T, raw string) string {
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
 	return u.Port()
+}
+
+// Outlook's limit of four requests in flight is per app, whatever the mailbox: two sources
+// with the same client id, or a source and the rooms listing, never have more than four in
+// flight together. The fake holds requests until every one the client wants to send is
+// either at the fake or waiting for a slot, then lets them pass.
+func TestOneAppSharesTheLimitOfFourRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		total int // requests wanting to be in flight at the start
+		run   func(e *env, a, b []string) []func() error
+	}{
+		{"two sources", 8, func(e *env, a, b []string) []func() error {
+			sa, sb := e.source(a...), e.source(b...)
+			return []func() error{
+				func() error { _, err := sa.Fetch(t.Context(), testWindow()); return err },
+				func() error { _, err := sb.Fetch(t.Context(), testWindow()); return err },
+			}
+		}},
+		{"a source and the rooms listing", 5, func(e *env, a, _ []string) []func() error {
+			sa := e.source(a...)
+			return []func() error{
+				func() error { _, err := sa.Fetch(t.Context(), testWindow()); return err },
+				func() error { _, _, err := ListRooms(t.Context(), e.options()); return err },
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			var a, b []string
+			for i := range 4 {
+				a = append(a, fmt.Sprintf("hq%d@contoso.com", i))
+				b = append(b, fmt.Sprintf("annex%d@contoso.com", i))
+			}
+			for _, r := range append(slices.Clone(a), b...) {
+				e.graph.put(r, meeting(r, "m", time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC), time.Hour))
+			}
+			e.graph.rooms = []map[string]any{roomJSON(room1, "Room 1", "HQ", 8, 1)}
+
+			lim := limitFor(testClientID, "127.0.0.1")
+			lim.mu.Lock()
+			lim.onWait = e.graph.wakeGate
+			lim.mu.Unlock()
+			t.Cleanup(func() {
+				lim.mu.Lock()
+				lim.onWait = nil
+				lim.mu.Unlock()
+			})
+			e.graph.holdRequestsUntil(func(inflight int) bool {
+				lim.mu.Lock()
+				defer lim.mu.Unlock()
+				return inflight+lim.waiting >= tc.total
+			})
+
+			runs := tc.run(e, a, b)
+			errs := make([]error, len(runs))
+			var wg sync.WaitGroup
+			for i, run := range runs {
+				wg.Go(func() { errs[i] = run() })
+			}
+			wg.Wait()
+			for _, err := range errs {
+				require.NoError(t, err)
+			}
+			e.graph.mu.Lock()
+			defer e.graph.mu.Unlock()
+			assert.False(t, e.graph.gate.failed, "the requests never all arrived")
+			assert.Equal(t, MaxConcurrency, e.graph.maxInflight, "in flight at once at the fake")
+		})
+	}
 }

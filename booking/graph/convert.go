@@ -3,6 +3,7 @@ package graph
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -11,53 +12,91 @@ import (
 )
 
 // roomBookings turns the events of one room into bookings overlapping w, and warnings for
-// events it had to skip or read in part. It is a pure function of its inputs.
-func (s *settings) roomBookings(room string, events map[string]event, w booking.Window) ([]booking.Booking, []booking.Warning) {
-	ids := make([]string, 0, len(events))
-	for id := range events {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-
+// events it had to skip or read in part, and for bookings that give no one access. It is a
+// pure function of its inputs.
+func (s *settings) roomBookings(room string, v view, w booking.Window) ([]booking.Booking, []booking.Warning) {
 	var warns []booking.Warning
 	byKey := map[string]int{}
 	var out []booking.Booking
-	for _, id := range ids {
-		ev := events[id]
+	var why []string // per booking: why it has no person ("" when it has one)
+	for _, id := range slices.Sorted(maps.Keys(v.events)) {
+		ev := v.events[id]
 		if ev.Type == "seriesMaster" {
 			continue // calendarView lists the occurrences themselves
 		}
-		b, ok, problems := s.toBooking(room, ev)
+		var master *event
+		if m, ok := v.masters[ev.SeriesMasterID]; ok && ev.SeriesMasterID != "" {
+			master = &m
+		}
+		b, ok, problems := s.toBooking(room, ev, master)
 		for _, p := range problems {
 			warns = append(warns, booking.Warning{Source: s.Name, UID: b.UID, Reason: fmt.Sprintf("room %s: %s", room, p)})
 		}
 		if !ok || !b.Overlaps(w) {
 			continue
 		}
+		reason := ""
+		if len(b.Persons) == 0 {
+			reason = s.noPersonReason(room, fill(ev, master), master)
+		}
 		// A mailbox can hold two copies of one occurrence (a forwarded or re-sent request):
 		// keep one, preferring a copy that is not cancelled, so the key stays unique.
 		if i, dup := byKey[b.Key()]; dup {
 			if out[i].Status == booking.StatusCancelled && b.Status != booking.StatusCancelled {
-				out[i] = b
+				out[i], why[i] = b, reason
 			}
 			continue
 		}
 		byKey[b.Key()] = len(out)
 		out = append(out, b)
+		why = append(why, reason)
+	}
+	for i, b := range out {
+		if why[i] != "" && b.Status != booking.StatusCancelled {
+			warns = append(warns, booking.Warning{Source: s.Name, UID: b.UID, Reason: fmt.Sprintf(
+				"room %s: the booking %s–%s has no person, so it opens no door: %s", room,
+				b.Start.UTC().Format(time.RFC3339), b.End.UTC().Format(time.RFC3339), why[i])})
+		}
 	}
 	return out, warns
 }
 
-// toBooking converts one event; problems are reasons for warnings. When ok is false the event
-// gives no booking (b then carries only the UID, for the warning).
-func (s *settings) toBooking(room string, ev event) (b booking.Booking, ok bool, problems []string) {
+// noPersonReason says why the booking of ev (already completed from master) has no person.
+func (s *settings) noPersonReason(room string, ev event, master *event) string {
+	if ev.Partial && master == nil {
+		return "Graph sent this occurrence without its details and its series could not be read"
+	}
+	if org, err := booking.NormalizeEmail(ev.Organizer.Address); err == nil && (org == room || s.isRoom(org)) {
+		return "it was entered in the room's own calendar (the room is its organizer); book the room from the organizer's calendar instead"
+	}
+	return "Graph names no organizer with a usable address"
+}
+
+// bookingUID is the UID of the booking of ev in room. A single meeting is keyed by its
+// iCalUId. An occurrence or exception of a series is keyed by its master's iCalUId (Graph
+// gives each occurrence an iCalUId of its own in calendarView, and none in delta's stubs),
+// so that its key is the same whichever way the room was read.
+func bookingUID(room string, ev event, master *event) string {
 	uid := ev.ICalUID
-	if uid == "" {
+	switch {
+	case ev.SeriesMasterID != "" && master != nil && master.ICalUID != "":
+		uid = master.ICalUID
+	case ev.SeriesMasterID != "":
+		uid = "graph-series:" + ev.SeriesMasterID
+	case uid == "":
 		uid = "graph-id:" + ev.ID
 	}
+	return uid + "/" + room
+}
+
+// toBooking converts one event, completed from its series master when it is a stub (master
+// may be nil); problems are reasons for warnings. When ok is false the event gives no booking
+// (b then carries only the UID, for the warning).
+func (s *settings) toBooking(room string, ev event, master *event) (b booking.Booking, ok bool, problems []string) {
+	ev = fill(ev, master)
 	b = booking.Booking{
 		Source:    s.Name,
-		UID:       uid + "/" + room,
+		UID:       bookingUID(room, ev, master),
 		Resources: []string{room},
 		Status:    status(ev),
 		AllDay:    ev.AllDay,
@@ -109,8 +148,9 @@ func isMidnight(t time.Time) bool {
 }
 
 // persons returns who the booking grants access to: the organizer, and with
-// IncludeAttendees every attendee except resources, the selected rooms, the room itself and
-// those who declined. Each address appears once, the organizer first.
+// IncludeAttendees every attendee listed except resources, the selected rooms, the room
+// itself and those whose response reads "declined" (rare: the room's copy shows "none" for
+// everyone). Each address appears once, the organizer first.
 func (s *settings) persons(room string, ev event) ([]booking.Person, []string) {
 	var out []booking.Person
 	var problems []string

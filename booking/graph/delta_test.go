@@ -136,7 +136,8 @@ func TestPlainCalendarViewWhenDeltaIsRefused(t *testing.T) {
 	for i, tag := range []string{"p1", "p2", "p3", "p4", "p5"} {
 		e.graph.put(room1, meeting(room1, tag, d.Add(time.Duration(i)*time.Hour), 30*time.Minute))
 	}
-	e.graph.put(room1, meeting(room1, "p6", d.Add(6*time.Hour), 30*time.Minute, occurrence("s", d.Add(6*time.Hour), "occurrence")))
+	master, occs := series(room1, "s", d.Add(6*time.Hour), 30*time.Minute, 1)
+	e.graph.put(room1, master, occs[0])
 	e.graph.refuseDelta(room1, http.StatusNotImplemented)
 	src := e.source(room1)
 
@@ -145,6 +146,7 @@ func TestPlainCalendarViewWhenDeltaIsRefused(t *testing.T) {
 	require.Len(t, res.Bookings, 6)
 	assert.Equal(t, []string{"jane.doe@contoso.com"}, emails(res.Bookings[0]))
 	assert.False(t, res.Bookings[5].RecurrenceID.IsZero(), "originalStart is selected")
+	assert.Equal(t, seriesUID("s", room1), res.Bookings[5].UID, "the master was read for the series' iCalUId")
 
 	pages := e.graph.requests("/users/" + room1 + "/calendarView")
 	var plain []fakeRequest

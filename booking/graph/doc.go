@@ -13,16 +13,23 @@
 // Every event in a room's calendar view becomes one booking.Booking:
 //
 //   - Resources is the room's address, lower-case (the configuration maps it to doors).
-//   - UID is the event's iCalUId followed by "/" and the room's address; RecurrenceID is the
-//     occurrence's original start (Graph's originalStart) for occurrences and exceptions of a
-//     recurring series, zero for a single meeting. Key() is therefore stable across polls
-//     (also when an occurrence is moved) and unique per occurrence and room. The room is
-//     part of the UID because one meeting that books two rooms has a copy in each room's
-//     calendar, each with its own response and times: they are two bookings, one per room.
-//   - Persons is the organizer, plus every attendee when IncludeAttendees is set. Attendees
-//     of type resource, the selected rooms themselves and attendees who declined are left
-//     out; an organizer that is the room itself (a booking made in the room's own calendar)
-//     gives no person.
+//   - UID is the event's iCalUId followed by "/" and the room's address; for an occurrence or
+//     exception of a recurring series it is the series master's iCalUId (Graph gives every
+//     occurrence an iCalUId of its own in calendarView, and none in delta). RecurrenceID is
+//     the occurrence's original start (Graph's originalStart) for occurrences and exceptions,
+//     zero for a single meeting. Key() is therefore the same whether the room was read by
+//     delta or by plain calendarView, stable across polls (also when an occurrence is moved),
+//     and unique per occurrence and room. The room is part of the UID because one meeting
+//     that books two rooms has a copy in each room's calendar, each with its own response and
+//     times: they are two bookings, one per room.
+//   - Persons is the organizer, plus, when IncludeAttendees is set, every attendee that the
+//     room's copy of the meeting lists. Attendees of type resource and the selected rooms are
+//     left out, and an attendee whose response reads "declined" — but the room's copy shows
+//     every attendee's response as "none" (only the organizer's copy tracks responses), so in
+//     practice attendees who declined are persons too; and the room's copy may list only some
+//     attendees. An organizer that is the room itself (a booking made in the room's own
+//     calendar) gives no person. A booking without a person opens no door and Fetch returns a
+//     Warning for it.
 //   - Status: Cancelled when the event is cancelled (isCancelled) or the room declined it;
 //     Tentative when Outlook shows it as tentative (showAs "tentative") or the room
 //     accepted it tentatively (for example a room whose bookings await a delegate's
@@ -44,11 +51,27 @@
 // calendar view (for example a private cloud without delta support), that room is read with
 // calendarView (with $select) in full on every fetch.
 //
+// Recurring meetings need more than the view. Delta sends their occurrences as stubs (id,
+// type, seriesMasterId, start and end only) and the series master in full, the master again
+// only when it changed; so the masters are kept per room across rounds and a stub is
+// completed from its master (organizer, attendees, status). A master that is not known is
+// read by id (GET /users/{room}/events/{id}); so is an exception that came as a stub (its
+// original start keys the booking; its attendees and status are its own). Delta does not
+// report a deleted occurrence: when a master comes changed in an incremental round, that
+// series' occurrences are read again over the round's window (/events/{id}/instances) and
+// replace the ones held, so a deleted or cancelled occurrence stops granting at the next
+// fetch.
+//
 // Every calendar request carries Prefer: outlook.timezone="UTC", also on the second and
-// later pages. At most four requests are in flight per source (Outlook's limit per app),
-// and 429/503/504 answers are retried by the SDK's retry handler honouring Retry-After;
-// a Retry-After longer than 30 seconds is not waited for in-line: the room is then not asked
-// again before that time.
+// later pages. At most four requests are in flight at once per app (client id and Graph
+// host), shared by every source and rooms listing of the process, as Outlook counts its
+// limit per app whatever the mailbox. 429/503/504 answers are retried by the SDK's retry
+// handler honouring Retry-After; a Retry-After longer than 30 seconds is not waited for
+// in-line: the room is then not asked again before that time.
+//
+// Rooms are listed from the places API, which answers at most $top rooms a page and no
+// nextLink: ListRooms asks for 999 at a time with $skip until a page comes back short, and
+// fails, saying the list is incomplete, if Graph fails part-way.
 //
 // # When a room or the source fails (SPEC B3)
 //

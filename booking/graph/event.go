@@ -23,6 +23,10 @@ type event struct {
 	Response       string    // the room's response: accepted, tentativelyAccepted, declined, ...
 	Organizer      address
 	Attendees      []attendee
+	// Partial is set for an occurrence or exception that Graph sent as a stub, as
+	// calendarView/delta does: only its id, type, seriesMasterId, start and end are known;
+	// the rest comes from its series master (fill).
+	Partial bool
 	// Problem, when not empty, says why the event cannot become a booking.
 	Problem string
 }
@@ -40,8 +44,9 @@ type attendee struct {
 	Response string // accepted, declined, tentativelyAccepted, none, notResponded, organizer
 }
 
-// calendarSelect is the $select of plain calendarView requests: only what a booking needs.
-// (Delta requests cannot select; they return the calendar view's default properties.)
+// calendarSelect is the $select of plain calendarView, instances and single-event requests:
+// only what a booking needs. (Delta requests cannot select; they return the calendar view's
+// default properties, and only stubs for occurrences.)
 var calendarSelect = []string{
 	"id", "iCalUId", "start", "end", "isAllDay", "isCancelled", "showAs", "type",
 	"seriesMasterId", "originalStart", "responseStatus", "organizer", "attendees",
@@ -79,6 +84,8 @@ func fromModel(e models.Eventable) event {
 	if v := e.GetTypeEscaped(); v != nil {
 		ev.Type = v.String()
 	}
+	// A full event always carries its iCalUId; delta's stubs of occurrences do not.
+	ev.Partial = (ev.Type == "occurrence" || ev.Type == "exception") && e.GetICalUId() == nil
 	if v := e.GetOriginalStart(); v != nil {
 		ev.OriginalStart = v.UTC()
 	}
@@ -109,6 +116,18 @@ func fromModel(e models.Eventable) event {
 	} else if ev.End.Before(ev.Start) {
 		ev.Problem = "it ends before it starts"
 	}
+	return ev
+}
+
+// fill completes an occurrence that Graph sent as a stub with what it shares with its series
+// master: organizer, attendees, status and the all-day flag. A full event, or a stub whose
+// master is unknown (nil), is returned as it is.
+func fill(ev event, master *event) event {
+	if !ev.Partial || master == nil {
+		return ev
+	}
+	ev.Organizer, ev.Attendees = master.Organizer, master.Attendees
+	ev.Cancelled, ev.ShowAs, ev.Response, ev.AllDay = master.Cancelled, master.ShowAs, master.Response, master.AllDay
 	return ev
 }
 

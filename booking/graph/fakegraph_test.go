@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,17 +15,32 @@ import (
 )
 
 // fakeGraph is a fake Microsoft Graph v1.0 for the endpoints this package uses: places
-// (rooms, room lists, rooms of a list) and a room's calendarView and calendarView/delta, with
-// paging, delta tokens and scripted failures. It checks on every request what Graph would
-// need (the bearer token) and what this package promises (Prefer: outlook.timezone="UTC" on
-// every calendar request, $select on plain calendar views); a violation fails the test.
+// (rooms, room lists, rooms of a list), a room's calendarView and calendarView/delta, one
+// event by id and a series' instances, with paging, delta tokens and scripted failures. It
+// checks on every request what Graph would need (the bearer token) and what this package
+// promises (Prefer: outlook.timezone="UTC" on every calendar request, $select on plain
+// calendar views); a violation fails the test.
+//
+// By default it behaves as the public evidence says Graph does (docs/research, "Evidence
+// update"), not as the client would like:
+//
+//   - calendarView/delta sends occurrences of a recurring meeting as stubs (@odata.type,
+//     @odata.etag, id, seriesMasterId, type, start, end) and their series master in full, in
+//     a full round, and in an incremental round only when the master itself changed;
+//   - a deleted occurrence is not signalled by delta: only its master shows up as changed;
+//   - plain calendarView, /events/{id} and /events/{id}/instances send full events;
+//   - in the room's copy of a meeting, every attendee's status.response reads "none";
+//   - /places/... answers $top items (default 100, at most 999) from $skip, and no nextLink.
+//
+// knobs switches to each alternative the evidence leaves open (or to the old assumptions).
 type fakeGraph struct {
 	t    *testing.T
 	srv  *httptest.Server
 	base string // srv.URL + "/v1.0" (or the URL configured for a national cloud)
 
 	mu         sync.Mutex
-	pageSize   int
+	knobs      fakeKnobs
+	pageSize   int // page size of calendar reads (delta, calendarView, instances)
 	rooms      []map[string]any
 	lists      []fakeList
 	cals       map[string]*fakeCalendar
@@ -37,6 +53,37 @@ type fakeGraph struct {
 
 	inflight, maxInflight int
 	gate                  *fakeGate
+}
+
+// fakeKnobs are the fake's alternatives to Graph as the evidence describes it; the zero
+// value is the evidence.
+type fakeKnobs struct {
+	// fullOccurrencesInDelta: delta sends occurrences in full (contradicted by the evidence;
+	// the assumption this package once made).
+	fullOccurrencesInDelta bool
+	// fullExceptionsInDelta: delta sends exceptions (moved or edited occurrences) in full
+	// while occurrences are stubs. Unknown; by default exceptions are stubs too.
+	fullExceptionsInDelta bool
+	// stubInstances: /events/{id}/instances sends stubs like delta. Unknown; by default it
+	// sends full events, as calendarView does.
+	stubInstances bool
+	// signalDeletedOccurrences: delta sends "@removed" for a deleted occurrence (contradicted
+	// by microsoft-graph-docs PR #4501; a later Graph might do it).
+	signalDeletedOccurrences bool
+	// attendeeResponsesVisible: the room's copy shows each attendee's response as the
+	// fixture has it (contradicted by the evidence for attendee copies).
+	attendeeResponsesVisible bool
+	// placesNextLink: places pages carry an @odata.nextLink (contradicted by the evidence).
+	placesNextLink bool
+	// placesMaxTop: the most places per page whatever $top asks; 0 means 999.
+	placesMaxTop int
+}
+
+// configure changes the fake's knobs.
+func (g *fakeGraph) configure(f func(*fakeKnobs)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	f(&g.knobs)
 }
 
 // fakeList is a room list and the addresses of its rooms.
@@ -88,13 +135,13 @@ type fakeFailure struct {
 	left   int
 }
 
-// fakeGate holds calendar requests until n are in flight at once (then lets all pass), to
+// fakeGate holds requests until release(in flight) says so (then lets all pass), to
 // measure the client's concurrency without sleeping.
 type fakeGate struct {
-	n      int
-	open   bool
-	cond   *sync.Cond
-	failed bool
+	release func(inflight int) bool
+	open    bool
+	cond    *sync.Cond
+	failed  bool
 }
 
 func newFakeGraph(t *testing.T, tlsServer bool) *fakeGraph {
@@ -154,6 +201,25 @@ func (g *fakeGraph) remove(room string, ids ...string) {
 	}
 }
 
+// removeOccurrence deletes one occurrence of a recurring meeting from room's calendar, as
+// Exchange does when the organizer cancels it: the occurrence goes and its series master
+// changes. Delta reports only the master (unless knobs.signalDeletedOccurrences).
+func (g *fakeGraph) removeOccurrence(room, id string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := g.calendar(room)
+	master, _ := c.events[id]["seriesMasterId"].(string)
+	delete(c.events, id)
+	c.seq++
+	if c.events[master] != nil {
+		c.changed[master] = c.seq
+	}
+	if g.knobs.signalDeletedOccurrences {
+		c.changed[id] = c.seq
+		c.removed[id] = true
+	}
+}
+
 // expireDeltaTokens makes every delta token issued so far for room answer 410 Gone.
 func (g *fakeGraph) expireDeltaTokens(room string) {
 	g.mu.Lock()
@@ -173,26 +239,35 @@ func (g *fakeGraph) refuseDelta(room string, status int) {
 // fail answers the next n requests (n = -1: all) whose decoded path contains pathPart with
 // status and a Graph error body (code and message; message omitted when empty).
 func (g *fakeGraph) fail(pathPart string, n, status int, code, message string, header map[string]string) {
+	g.failWhen(func(r *http.Request) bool {
+		return strings.Contains(strings.ToLower(r.URL.Path), strings.ToLower(pathPart))
+	}, n, status, code, message, header)
+}
+
+// failWhen is fail for the requests that match says.
+func (g *fakeGraph) failWhen(match func(r *http.Request) bool, n, status int, code, message string, header map[string]string) {
 	body := fmt.Sprintf(`{"error":{"code":%q,"message":%q,"innerError":{"date":"2026-05-04T08:00:00","request-id":"8d8f1c1e-5c51-4a1c-9d0a-3a3b3c3d3e3f","client-request-id":"8d8f1c1e-5c51-4a1c-9d0a-3a3b3c3d3e3f"}}}`, code, message)
 	if message == "" {
 		body = fmt.Sprintf(`{"error":{"code":%q,"innerError":{"date":"2026-05-04T08:00:00"}}}`, code)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.failures = append(g.failures, &fakeFailure{
-		match: func(r *http.Request) bool {
-			return strings.Contains(strings.ToLower(r.URL.Path), strings.ToLower(pathPart))
-		},
-		status: status, body: body, header: header, left: n,
-	})
+	g.failures = append(g.failures, &fakeFailure{match: match, status: status, body: body, header: header, left: n})
 }
 
-// holdCalendarRequests makes calendar requests wait until n are in flight at once; then all
-// pass. If n never overlap, the gate opens after a deadline and the test fails.
+// holdCalendarRequests makes requests wait until n are in flight at once; then all pass. If
+// n never overlap, the gate opens after a deadline and the test fails.
 func (g *fakeGraph) holdCalendarRequests(n int) {
+	g.holdRequestsUntil(func(inflight int) bool { return inflight >= n })
+}
+
+// holdRequestsUntil makes requests wait until release(requests in flight here) is true, checked
+// whenever a request arrives or wakeGate is called; then all pass. If release never holds,
+// the gate opens after a deadline and gateFailed reports it.
+func (g *fakeGraph) holdRequestsUntil(release func(inflight int) bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.gate = &fakeGate{n: n, cond: sync.NewCond(&g.mu)}
+	g.gate = &fakeGate{release: release, cond: sync.NewCond(&g.mu)}
 	gate := g.gate
 	timer := time.AfterFunc(20*time.Second, func() {
 		g.mu.Lock()
@@ -203,6 +278,15 @@ func (g *fakeGraph) holdCalendarRequests(n int) {
 		}
 	})
 	g.t.Cleanup(func() { timer.Stop() })
+}
+
+// wakeGate makes held requests check the gate's condition again.
+func (g *fakeGraph) wakeGate() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.gate != nil {
+		g.gate.cond.Broadcast()
+	}
 }
 
 // clearFailures removes every scripted failure.
@@ -255,7 +339,7 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 		writeGraphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty.")
 		return
 	}
-	isCalendar := strings.Contains(path, "/calendarView")
+	isCalendar := strings.Contains(path, "/calendarView") || strings.Contains(path, "/events")
 	if isCalendar && !preferUTCIn(r.Header) {
 		g.violate("%s %s?%s without Prefer: outlook.timezone=\"UTC\" (Prefer %q)", r.Method, path, r.URL.RawQuery, r.Header.Values("Prefer"))
 		writeGraphError(w, http.StatusBadRequest, "ErrorInvalidRequest", "Prefer header missing in the fake.")
@@ -276,11 +360,11 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if isCalendar && g.gate != nil {
+	if g.gate != nil {
 		g.inflight++
 		g.maxInflight = max(g.maxInflight, g.inflight)
 		g.gate.cond.Broadcast()
-		for !g.gate.open && g.inflight < g.gate.n {
+		for !g.gate.open && !g.gate.release(g.inflight) {
 			g.gate.cond.Wait()
 		}
 		g.gate.open = true
@@ -296,13 +380,13 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 		g.violate("unexpected %s %s", r.Method, path)
 		writeGraphError(w, http.StatusMethodNotAllowed, "Request_BadRequest", "Only GET is faked.")
 	case len(seg) == 2 && seg[0] == "places" && isCast(seg[1], "room"):
-		g.servePage(w, r, "#Collection(microsoft.graph.room)", g.rooms, "/places/microsoft.graph.room")
+		g.servePlaces(w, r, "#Collection(microsoft.graph.room)", g.rooms, "/places/microsoft.graph.room")
 	case len(seg) == 2 && seg[0] == "places" && isCast(seg[1], "roomlist"):
 		lists := make([]map[string]any, len(g.lists))
 		for i, l := range g.lists {
 			lists[i] = l.json
 		}
-		g.servePage(w, r, "#Collection(microsoft.graph.roomList)", lists, "/places/microsoft.graph.roomlist")
+		g.servePlaces(w, r, "#Collection(microsoft.graph.roomList)", lists, "/places/microsoft.graph.roomlist")
 	case len(seg) == 4 && seg[0] == "places" && isCast(seg[2], "roomlist") && seg[3] == "rooms":
 		var members []map[string]any
 		found := false
@@ -322,11 +406,15 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 			writeGraphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
 			return
 		}
-		g.servePage(w, r, "#Collection(microsoft.graph.room)", members, "/places/"+url.PathEscape(seg[1])+"/microsoft.graph.roomlist/rooms")
+		g.servePlaces(w, r, "#Collection(microsoft.graph.room)", members, "/places/"+url.PathEscape(seg[1])+"/microsoft.graph.roomlist/rooms")
 	case len(seg) == 3 && seg[0] == "users" && seg[2] == "calendarView":
 		g.servePlainView(w, r, strings.ToLower(seg[1]))
 	case len(seg) == 4 && seg[0] == "users" && seg[2] == "calendarView" && (seg[3] == "delta" || seg[3] == "delta()"):
 		g.serveDelta(w, r, strings.ToLower(seg[1]))
+	case len(seg) == 4 && seg[0] == "users" && seg[2] == "events":
+		g.serveEvent(w, r, strings.ToLower(seg[1]), seg[3])
+	case len(seg) == 5 && seg[0] == "users" && seg[2] == "events" && seg[4] == "instances":
+		g.serveInstances(w, r, strings.ToLower(seg[1]), seg[3])
 	default:
 		g.violate("unexpected request %s %s", r.Method, path)
 		writeGraphError(w, http.StatusNotFound, "ResourceNotFound", "Resource not found for the segment.")
@@ -339,22 +427,29 @@ func isCast(seg, typ string) bool {
 	return seg == "graph."+typ || seg == "microsoft.graph."+typ
 }
 
-// servePage serves a simple $top/$skip-paged collection (places).
-func (g *fakeGraph) servePage(w http.ResponseWriter, r *http.Request, context string, items []map[string]any, path string) {
-	top := g.pageSize
-	if v, err := strconv.Atoi(r.URL.Query().Get("$top")); err == nil && v > 0 && v < top {
+// servePlaces serves a places collection as Graph does: $top items (default 100, at most
+// 999 or knobs.placesMaxTop) from $skip, without a nextLink unless knobs.placesNextLink.
+func (g *fakeGraph) servePlaces(w http.ResponseWriter, r *http.Request, context string, items []map[string]any, path string) {
+	limit := 999
+	if g.knobs.placesMaxTop > 0 {
+		limit = g.knobs.placesMaxTop
+	}
+	top := 100
+	if v, err := strconv.Atoi(r.URL.Query().Get("$top")); err == nil && v > 0 {
 		top = v
 	}
+	top = min(top, limit)
 	skip, _ := strconv.Atoi(r.URL.Query().Get("$skip"))
 	end := min(skip+top, len(items))
 	page := map[string]any{"@odata.context": g.base + "/$metadata" + context, "value": nonNil(items[min(skip, len(items)):end])}
-	if end < len(items) {
+	if g.knobs.placesNextLink && end < len(items) {
 		page["@odata.nextLink"] = fmt.Sprintf("%s%s?$top=%d&$skip=%d", g.base, path, top, end)
 	}
 	writeJSON(w, http.StatusOK, page)
 }
 
-// servePlainView serves GET /users/{room}/calendarView with $select and paging by $skip.
+// servePlainView serves GET /users/{room}/calendarView with $select and paging by $skip:
+// full occurrences, no series masters.
 func (g *fakeGraph) servePlainView(w http.ResponseWriter, r *http.Request, room string) {
 	q := r.URL.Query()
 	c, ok := g.cals[room]
@@ -362,26 +457,77 @@ func (g *fakeGraph) servePlainView(w http.ResponseWriter, r *http.Request, room 
 		writeGraphError(w, http.StatusNotFound, "ErrorInvalidUser", fmt.Sprintf("The requested user '%s' is invalid.", room))
 		return
 	}
-	start, err1 := time.Parse(time.RFC3339, q.Get("startDateTime"))
-	end, err2 := time.Parse(time.RFC3339, q.Get("endDateTime"))
-	if err1 != nil || err2 != nil {
-		writeGraphError(w, http.StatusBadRequest, "ErrorInvalidParameter", "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.")
+	start, end, ok := fakeWindow(w, q)
+	if !ok {
 		return
 	}
 	sel := q.Get("$select")
 	if sel == "" {
 		g.violate("calendarView of %s without $select", room)
 	}
+	var items []map[string]any
+	for _, e := range eventsInWindow(c, start, end) {
+		items = append(items, g.roomCopy(room, e))
+	}
+	g.serveEventPage(w, q, selectFields(items, sel), "users('"+room+"')/calendarView("+sel+")", "/users/"+url.PathEscape(room)+"/calendarView")
+}
+
+// serveInstances serves GET /users/{room}/events/{id}/instances: the occurrences and
+// exceptions of one series in a window, full (stubs with knobs.stubInstances), paged by $skip.
+func (g *fakeGraph) serveInstances(w http.ResponseWriter, r *http.Request, room, id string) {
+	q := r.URL.Query()
+	c, ok := g.cals[room]
+	if !ok || c.events[id] == nil || c.events[id]["type"] != "seriesMaster" {
+		writeGraphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
+		return
+	}
+	start, end, ok := fakeWindow(w, q)
+	if !ok {
+		return
+	}
+	var items []map[string]any
+	for _, e := range eventsInWindow(c, start, end) {
+		if e["seriesMasterId"] != id {
+			continue
+		}
+		if g.knobs.stubInstances {
+			items = append(items, stubOf(e))
+		} else {
+			items = append(items, g.roomCopy(room, e))
+		}
+	}
+	sel := q.Get("$select")
+	if !g.knobs.stubInstances {
+		items = selectFields(items, sel)
+	}
+	g.serveEventPage(w, q, items, "users('"+room+"')/events('"+id+"')/instances", "/users/"+url.PathEscape(room)+"/events/"+url.PathEscape(id)+"/instances")
+}
+
+// serveEvent serves GET /users/{room}/events/{id} (with $select): any event in full,
+// series masters included.
+func (g *fakeGraph) serveEvent(w http.ResponseWriter, r *http.Request, room, id string) {
+	c, ok := g.cals[room]
+	if !ok || c.events[id] == nil {
+		writeGraphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
+		return
+	}
+	ev := selectFields([]map[string]any{g.roomCopy(room, c.events[id])}, r.URL.Query().Get("$select"))[0]
+	ev["@odata.context"] = g.base + "/$metadata#users('" + room + "')/events/$entity"
+	writeJSON(w, http.StatusOK, ev)
+}
+
+// serveEventPage serves one $top/$skip page of items (at most g.pageSize), with a nextLink
+// to path that repeats the query.
+func (g *fakeGraph) serveEventPage(w http.ResponseWriter, q url.Values, items []map[string]any, context, path string) {
 	top := 10 // Graph's small default page
 	if v, err := strconv.Atoi(q.Get("$top")); err == nil && v > 0 {
 		top = v
 	}
 	top = min(top, g.pageSize)
 	skip, _ := strconv.Atoi(q.Get("$skip"))
-	items := selectFields(eventsInWindow(c, start, end), sel)
 	stop := min(skip+top, len(items))
 	page := map[string]any{
-		"@odata.context": g.base + "/$metadata#users('" + room + "')/calendarView(" + sel + ")",
+		"@odata.context": g.base + "/$metadata#" + context,
 		"value":          nonNil(items[min(skip, len(items)):stop]),
 	}
 	if stop < len(items) {
@@ -391,9 +537,20 @@ func (g *fakeGraph) servePlainView(w http.ResponseWriter, r *http.Request, room 
 		}
 		next.Set("$top", fmt.Sprint(top))
 		next.Set("$skip", fmt.Sprint(stop))
-		page["@odata.nextLink"] = g.base + "/users/" + url.PathEscape(room) + "/calendarView?" + next.Encode()
+		page["@odata.nextLink"] = g.base + path + "?" + next.Encode()
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// fakeWindow reads startDateTime and endDateTime, or answers 400 as Graph does.
+func fakeWindow(w http.ResponseWriter, q url.Values) (time.Time, time.Time, bool) {
+	start, err1 := time.Parse(time.RFC3339, q.Get("startDateTime"))
+	end, err2 := time.Parse(time.RFC3339, q.Get("endDateTime"))
+	if err1 != nil || err2 != nil {
+		writeGraphError(w, http.StatusBadRequest, "ErrorInvalidParameter", "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.")
+		return time.Time{}, time.Time{}, false
+	}
+	return start, end, true
 }
 
 // serveDelta serves a delta round: the initial request (a window), $skiptoken pages and
@@ -441,21 +598,31 @@ func (g *fakeGraph) serveDelta(w http.ResponseWriter, r *http.Request, room stri
 		for _, id := range ids {
 			if c.removed[id] {
 				round.items = append(round.items, map[string]any{"@odata.type": "#microsoft.graph.event", "id": id, "@removed": map[string]any{"reason": "deleted"}})
-			} else {
-				round.items = append(round.items, c.events[id])
+			} else if c.events[id] != nil {
+				round.items = append(round.items, g.deltaItem(room, c.events[id]))
 			}
 		}
 	default:
-		start, err1 := time.Parse(time.RFC3339, q.Get("startDateTime"))
-		end, err2 := time.Parse(time.RFC3339, q.Get("endDateTime"))
-		if err1 != nil || err2 != nil {
-			writeGraphError(w, http.StatusBadRequest, "ErrorInvalidParameter", "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.")
+		start, end, ok := fakeWindow(w, q)
+		if !ok {
 			return
 		}
 		if q.Get("$select") != "" {
 			g.violate("delta request with $select (Graph does not support it)")
 		}
-		round = &fakeRound{room: room, items: eventsInWindow(c, start, end), seq: c.seq}
+		round = &fakeRound{room: room, seq: c.seq}
+		// The events of the window, then the masters of its series (after their occurrences:
+		// a client cannot count on reading a master before its stubs).
+		masters := map[string]bool{}
+		for _, e := range eventsInWindow(c, start, end) {
+			round.items = append(round.items, g.deltaItem(room, e))
+			if id, _ := e["seriesMasterId"].(string); id != "" && c.events[id] != nil {
+				masters[id] = true
+			}
+		}
+		for _, id := range slices.Sorted(maps.Keys(masters)) {
+			round.items = append(round.items, g.deltaItem(room, c.events[id]))
+		}
 	}
 	n := g.pageSize
 	if m := maxPageSize(r.Header); m > 0 && m < n {
@@ -478,10 +645,64 @@ func (g *fakeGraph) serveDelta(w http.ResponseWriter, r *http.Request, room stri
 	writeJSON(w, http.StatusOK, page)
 }
 
-// eventsInWindow returns the calendar's events overlapping [start, end), by start then id.
+// deltaItem is an event as delta sends it: a stub for an occurrence (and, unless
+// knobs.fullExceptionsInDelta, for an exception), the room's copy otherwise.
+func (g *fakeGraph) deltaItem(room string, e map[string]any) map[string]any {
+	switch e["type"] {
+	case "occurrence":
+		if !g.knobs.fullOccurrencesInDelta {
+			return stubOf(e)
+		}
+	case "exception":
+		if !g.knobs.fullExceptionsInDelta && !g.knobs.fullOccurrencesInDelta {
+			return stubOf(e)
+		}
+	}
+	return g.roomCopy(room, e)
+}
+
+// stubOf is what delta sends of an occurrence: only these seven properties.
+func stubOf(e map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, k := range []string{"@odata.type", "@odata.etag", "id", "seriesMasterId", "type", "start", "end"} {
+		if v, ok := e[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// roomCopy is event e as the room's mailbox holds it: an attendee's copy, in which every
+// attendee's response reads "none" (unless knobs.attendeeResponsesVisible).
+func (g *fakeGraph) roomCopy(room string, e map[string]any) map[string]any {
+	list, ok := e["attendees"].([]any)
+	if g.knobs.attendeeResponsesVisible || !ok {
+		return e
+	}
+	out := maps.Clone(e)
+	copied := make([]any, len(list))
+	for i, a := range list {
+		am, ok := a.(map[string]any)
+		if !ok {
+			copied[i] = a
+			continue
+		}
+		am = maps.Clone(am)
+		am["status"] = map[string]any{"response": "none", "time": "0001-01-01T00:00:00Z"}
+		copied[i] = am
+	}
+	out["attendees"] = copied
+	return out
+}
+
+// eventsInWindow returns the calendar's events overlapping [start, end), by start then id:
+// single meetings, occurrences and exceptions, as a calendar view lists them (no masters).
 func eventsInWindow(c *fakeCalendar, start, end time.Time) []map[string]any {
 	var out []map[string]any
 	for _, e := range c.events {
+		if e["type"] == "seriesMaster" {
+			continue
+		}
 		s, e1 := parseFakeTime(e["start"])
 		f, e2 := parseFakeTime(e["end"])
 		if e1 != nil || e2 != nil || (s.Before(end) && f.After(start)) {

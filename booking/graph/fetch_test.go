@@ -56,9 +56,11 @@ func TestFetchReadsEachRoomInPagesWithUTCOnEveryPage(t *testing.T) {
 	assert.Contains(t, e.auth.scopes[0], "https://127.0.0.1/.default")
 }
 
-// With include_attendees off only the organizer is a person; with it on every attendee is,
-// except resources, the selected rooms (also when invited as plain attendees), the room
-// itself and those who declined. The room as organizer (booked in its own calendar) is no one.
+// With include_attendees off only the organizer is a person; with it on every attendee the
+// room's copy lists is, except resources, the selected rooms (also when invited as plain
+// attendees) and the room itself. The room's copy shows no one's response (all "none"), so
+// an attendee who declined is a person too; only where Graph does show a decline is that
+// attendee left out. The room as organizer (booked in its own calendar) is no one, and says so.
 func TestAttendeesOnAndOff(t *testing.T) {
 	start := time.Date(2026, 5, 7, 13, 0, 0, 0, time.UTC)
 	ev := meeting(room1, "att", start, time.Hour, attendees(
@@ -74,13 +76,15 @@ func TestAttendeesOnAndOff(t *testing.T) {
 	self := meeting(room1, "self", start.Add(3*time.Hour), time.Hour, organizer("Room 1", room1), attendees())
 
 	for _, tc := range []struct {
-		include bool
-		want    []string
+		include, visible bool
+		want             []string
 	}{
-		{false, []string{"jane.doe@contoso.com"}},
-		{true, []string{"jane.doe@contoso.com", "bob@contoso.com", "carol.king@fabrikam.com"}},
+		{false, false, []string{"jane.doe@contoso.com"}},
+		{true, false, []string{"jane.doe@contoso.com", "bob@contoso.com", "carol.king@fabrikam.com", "dan@contoso.com"}},
+		{true, true, []string{"jane.doe@contoso.com", "bob@contoso.com", "carol.king@fabrikam.com"}},
 	} {
 		e := newEnv(t)
+		e.graph.configure(func(k *fakeKnobs) { k.attendeeResponsesVisible = tc.visible })
 		e.graph.put(room1, ev, self)
 		o := e.options(room1, room2)
 		o.IncludeAttendees = tc.include
@@ -88,18 +92,23 @@ func TestAttendeesOnAndOff(t *testing.T) {
 		require.NoError(t, err)
 		got := byKey(res.Bookings)
 		b := got[ical("att")+"/"+room1]
-		assert.Equal(t, tc.want, emails(b), "include_attendees=%v", tc.include)
+		assert.Equal(t, tc.want, emails(b), "include_attendees=%v, responses visible=%v", tc.include, tc.visible)
+		warns := map[string]string{}
+		for _, w := range res.Warnings {
+			warns[w.UID] += w.Reason + "\n"
+		}
 		if tc.include {
 			assert.Equal(t, booking.RoleAttendee, b.Persons[1].Role)
 			assert.Equal(t, "Carol", b.Persons[2].FirstName) // derived from the address
-			require.Len(t, res.Warnings, 1, "the unusable address is reported")
-			assert.Contains(t, res.Warnings[0].Reason, "not-an-address")
-			assert.Equal(t, ical("att")+"/"+room1, res.Warnings[0].UID)
+			assert.Contains(t, warns[ical("att")+"/"+room1], "not-an-address", "the unusable address is reported")
 		} else {
-			assert.Empty(t, res.Warnings)
+			assert.NotContains(t, warns, ical("att")+"/"+room1)
 		}
 		assert.Empty(t, got[ical("self")+"/"+room1].Persons, "a booking made in the room's own calendar has no person")
 		assert.Contains(t, got, ical("self")+"/"+room1)
+		assert.Contains(t, warns[ical("self")+"/"+room1], "has no person, so it opens no door")
+		assert.Contains(t, warns[ical("self")+"/"+room1], "room's own calendar")
+		assert.Len(t, res.Warnings, map[bool]int{false: 1, true: 2}[tc.include])
 	}
 }
 
@@ -129,23 +138,19 @@ func TestStatusOfCancelledDeclinedAndTentative(t *testing.T) {
 	}
 }
 
-// Occurrences of a recurring meeting are one booking each: the UID is the iCalUId, the
-// RecurrenceID the occurrence's original start, so a moved occurrence (an exception) keeps its
-// key, across polls too.
+// Occurrences of a recurring meeting are one booking each: the UID is the series master's
+// iCalUId (each occurrence has its own in Graph), the RecurrenceID the occurrence's original
+// start, so a moved occurrence (an exception) keeps its key, across polls too. Delta sends
+// the occurrences as stubs; the exception is read in full for its original start.
 func TestRecurringOccurrencesKeepTheirKeys(t *testing.T) {
 	e := newEnv(t)
 	first := time.Date(2026, 5, 5, 10, 0, 0, 0, time.UTC)
-	var evs []map[string]any
-	for i := range 3 {
-		orig := first.AddDate(0, 0, 7*i)
-		tag := "occ" + string(rune('0'+i))
-		ev := meeting(room1, tag, orig, time.Hour, occurrence("series", orig, "occurrence"), with("iCalUId", ical("series")))
-		evs = append(evs, ev)
-	}
+	master, occs := series(room1, "series", first, time.Hour, 3)
 	// The second occurrence was moved an hour later: an exception.
 	moved := first.AddDate(0, 0, 7).Add(time.Hour)
-	evs[1] = meeting(room1, "occ1", moved, time.Hour, occurrence("series", first.AddDate(0, 0, 7), "exception"), with("iCalUId", ical("series")))
-	e.graph.put(room1, evs...)
+	occs[1] = occurrenceOf(room1, "series", 1, first.AddDate(0, 0, 7), moved, time.Hour)
+	e.graph.put(room1, master)
+	e.graph.put(room1, occs...)
 	src := e.source(room1)
 
 	res, err := fetch(t, src)
@@ -153,18 +158,19 @@ func TestRecurringOccurrencesKeepTheirKeys(t *testing.T) {
 	require.Len(t, res.Bookings, 3)
 	keys := map[string]bool{}
 	for _, b := range res.Bookings {
-		assert.Equal(t, ical("series")+"/"+room1, b.UID)
+		assert.Equal(t, seriesUID("series", room1), b.UID)
 		assert.False(t, b.RecurrenceID.IsZero())
+		assert.Equal(t, []string{"jane.doe@contoso.com"}, emails(b))
 		keys[b.Key()] = true
 	}
 	require.Len(t, keys, 3, "one key per occurrence")
-	exKey := booking.Booking{UID: ical("series") + "/" + room1, RecurrenceID: first.AddDate(0, 0, 7)}.Key()
+	exKey := occurrenceKey("series", room1, first.AddDate(0, 0, 7))
 	require.Contains(t, byKey(res.Bookings), exKey)
 	assert.Equal(t, moved, byKey(res.Bookings)[exKey].Start)
 
 	// The exception moves again; the next poll (delta) reports the same key with the new time.
 	movedAgain := moved.Add(2 * time.Hour)
-	e.graph.put(room1, meeting(room1, "occ1", movedAgain, time.Hour, occurrence("series", first.AddDate(0, 0, 7), "exception"), with("iCalUId", ical("series"))))
+	e.graph.put(room1, occurrenceOf(room1, "series", 1, first.AddDate(0, 0, 7), movedAgain, time.Hour))
 	res2, err := fetch(t, src)
 	require.NoError(t, err)
 	require.Len(t, res2.Bookings, 3)

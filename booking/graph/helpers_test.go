@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -297,3 +298,41 @@ func noNetwork(t *testing.T) *http.Client {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// series makes a weekly recurring meeting of room as Graph holds it: the series master
+// (tag) and its n occurrences from first, each a full event as calendarView returns it. Each
+// occurrence has an iCalUId of its own, as Graph gives them; opts apply to all of them.
+func series(room, tag string, first time.Time, d time.Duration, n int, opts ...func(map[string]any)) (map[string]any, []map[string]any) {
+	master := meeting(room, tag, first, d, opts...)
+	master["type"] = "seriesMaster"
+	master["recurrence"] = map[string]any{
+		"pattern": map[string]any{"type": "weekly", "interval": 1, "daysOfWeek": []any{strings.ToLower(first.Weekday().String())}, "firstDayOfWeek": "sunday"},
+		"range":   map[string]any{"type": "numbered", "startDate": first.Format("2006-01-02"), "numberOfOccurrences": n, "recurrenceTimeZone": "UTC"},
+	}
+	var occs []map[string]any
+	for i := range n {
+		at := first.AddDate(0, 0, 7*i)
+		occs = append(occs, occurrenceOf(room, tag, i, at, at, d, opts...))
+	}
+	return master, occs
+}
+
+// occurrenceOf is occurrence i of series tag, originally at orig and now at start (an
+// exception when they differ), in full.
+func occurrenceOf(room, tag string, i int, orig, start time.Time, d time.Duration, opts ...func(map[string]any)) map[string]any {
+	typ := "occurrence"
+	if !orig.Equal(start) {
+		typ = "exception"
+	}
+	occTag := fmt.Sprintf("%s-%d", tag, i)
+	all := append([]func(map[string]any){occurrence(tag, orig, typ), with("iCalUId", ical(occTag))}, opts...)
+	return meeting(room, occTag, start, d, all...)
+}
+
+// seriesUID is the UID of the bookings of series tag in room: the master's iCalUId.
+func seriesUID(tag, room string) string { return ical(tag) + "/" + room }
+
+// occurrenceKey is the key of the booking of the occurrence of series tag originally at orig.
+func occurrenceKey(tag, room string, orig time.Time) string {
+	return booking.Booking{UID: seriesUID(tag, room), RecurrenceID: orig}.Key()
+}

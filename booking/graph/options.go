@@ -19,8 +19,9 @@ const (
 	DefaultAuthorityHost = "https://login.microsoftonline.com/"
 )
 
-// MaxConcurrency is the most requests one source (or one ListRooms call) has in flight at
-// once: Outlook's limit of concurrent requests per app.
+// MaxConcurrency is the most requests in flight at once for one app: Outlook's limit of
+// concurrent requests per app id, whatever the mailbox. It is shared by every Source and
+// ListRooms call of the process with the same client id and Graph endpoint host.
 const MaxConcurrency = 4
 
 // Options configures a Source or a ListRooms call. The fields mirror the outlook entry of
@@ -38,7 +39,9 @@ type Options struct {
 	// Rooms are the room mailbox addresses to read (at least one for New; ListRooms ignores
 	// them). They are lower-cased and de-duplicated.
 	Rooms []string
-	// IncludeAttendees makes every attendee a person of the booking, not only the organizer.
+	// IncludeAttendees makes every attendee that the room's copy of a meeting lists a person
+	// of the booking, not only the organizer (resources and the selected rooms excepted).
+	// The room's copy shows no attendee's response, so those who declined are included too.
 	IncludeAttendees bool
 	// GraphEndpoint is Graph's base URL; empty means DefaultGraphEndpoint. National and
 	// private clouds set their own (https://graph.microsoft.us/v1.0,
@@ -60,8 +63,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// MaxConcurrency caps requests in flight; 0 means MaxConcurrency, larger values are
-	// lowered to it.
+	// MaxConcurrency caps how many rooms (or room lists) this source reads at once; 0 means
+	// MaxConcurrency, larger values are lowered to it. Whatever it says, the requests of all
+	// sources and listings with the same client id and Graph host stay within one shared
+	// limit of MaxConcurrency in flight.
 	MaxConcurrency int
 }
 

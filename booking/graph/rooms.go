@@ -40,9 +40,10 @@ type RoomList struct {
 }
 
 // ListRooms lists the tenant's rooms and room lists with the app registration in opts
-// (opts.Rooms is ignored), following every page. It needs the application permission
+// (opts.Rooms is ignored), every page of them. It needs the application permission
 // Place.Read.All. Rooms hidden from the address list are not returned by Graph. Rooms are
-// sorted by address, lists too.
+// sorted by address, lists too. If Graph fails part-way, ListRooms returns an error that says
+// the list is incomplete, and no rooms.
 func ListRooms(ctx context.Context, opts Options) ([]Room, []RoomList, error) {
 	s, err := opts.settings(false)
 	if err != nil {
@@ -52,14 +53,14 @@ func ListRooms(ctx context.Context, opts Options) ([]Room, []RoomList, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	top := int32(pageSize)
+	top := int32(placesPageSize)
 
 	byAddr := map[string]*Room{}
 	var order []string
-	err = eachPage(
-		func() (models.RoomCollectionResponseable, error) {
+	n, err := eachPlace(
+		func(skip int32) (models.RoomCollectionResponseable, error) {
 			return c.places.GraphRoom().Get(ctx, &places.GraphRoomRequestBuilderGetRequestConfiguration{
-				QueryParameters: &places.GraphRoomRequestBuilderGetQueryParameters{Top: &top},
+				QueryParameters: &places.GraphRoomRequestBuilderGetQueryParameters{Top: &top, Skip: &skip},
 			})
 		},
 		func(next string) (models.RoomCollectionResponseable, error) {
@@ -76,14 +77,14 @@ func ListRooms(ctx context.Context, opts Options) ([]Room, []RoomList, error) {
 			byAddr[room.Address] = &room
 		})
 	if err != nil {
-		return nil, nil, s.describe(ctx, err, opRooms, "")
+		return nil, nil, incomplete(s.describe(ctx, err, opRooms, ""), n, "room", "rooms")
 	}
 
 	var lists []RoomList
-	err = eachPage(
-		func() (models.RoomListCollectionResponseable, error) {
+	n, err = eachPlace(
+		func(skip int32) (models.RoomListCollectionResponseable, error) {
 			return c.places.GraphRoomList().Get(ctx, &places.GraphRoomListRequestBuilderGetRequestConfiguration{
-				QueryParameters: &places.GraphRoomListRequestBuilderGetQueryParameters{Top: &top},
+				QueryParameters: &places.GraphRoomListRequestBuilderGetQueryParameters{Top: &top, Skip: &skip},
 			})
 		},
 		func(next string) (models.RoomListCollectionResponseable, error) {
@@ -97,11 +98,12 @@ func ListRooms(ctx context.Context, opts Options) ([]Room, []RoomList, error) {
 			lists = append(lists, RoomList{Address: addr, Name: cleanText(deref(l.GetDisplayName()))})
 		})
 	if err != nil {
-		return nil, nil, s.describe(ctx, err, opRooms, "")
+		return nil, nil, incomplete(s.describe(ctx, err, opRooms, ""), n, "room list", "room lists")
 	}
 
 	// The members of each list, a few lists at a time.
 	errs := make([]error, len(lists))
+	counts := make([]int, len(lists))
 	sem := make(chan struct{}, s.limit)
 	var wg sync.WaitGroup
 	for i := range lists {
@@ -109,11 +111,11 @@ func ListRooms(ctx context.Context, opts Options) ([]Room, []RoomList, error) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			list := &lists[i]
-			errs[i] = eachPage(
-				func() (models.RoomCollectionResponseable, error) {
+			counts[i], errs[i] = eachPlace(
+				func(skip int32) (models.RoomCollectionResponseable, error) {
 					return c.places.ByPlaceId(list.Address).GraphRoomList().Rooms().Get(ctx,
 						&places.ItemGraphRoomListRoomsRequestBuilderGetRequestConfiguration{
-							QueryParameters: &places.ItemGraphRoomListRoomsRequestBuilderGetQueryParameters{Top: &top},
+							QueryParameters: &places.ItemGraphRoomListRoomsRequestBuilderGetQueryParameters{Top: &top, Skip: &skip},
 						})
 				},
 				func(next string) (models.RoomCollectionResponseable, error) {
@@ -132,9 +134,10 @@ func ListRooms(ctx context.Context, opts Options) ([]Room, []RoomList, error) {
 			continue
 		}
 		re := s.describe(ctx, err, opRooms, "")
-		if re.status == 404 {
+		if re.status == 404 && counts[i] == 0 {
 			continue // a list Graph cannot expand is listed without rooms
 		}
+		re = incomplete(re, counts[i], "room", "rooms")
 		re.msg = fmt.Sprintf("listing the rooms of room list %s: %s", lists[i].Address, strings.TrimPrefix(re.msg, "listing the tenant's rooms: "))
 		return nil, nil, re
 	}
@@ -156,6 +159,18 @@ func ListRooms(ctx context.Context, opts Options) ([]Room, []RoomList, error) {
 	slices.SortFunc(rooms, func(a, b Room) int { return strings.Compare(a.Address, b.Address) })
 	slices.SortFunc(lists, func(a, b RoomList) int { return strings.Compare(a.Address, b.Address) })
 	return rooms, lists, nil
+}
+
+// incomplete rewrites the error of a listing that failed after n items had been read, so
+// that it says the list could not be read in full.
+func incomplete(re *requestError, n int, one, many string) *requestError {
+	if n == 0 {
+		return re
+	}
+	what, detail, _ := strings.Cut(re.msg, ": ")
+	re.msg = fmt.Sprintf("%s: could not list them all: Graph failed after %s (%s); nothing is shown, as the list would be incomplete. Run the command again",
+		what, plural(n, one, many), detail)
+	return re
 }
 
 // fromRoomModel copies a Graph room; rooms without a usable address are left out (they
@@ -189,27 +204,45 @@ type collection[T any] interface {
 	GetOdataNextLink() *string
 }
 
-// eachPage calls each for every item of a paged collection, following nextLinks.
-func eachPage[T any, P collection[T]](first func() (P, error), next func(string) (P, error), each func(T)) error {
-	page, err := first()
+// placesPageSize is the $top of places requests (Graph's most).
+const placesPageSize = 999
+
+// eachPlace calls each for every item of a places collection and returns how many items it
+// saw. Graph's places API does not page by itself: it answers at most $top items and no
+// nextLink, so the next page is asked for with $skip, until a page is empty or shorter than
+// the pages before it (which also copes with a server that caps $top lower). Should Graph
+// send nextLinks, they are followed until one is missing.
+func eachPlace[T any, P collection[T]](get func(skip int32) (P, error), next func(string) (P, error), each func(T)) (int, error) {
+	seen, full, linked := 0, 0, false
+	page, err := get(0)
 	for pages := 1; ; pages++ {
 		if err != nil {
-			return err
+			return seen, err
 		}
 		if any(page) == nil {
-			return nil
+			return seen, nil
 		}
-		for _, item := range page.GetValue() {
+		items := page.GetValue()
+		for _, item := range items {
 			each(item)
 		}
+		seen += len(items)
 		link := deref(page.GetOdataNextLink())
-		if link == "" {
-			return nil
+		switch {
+		case link != "":
+			linked = true
+		case linked, len(items) == 0, len(items) < full:
+			return seen, nil
 		}
+		full = max(full, len(items))
 		if pages >= maxPages {
-			return errors.Join(booking.ErrUnusable, fmt.Errorf("the list did not end after %d pages", maxPages))
+			return seen, errors.Join(booking.ErrUnusable, fmt.Errorf("the list did not end after %d pages", maxPages))
 		}
-		page, err = next(link)
+		if link != "" {
+			page, err = next(link)
+		} else {
+			page, err = get(int32(seen))
+		}
 	}
 }
 

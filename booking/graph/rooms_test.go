@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func roomListJSON(addr, name string) map[string]any {
 	}
 }
 
-// ListRooms follows every page of rooms, room lists and the rooms of each list.
+// ListRooms lists every room, room list and the rooms of each list.
 func TestListRoomsFollowsPagesAndRoomLists(t *testing.T) {
 	e := newEnv(t)
 	e.graph.rooms = []map[string]any{
@@ -70,10 +71,18 @@ func TestListRoomsFollowsPagesAndRoomLists(t *testing.T) {
 	assert.Equal(t, RoomList{Address: "annex@contoso.com", Name: "Annex", Rooms: []string{"boardroom@contoso.com", "studio@contoso.com"}}, lists[0])
 	assert.Equal(t, []string{"cf001@contoso.com", "room1@contoso.com", "room2@contoso.com"}, lists[1].Rooms)
 
-	// Five rooms in pages of two: three requests; the HQ list's three rooms: two.
-	assert.Equal(t, 1, e.graph.count("/v1.0/places/graph.room"), "first page: the SDK's cast segment")
-	assert.Equal(t, 2, e.graph.count("/v1.0/places/microsoft.graph.room"), "next pages: Graph's nextLink")
-	assert.Equal(t, 2, len(e.graph.requests("/places/hq@contoso.com/")))
+	// Graph gives no nextLink: five rooms on the first page, then an empty one at $skip=5.
+	assert.Equal(t, 2, e.graph.count("/v1.0/places/graph.room"))
+	assert.Equal(t, 0, e.graph.count("/v1.0/places/microsoft.graph.room"))
+	var reqs []fakeRequest
+	for _, r := range e.graph.requests("/v1.0/places/graph.room") {
+		if r.Path == "/v1.0/places/graph.room" {
+			reqs = append(reqs, r)
+		}
+	}
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "999", reqs[0].Query.Get("$top"))
+	assert.Equal(t, "5", reqs[1].Query.Get("$skip"))
 }
 
 // 403 on the places API names Place.Read.All.
@@ -115,4 +124,52 @@ func TestWriteRoomsTellsWhatToPaste(t *testing.T) {
 	b.Reset()
 	WriteRooms(&b, nil, nil)
 	assert.Contains(t, b.String(), "No rooms found")
+}
+
+// A tenant with 1,000 rooms: Graph answers at most $top (999) rooms a page and no nextLink,
+// so ListRooms pages with $skip until a short page, and lists all of them. It does as well
+// when Graph caps pages lower than asked, and when Graph does send nextLinks.
+func TestListRoomsListsAThousandRooms(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		set      func(*fakeKnobs)
+		requests int
+	}{
+		{"evidence", func(*fakeKnobs) {}, 2},
+		{"pages capped at 100", func(k *fakeKnobs) { k.placesMaxTop = 100 }, 11},
+		{"nextLinks", func(k *fakeKnobs) { k.placesMaxTop = 300; k.placesNextLink = true }, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.graph.configure(tc.set)
+			for i := range 1000 {
+				e.graph.rooms = append(e.graph.rooms, roomJSON(fmt.Sprintf("room%04d@contoso.com", i), fmt.Sprintf("Room %d", i), "HQ", 6, 1))
+			}
+			rooms, _, err := ListRooms(t.Context(), e.options())
+			require.NoError(t, err)
+			require.Len(t, rooms, 1000)
+			assert.Equal(t, "room0000@contoso.com", rooms[0].Address)
+			assert.Equal(t, "room0999@contoso.com", rooms[999].Address)
+			assert.Equal(t, tc.requests, e.graph.count("/v1.0/places/graph.room")+e.graph.count("/v1.0/places/microsoft.graph.room"))
+		})
+	}
+}
+
+// When Graph fails part-way through the rooms, ListRooms says the list is incomplete and how
+// far it got, and returns no rooms (an admin would paste a partial list).
+func TestListRoomsFailingPartWaySaysSo(t *testing.T) {
+	e := newEnv(t)
+	e.graph.configure(func(k *fakeKnobs) { k.placesMaxTop = 100 })
+	for i := range 250 {
+		e.graph.rooms = append(e.graph.rooms, roomJSON(fmt.Sprintf("room%04d@contoso.com", i), "Room", "HQ", 6, 1))
+	}
+	e.graph.failWhen(func(r *http.Request) bool { return r.URL.Query().Get("$skip") == "200" },
+		-1, http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable.", map[string]string{"Retry-After": "0"})
+	rooms, lists, err := ListRooms(t.Context(), e.options())
+	require.Error(t, err)
+	assert.Nil(t, rooms)
+	assert.Nil(t, lists)
+	for _, want := range []string{"listing the tenant's rooms", "could not list them all", "after 200 rooms", "503", "incomplete", "again"} {
+		assert.Contains(t, err.Error(), want)
+	}
 }

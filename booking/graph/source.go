@@ -45,7 +45,8 @@ func New(opts Options) (*Source, error) {
 func (src *Source) Name() string { return src.set.Name }
 
 // Fetch returns the bookings of every selected room that overlap w. Rooms are read in
-// parallel (at most MaxConcurrency requests in flight). A room that fails keeps its last good
+// parallel (at most MaxConcurrency requests in flight for the app, shared with its other
+// sources and listings). A room that fails keeps its last good
 // bookings and adds a warning; see the package comment for when the fetch fails as a whole.
 func (src *Source) Fetch(ctx context.Context, w booking.Window) (booking.FetchResult, error) {
 	if !w.Start.Before(w.End) {
@@ -91,7 +92,7 @@ func (src *Source) Fetch(ctx context.Context, w booking.Window) (booking.FetchRe
 		if o.err != nil {
 			failed = append(failed, o.err)
 			src.set.log.Debug("room could not be read", "room", rs.room, "error", o.err.msg)
-			if rs.events == nil {
+			if rs.view.events == nil {
 				if o.err.transient {
 					blocking = append(blocking, o.err)
 				}
@@ -104,7 +105,7 @@ func (src *Source) Fetch(ctx context.Context, w booking.Window) (booking.FetchRe
 		} else {
 			res.Notes = append(res.Notes, rs.room+": "+o.note)
 		}
-		bs, ws := src.set.roomBookings(rs.room, rs.events, w)
+		bs, ws := src.set.roomBookings(rs.room, rs.view, w)
 		res.Bookings = append(res.Bookings, bs...)
 		res.Warnings = append(res.Warnings, ws...)
 	}

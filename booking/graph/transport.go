@@ -2,11 +2,13 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,30 +23,89 @@ const maxErrorBody = 64 << 10
 // errBodyTooLarge is returned by reads of a response body over maxBody.
 var errBodyTooLarge = fmt.Errorf("Graph's answer is larger than %d MiB", maxBody>>20)
 
-// limitTransport sits under the SDK's middleware (below the retry handler, so a request
-// waiting out a Retry-After holds no slot) and keeps at most cap(sem) requests in flight. A
-// slot is held until the response body is read to the end or closed. Error answers are read
-// into memory at once (they are small, and the retry handler drops the bodies of the answers
-// it retries without closing them), so only successful bodies are streamed, and those the
-// SDK always reads and closes.
-type limitTransport struct {
-	base http.RoundTripper
-	sem  chan struct{}
+// appLimit is the cap on one app's Graph requests in flight. Outlook allows an app
+// MaxConcurrency concurrent requests whatever the mailbox, so one appLimit is shared by every
+// Source and ListRooms call of the process with the same client id against the same Graph
+// host (limitFor).
+type appLimit struct {
+	sem chan struct{}
+
+	mu      sync.Mutex
+	waiting int    // requests waiting for a slot
+	onWait  func() // tests: called, without mu, whenever waiting changes
 }
 
-func newLimitTransport(base http.RoundTripper, n int) *limitTransport {
-	return &limitTransport{base: base, sem: make(chan struct{}, n)}
+// appLimits holds one appLimit per client id and Graph host, for the life of the process
+// (there are as many as apps configured).
+var appLimits = struct {
+	sync.Mutex
+	m map[string]*appLimit
+}{m: map[string]*appLimit{}}
+
+// limitFor returns the shared limit of the app clientID at graphHost.
+func limitFor(clientID, graphHost string) *appLimit {
+	key := strings.ToLower(clientID) + " " + strings.ToLower(graphHost)
+	appLimits.Lock()
+	defer appLimits.Unlock()
+	l := appLimits.m[key]
+	if l == nil {
+		l = &appLimit{sem: make(chan struct{}, MaxConcurrency)}
+		appLimits.m[key] = l
+	}
+	return l
+}
+
+// acquire takes a slot, waiting for one as long as ctx allows.
+func (l *appLimit) acquire(ctx context.Context) error {
+	select {
+	case l.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	l.addWaiting(1)
+	defer l.addWaiting(-1)
+	select {
+	case l.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *appLimit) release() { <-l.sem }
+
+func (l *appLimit) addWaiting(d int) {
+	l.mu.Lock()
+	l.waiting += d
+	notify := l.onWait
+	l.mu.Unlock()
+	if notify != nil {
+		notify()
+	}
+}
+
+// limitTransport sits under the SDK's middleware (below the retry handler, so a request
+// waiting out a Retry-After holds no slot) and keeps the app's requests in flight within its
+// shared appLimit. A slot is held until the response body is read to the end or closed.
+// Error answers are read into memory at once (they are small, and the retry handler drops
+// the bodies of the answers it retries without closing them), so only successful bodies are
+// streamed, and those the SDK always reads and closes.
+type limitTransport struct {
+	base  http.RoundTripper
+	limit *appLimit
+}
+
+func newLimitTransport(base http.RoundTripper, l *appLimit) *limitTransport {
+	return &limitTransport{base: base, limit: l}
 }
 
 // RoundTrip implements http.RoundTripper.
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	select {
-	case t.sem <- struct{}{}:
-	case <-req.Context().Done():
-		return nil, req.Context().Err()
+	if err := t.limit.acquire(req.Context()); err != nil {
+		return nil, err
 	}
 	var once sync.Once
-	release := func() { once.Do(func() { <-t.sem }) }
+	release := func() { once.Do(t.limit.release) }
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		release()
