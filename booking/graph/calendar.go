@@ -260,7 +260,8 @@ func (src *Source) runDelta(ctx context.Context, room string, base view, dw book
 //   - the master of any occurrence whose master v does not know is read by id: it gives the
 //     series' iCalUId (the booking's UID) and completes stubs.
 //
-// An event or master that Graph no longer finds (404) is dropped.
+// An event or master that Graph no longer finds (404) is dropped, and so are the masters of
+// series without an occurrence in v.
 func (src *Source) complete(ctx context.Context, room string, v view, w booking.Window, changed []string) error {
 	slices.Sort(changed)
 	for _, id := range slices.Compact(changed) {
@@ -309,6 +310,14 @@ func (src *Source) complete(ctx context.Context, room string, v view, w booking.
 			src.set.log.Warn("the series master of an occurrence is not in the room's calendar", "room", room)
 		}
 	}
+
+	// Forget the masters of series with no occurrence in the view, so the room's state does
+	// not grow with every series ever seen; one needed again is read by id.
+	used := map[string]bool{}
+	for _, ev := range v.events {
+		used[ev.SeriesMasterID] = true
+	}
+	maps.DeleteFunc(v.masters, func(id string, _ event) bool { return !used[id] })
 	return nil
 }
 
