@@ -50,7 +50,7 @@ func fakeGet(t *testing.T, g *fakeGraph, rawURL string) map[string]any {
 
 func isAbs(u string) bool { p, err := url.Parse(u); return err == nil && p.IsAbs() }
 
-// fakeRound reads a whole delta round (or a paged listing) from the fake: its items and the
+// fakeDeltaRound reads a whole delta round (or a paged listing) from the fake: its items and the
 // deltaLink it ends with.
 func fakeDeltaRound(t *testing.T, g *fakeGraph, first string) ([]map[string]any, string) {
 	t.Helper()
