@@ -42,3 +42,9 @@ var ErrCodeTaken = errors.New("code already in use")
 
 // ErrNotManaged reports a write refused because the user does not carry the marker.
 var ErrNotManaged = errors.New("user is not managed by net2booking (no marker); refusing to change it")
+
+// ErrPermanent marks a write the access-control system refuses for good (a validation error,
+// missing rights): retrying it soon will not help. Controllers make their errors match it with
+// errors.Is; the engine then retries hourly, or at once when the plan changes, instead of
+// every cycle. Everything else is treated as transient.
+var ErrPermanent = errors.New("refused for good")

@@ -37,6 +37,13 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// NewTimer returns a channel that receives once d has passed on the clock Now reads, and a
+	// stop function; nil means the real time.NewTimer. Tests inject a fake clock's timers, so
+	// the exact-instant behaviour of Run is deterministic.
+	NewTimer func(d time.Duration) (<-chan time.Time, func() bool)
+	// AfterCycle, when set, is called by Run after every cycle with its report (nil) or error:
+	// how tests (and later the status page) learn what the loop did.
+	AfterCycle func(*Report, error)
 }
 
 // Syncer performs cycles. Methods must not be called concurrently.
@@ -46,6 +53,9 @@ type Syncer struct {
 	sources    []*sourceState
 	lastVerify time.Time
 	warned     map[string]bool // problems already logged, so a persisting one does not flood
+	// backoff holds, per person (email), a write that failed and when it may be tried again,
+	// so a write Net2 always refuses is neither retried every cycle nor logged every time.
+	backoff map[string]*personBackoff
 }
 
 // sourceState is what the engine remembers of one source between cycles.
@@ -87,7 +97,13 @@ func New(opts Options) (*Syncer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Syncer{opts: opts, log: log, warned: map[string]bool{}}
+	if opts.NewTimer == nil {
+		opts.NewTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
+			t := time.NewTimer(d)
+			return t.C, t.Stop
+		}
+	}
+	s := &Syncer{opts: opts, log: log, warned: map[string]bool{}, backoff: map[string]*personBackoff{}}
 	if v, ok := opts.Controller.(interface{ VerifiedAt() time.Time }); ok {
 		s.lastVerify = v.VerifiedAt() // a one-shot sync continues the schedule of the last run
 	}
@@ -136,19 +152,25 @@ type SourceStatus struct {
 func (s *Syncer) Fetch(ctx context.Context) {
 	now := s.opts.Now()
 	for i, f := range booking.FetchAll(ctx, s.opts.Sources, s.opts.Policy.Window(now)) {
-		st := s.sources[i]
-		st.lastErr = f.Err
-		if f.Err != nil {
-			s.log.Warn("booking source failed; its last good bookings stay in force", "source", st.src.Name(), "error", f.Err.Error(), "known", st.known)
-			continue
-		}
-		st.known, st.bookings, st.lastGood = true, f.Result.Bookings, now
-		for _, w := range f.Result.Warnings {
-			s.warnOnce("warning:"+w.String(), "booking skipped or partly read", "source", w.Source, "uid", w.UID, "reason", w.Reason)
-		}
-		for _, n := range f.Result.Notes {
-			s.log.Debug(n, "source", st.src.Name())
-		}
+		s.store(i, f, now)
+	}
+}
+
+// store takes one source's fetch: a good one replaces its bookings in force, a failed one
+// leaves the last good bookings in force (SPEC B3).
+func (s *Syncer) store(i int, f booking.Fetched, now time.Time) {
+	st := s.sources[i]
+	st.lastErr = f.Err
+	if f.Err != nil {
+		s.log.Warn("booking source failed; its last good bookings stay in force", "source", st.src.Name(), "error", f.Err.Error(), "known", st.known)
+		return
+	}
+	st.known, st.bookings, st.lastGood = true, f.Result.Bookings, now
+	for _, w := range f.Result.Warnings {
+		s.warnOnce("warning:"+w.String(), "booking skipped or partly read", "source", w.Source, "uid", w.UID, "reason", w.Reason)
+	}
+	for _, n := range f.Result.Notes {
+		s.log.Debug(n, "source", st.src.Name())
 	}
 }
 
@@ -170,9 +192,11 @@ type Report struct {
 	Plan    *accessplan.Plan
 	Sources []SourceStatus
 	// Applied are the actions performed; Failed those that failed, with their errors; with
-	// DryRun both are empty and Plan.Actions lists what would be done.
-	Applied []accessplan.Action
-	Failed  []ActionError
+	// DryRun both are empty and Plan.Actions lists what would be done. Deferred are actions of
+	// persons whose earlier failure is still backed off (not tried this cycle).
+	Applied  []accessplan.Action
+	Failed   []ActionError
+	Deferred []ActionError
 	// Verified is true when the cycle read back every detail of Net2.
 	Verified bool
 }
@@ -264,10 +288,11 @@ func (s *Syncer) warnOnce(key, msg string, args ...any) {
 const maxCodeAttempts = 5
 
 // apply performs the plan's actions person by person, in order. A failure stops that
-// person's remaining actions for this cycle (their order matters for crash safety) and is
-// retried by the next cycle; other persons go on.
+// person's remaining actions for this cycle (their order matters for crash safety) and backs
+// that person off (see personBackoff); other persons go on.
 func (s *Syncer) apply(ctx context.Context, plan *accessplan.Plan, rep *Report) {
 	ctl := s.opts.Controller
+	now := rep.Now
 	var inUse map[string]bool
 	failedEmail := map[string]bool{}
 	newIDs := map[string]int{}
@@ -277,6 +302,16 @@ func (s *Syncer) apply(ctx context.Context, plan *accessplan.Plan, rep *Report) 
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		if b := s.backoff[a.Email]; b != nil {
+			if b.key == actionKey(a) && now.Before(b.until) {
+				failedEmail[a.Email] = true // wait; nothing about this write has changed
+				rep.Deferred = append(rep.Deferred, ActionError{Action: a, Err: b.err})
+				continue
+			}
+			if b.key != actionKey(a) {
+				delete(s.backoff, a.Email) // something changed: try at once
+			}
 		}
 		id := a.UserID
 		if id == 0 {
@@ -307,14 +342,85 @@ func (s *Syncer) apply(ctx context.Context, plan *accessplan.Plan, rep *Report) 
 		}
 		a.UserID = id
 		if err != nil {
+			if ctx.Err() != nil {
+				return // stopping: an interrupted write is not a failure, the next start re-plans
+			}
 			failedEmail[a.Email] = true
 			rep.Failed = append(rep.Failed, ActionError{Action: a, Err: err})
-			s.log.Error("Net2 write failed; retried next cycle", "action", string(a.Kind), "email", a.Email, "user_id", id, "error", err.Error())
+			s.noteFailure(a, err, now)
 			continue
+		}
+		if b := s.backoff[a.Email]; b != nil && b.key == actionKey(a) {
+			s.log.Info("Net2 write succeeded after failing before", "action", string(a.Kind), "email", a.Email, "user_id", id, "failures", b.failures)
+			delete(s.backoff, a.Email)
 		}
 		rep.Applied = append(rep.Applied, a)
 		s.log.Info("applied", "action", string(a.Kind), "email", a.Email, "user_id", id, "reason", a.Reason)
 	}
+}
+
+// personBackoff is a person's write that failed: it is tried again at until (doubling from
+// 30 s up to an hour for a transient failure, hourly for one Net2 refuses for good), at once
+// when the plan wants something else for that person, and logged once, then at most hourly.
+type personBackoff struct {
+	key        string
+	failures   int
+	until      time.Time
+	err        error
+	lastLogged time.Time
+}
+
+// Backoff bounds: the first retry of a transient failure, the longest wait, and how often a
+// persisting failure is logged again.
+const (
+	firstRetry  = 30 * time.Second
+	longestWait = time.Hour
+	relogEvery  = time.Hour
+)
+
+// actionKey identifies what a write does, so a changed plan is told from a retry.
+func actionKey(a accessplan.Action) string {
+	return fmt.Sprintf("%s|%d|%+v", a.Kind, a.UserID, a.Spec)
+}
+
+func (s *Syncer) noteFailure(a accessplan.Action, err error, now time.Time) {
+	key := actionKey(a)
+	b := s.backoff[a.Email]
+	if b == nil || b.key != key {
+		b = &personBackoff{key: key}
+		s.backoff[a.Email] = b
+	}
+	b.failures++
+	b.err = err
+	permanent := errors.Is(err, accessplan.ErrPermanent) || errors.Is(err, accessplan.ErrNotManaged)
+	wait := longestWait
+	if !permanent {
+		wait = min(longestWait, firstRetry<<min(b.failures-1, 10))
+	}
+	b.until = now.Add(wait)
+	if b.failures == 1 || now.Sub(b.lastLogged) >= relogEvery {
+		b.lastLogged = now
+		if permanent {
+			s.log.Error("Net2 refuses this write; it is retried hourly, and at once when the plan for this person changes; other persons go on",
+				"action", string(a.Kind), "email", a.Email, "user_id", a.UserID, "failures", b.failures, "error", err.Error())
+		} else {
+			s.log.Error("Net2 write failed; retried with backoff", "action", string(a.Kind), "email", a.Email, "user_id", a.UserID,
+				"failures", b.failures, "retry_in", wait.String(), "error", err.Error())
+		}
+		return
+	}
+	s.log.Debug("Net2 write failed again", "action", string(a.Kind), "email", a.Email, "failures", b.failures, "error", err.Error())
+}
+
+// nextRetry is the earliest instant a backed-off write may be tried again (zero: none).
+func (s *Syncer) nextRetry() time.Time {
+	var next time.Time
+	for _, b := range s.backoff {
+		if next.IsZero() || b.until.Before(next) {
+			next = b.until
+		}
+	}
+	return next
 }
 
 // assignCode draws a code and writes it, drawing again when Net2 reports a collision, at
@@ -337,67 +443,4 @@ func (s *Syncer) assignCode(ctx context.Context, id int, inUse map[string]bool) 
 		return err
 	}
 	return fmt.Errorf("Net2 refused %d codes in a row as already taken; giving up until the next cycle", maxCodeAttempts)
-}
-
-// nextWake is when Run must act next: the plan's next transition, the next fetch, or the
-// next verification, whichever comes first.
-func nextWake(now time.Time, plan *accessplan.Plan, nextFetch, nextVerify time.Time) time.Time {
-	wake := nextFetch
-	if nextVerify.Before(wake) {
-		wake = nextVerify
-	}
-	if plan != nil {
-		if n, ok := plan.Next(now); ok && n.Before(wake) {
-			wake = n
-		}
-	}
-	return wake
-}
-
-// retryAfterFailure is how soon Run tries again after Net2 could not be read.
-const retryAfterFailure = 30 * time.Second
-
-// Run fetches on the fetch interval and re-plans and applies at every instant the plan
-// changes, until ctx ends (SIGINT/SIGTERM in the service). Doors open and close at the
-// computed instant, not at the next poll (SPEC B2). It returns nil on a graceful stop.
-func (s *Syncer) Run(ctx context.Context) error {
-	nextFetch := s.opts.Now()
-	var plan *accessplan.Plan
-	for {
-		now := s.opts.Now()
-		fetch := !now.Before(nextFetch)
-		if fetch {
-			nextFetch = now.Add(s.opts.FetchInterval)
-		}
-		rep, err := s.Cycle(ctx, CycleOptions{Fetch: fetch})
-		wake := time.Time{}
-		if err != nil {
-			s.log.Error("cycle failed; retrying", "error", err.Error(), "retry_in", retryAfterFailure.String())
-			wake = now.Add(retryAfterFailure)
-			if nextFetch.Before(wake) {
-				wake = nextFetch
-			}
-		} else {
-			plan = rep.Plan
-			if len(rep.Failed) > 0 {
-				nextFetch = minTime(nextFetch, now.Add(retryAfterFailure)) // retry failed writes soon
-			}
-			wake = nextWake(now, plan, nextFetch, s.lastVerify.Add(s.opts.VerifyEvery))
-		}
-		timer := time.NewTimer(time.Until(wake))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			s.log.Info("stopping: context ended")
-			return nil
-		case <-timer.C:
-		}
-	}
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
 }

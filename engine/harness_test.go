@@ -23,22 +23,109 @@ import (
 	"github.com/net2booking/net2booking/net2/net2sim"
 )
 
-// clock is the injected clock every component of a test shares.
+// clock is the injected clock every component of a test shares, with timers that fire when
+// the test moves the clock past their deadline (never by themselves).
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu      sync.Mutex
+	t       time.Time
+	timers  []*fakeTimer
+	changed chan struct{} // closed (and replaced) whenever timers change
+}
+
+type fakeTimer struct {
+	at time.Time
+	c  chan time.Time
 }
 
 func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time)         { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func (c *clock) Set(t time.Time)         { c.mu.Lock(); c.t = t; c.fire(); c.mu.Unlock() }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.fire(); c.mu.Unlock() }
+
+// NewTimer is the engine's Options.NewTimer on this clock.
+func (c *clock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ft := &fakeTimer{at: c.t.Add(d), c: make(chan time.Time, 1)}
+	c.timers = append(c.timers, ft)
+	c.fire()
+	c.notify()
+	stop := func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for i, x := range c.timers {
+			if x == ft {
+				c.timers = append(c.timers[:i], c.timers[i+1:]...)
+				c.notify()
+				return true
+			}
+		}
+		return false
+	}
+	return ft.c, stop
+}
+
+// notify wakes waitPending; callers hold c.mu.
+func (c *clock) notify() {
+	if c.changed != nil {
+		close(c.changed)
+	}
+	c.changed = make(chan struct{})
+}
+
+// pending counts the timers waiting to fire.
+func (c *clock) pending() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.timers) }
+
+// waitPending blocks until exactly n timers are pending (every goroutine of the loop is
+// waiting on the clock again), woken by timer changes rather than polling; it fails the test
+// after a generous bound so a broken loop cannot hang it.
+func (c *clock) waitPending(t testing.TB, n int) {
+	t.Helper()
+	bound := time.NewTimer(20 * time.Second)
+	defer bound.Stop()
+	for {
+		c.mu.Lock()
+		if len(c.timers) == n {
+			c.mu.Unlock()
+			return
+		}
+		if c.changed == nil {
+			c.changed = make(chan struct{})
+		}
+		ch := c.changed
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-bound.C:
+			t.Fatalf("the loop did not settle: %d timers pending, want %d", c.pending(), n)
+		}
+	}
+}
+
+// fire sends on every timer whose deadline has come; callers hold c.mu.
+func (c *clock) fire() {
+	kept := c.timers[:0]
+	for _, ft := range c.timers {
+		if !ft.at.After(c.t) {
+			ft.c <- c.t
+			continue
+		}
+		kept = append(kept, ft)
+	}
+	if len(kept) != len(c.timers) {
+		c.timers = kept
+		c.notify()
+	}
+	c.timers = kept
+}
 
 // feedServer serves a Skedda-style iCal feed over HTTP whose content and failure mode a test
 // changes between cycles.
 type feedServer struct {
 	mu       sync.Mutex
 	bookings []feedBooking
-	mode     string // "", "error", "truncated"
+	mode     string // "", "error", "truncated", "hang" (answers only when the client gives up)
+	requests int
+	hung     chan struct{} // receives when a request starts hanging
 	srv      *httptest.Server
 }
 
@@ -49,9 +136,16 @@ type feedBooking struct {
 }
 
 func newFeedServer(t testing.TB) *feedServer {
-	f := &feedServer{}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	f := &feedServer{hung: make(chan struct{}, 100)}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
+		f.requests++
+		if f.mode == "hang" {
+			f.mu.Unlock()
+			f.hung <- struct{}{}
+			<-r.Context().Done()
+			return
+		}
 		defer f.mu.Unlock()
 		switch f.mode {
 		case "error":
@@ -70,6 +164,7 @@ func newFeedServer(t testing.TB) *feedServer {
 
 func (f *feedServer) set(bs ...feedBooking) { f.mu.Lock(); f.bookings = bs; f.mu.Unlock() }
 func (f *feedServer) setMode(m string)      { f.mu.Lock(); f.mode = m; f.mu.Unlock() }
+func (f *feedServer) count() int            { f.mu.Lock(); defer f.mu.Unlock(); return f.requests }
 
 func (f *feedServer) render() string {
 	var b strings.Builder
@@ -98,12 +193,16 @@ type stack struct {
 	policy accessplan.Policy
 	code   accessplan.CodeKind
 	qr     [2]int64
-	logs   *bytes.Buffer
+	logs   *syncBuffer
 	syncer *Syncer
 	ctl    *net2.Controller
 	// permissionIDs is the id space the controller writes (net2.permission_ids); the
 	// emulator's knob is set to match by newStack's callers when they change it.
 	permissionIDs net2.PermissionIDs
+	// newTimer is the timer of the clock in use (nil: real timers).
+	newTimer func(time.Duration) (<-chan time.Time, func() bool)
+	// cycles, when set, receives every cycle Run completes.
+	cycles chan cycleDone
 	// cache, when set, is the controller's cache (a one-shot sync's file).
 	cache *net2.Cache
 	// wrap, when set, wraps the emulator's handler (fault injection by write position).
@@ -123,8 +222,8 @@ var ams = func() *time.Location {
 
 func newStack(t testing.TB, start time.Time, code accessplan.CodeKind, knobs ...func(*net2sim.Options)) *stack {
 	t.Helper()
-	s := &stack{t: t, clock: &clock{t: start}, loc: ams, code: code, qr: [2]int64{1, 99999999}, logs: &bytes.Buffer{}}
-	s.now = s.clock.Now
+	s := &stack{t: t, clock: &clock{t: start}, loc: ams, code: code, qr: [2]int64{1, 99999999}, logs: &syncBuffer{}}
+	s.now, s.newTimer = s.clock.Now, s.clock.NewTimer
 	s.feed = newFeedServer(t)
 	opts := net2sim.Options{Now: s.clock.Now, Location: ams}
 	for _, k := range knobs {
@@ -182,7 +281,12 @@ func (s *stack) restart() {
 	s.syncer, err = New(Options{
 		Sources: []booking.BookingSource{feed}, Controller: s.ctl, Allocator: alloc, Policy: s.policy,
 		FetchInterval: 10 * time.Minute, MaxShrink: 0.5, VerifyEvery: 24 * time.Hour,
-		Logger: slog.New(slog.NewTextHandler(s.logs, nil)), Now: s.now,
+		Logger: slog.New(slog.NewTextHandler(s.logs, nil)), Now: s.now, NewTimer: s.newTimer,
+		AfterCycle: func(r *Report, err error) {
+			if s.cycles != nil {
+				s.cycles <- cycleDone{r, err}
+			}
+		},
 	})
 	require.NoError(t, err)
 }
@@ -213,8 +317,39 @@ func (s *stack) resolve(client *net2.Client) net2.Site {
 
 // restartRealClock restarts on the real clock.
 func (s *stack) restartRealClock() {
-	s.now = time.Now
+	s.now, s.newTimer = time.Now, nil
 	s.restart()
+}
+
+// cycleDone is one cycle of Run.
+type cycleDone struct {
+	rep *Report
+	err error
+}
+
+// run starts Run in the background and returns a function that stops it and returns its
+// result; every cycle arrives on s.cycles.
+func (s *stack) run() (stop func() error) {
+	s.cycles = make(chan cycleDone, 10000)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.syncer.Run(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
+}
+
+// nextCycle waits for Run's next cycle (bounded, so a broken loop fails instead of hanging).
+func (s *stack) nextCycle() cycleDone {
+	s.t.Helper()
+	select {
+	case c := <-s.cycles:
+		return c
+	case <-time.After(20 * time.Second):
+		s.t.Fatalf("Run did not complete a cycle")
+		return cycleDone{}
+	}
 }
 
 // cycle runs one fetching cycle and fails the test if Net2 could not be read.
@@ -269,3 +404,17 @@ func (s *stack) doorsOf(u net2sim.User) []int {
 	sort.Ints(ds)
 	return ds
 }
+
+// syncBuffer is a log buffer safe to read while the loop writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+func (b *syncBuffer) Reset()         { b.mu.Lock(); b.b.Reset(); b.mu.Unlock() }

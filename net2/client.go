@@ -310,7 +310,7 @@ func (c *Client) transportError(method, route string, err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("net2: %s %s: %w", method, route, err)
 	}
-	return fmt.Errorf("net2: %s %s: cannot reach Net2 at %s (is the Net2 Local API enabled and the address right?): %w", method, route, c.base, err)
+	return fmt.Errorf("net2: %s %s: cannot reach Net2 at %s (is the Net2 Local API enabled and the address right?): %w: %w", method, route, c.base, ErrUnreachable, err)
 }
 
 // apiError builds the error for a non-2xx reply, with secrets redacted from Net2's message.

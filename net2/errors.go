@@ -1,11 +1,14 @@
 package net2
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/net2booking/net2booking/accessplan"
 )
 
 // Sentinel errors that an *APIError matches with errors.Is. They let callers branch on what
@@ -29,6 +32,9 @@ var (
 	ErrForbidden = errors.New("Net2 operator lacks permission")
 	// ErrRateLimited: Net2 kept answering 429 Too Many Requests.
 	ErrRateLimited = errors.New("Net2 rate limit")
+	// ErrUnreachable: Net2 could not be reached at all (connection refused, no route, DNS):
+	// not up yet, or the address is wrong.
+	ErrUnreachable = errors.New("Net2 unreachable")
 	// ErrServer: Net2 failed with a 5xx status. For a write the outcome is uncertain: the
 	// change may or may not have been stored, so read back before repeating it.
 	ErrServer = errors.New("Net2 server error")
@@ -115,6 +121,11 @@ func (e *APIError) Is(target error) bool {
 		return e.Status == http.StatusTooManyRequests
 	case ErrServer:
 		return e.Status >= 500
+	case accessplan.ErrPermanent:
+		// Net2 refused the request itself (validation, rights, unknown object): the same
+		// request will be refused again. 401 (token), 408 and 429 (load) are passing.
+		return e.Status >= 400 && e.Status < 500 && e.Status != http.StatusUnauthorized &&
+			e.Status != http.StatusRequestTimeout && e.Status != http.StatusTooManyRequests && e.Route != tokenRoute
 	}
 	return false
 }
@@ -127,6 +138,12 @@ func isConflictMessage(msg string) bool {
 	return strings.Contains(m, "already been issued") || strings.Contains(m, "already issued") ||
 		strings.Contains(m, "already in use") || strings.Contains(m, "already exists") ||
 		strings.Contains(m, "duplicate")
+}
+
+// IsUnavailable reports whether err says Net2 is not answering now (unreachable, a 5xx,
+// rate-limited, or a timeout): worth waiting for, unlike a wrong name or password.
+func IsUnavailable(err error) bool {
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrServer) || errors.Is(err, ErrRateLimited) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // IsNotFound reports whether err says the Net2 object does not exist (404).

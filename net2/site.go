@@ -180,6 +180,10 @@ func ResolveSite(ctx context.Context, c *Client, names SiteNames) (Site, []error
 	if site.PermissionIDs == "" {
 		site.PermissionIDs = PermissionAreas
 	}
+	// One login for everything: a refused or unreachable Net2 is one problem, not one per key.
+	if _, err := c.token(ctx); err != nil {
+		return site, []error{err}
+	}
 	var errs []error
 	lists := map[string][]Named{}
 	failed := map[string]bool{}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/net2booking/net2booking/engine"
+	"github.com/net2booking/net2booking/net2"
 )
 
 func runSync(ctx context.Context, env *cliEnv, args []string) error {
@@ -86,7 +87,22 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	logger := newLogger(env.stderr, cfg, logLevel(cfg))
-	svc, err := newService(ctx, cfg, logger)
+	// Net2 may not be up yet (the PC booted before Net2): wait for it, saying so, instead of
+	// exiting; a wrong configuration still stops at once.
+	var svc *service
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		svc, err = newService(ctx, cfg, logger)
+		if err == nil || !net2.IsUnavailable(err) {
+			break
+		}
+		logger.Warn("Net2 is not reachable yet; waiting for it", "error", err.Error(), "retry_in", wait.String())
+		select {
+		case <-ctx.Done():
+			logger.Info("stopping: context ended")
+			return nil
+		case <-time.After(wait):
+		}
+	}
 	if err != nil {
 		return err
 	}

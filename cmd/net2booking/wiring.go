@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -187,6 +188,9 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 	names := siteNames(cfg)
 	cache := net2.OpenCache(cfg.Net2.CacheFile, net2.CacheIdentity(cfg.Net2.URL, cfg.Net2.Operator, names), logger)
 	resolved, errs := net2.ResolveSiteCached(ctx, client, names, cache, cfg.Safety.VerifyEvery)
+	if len(errs) == 1 && (net2.IsUnavailable(errs[0]) || net2.IsCredentials(errs[0]) || errors.Is(errs[0], net2.ErrMFARequired)) {
+		return nil, fmt.Errorf("cannot start: %w", errs[0])
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("the configuration does not match Net2:\n%w", joinLines(errs))
 	}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/net2booking/net2booking/net2/net2sim"
+)
+
+// lines collects a process's log lines and lets a test wait for one.
+type lines struct {
+	ch  chan string
+	all []string
+}
+
+func follow(t *testing.T, r io.Reader) *lines {
+	l := &lines{ch: make(chan string, 1000)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			l.ch <- sc.Text()
+		}
+		close(l.ch)
+	}()
+	return l
+}
+
+// waitLine waits (bounded) for a line containing want.
+func (l *lines) waitLine(t *testing.T, want string) string {
+	t.Helper()
+	bound := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-l.ch:
+			if !ok {
+				t.Fatalf("the process ended without logging %q; it logged:\n%s", want, strings.Join(l.all, "\n"))
+			}
+			l.all = append(l.all, line)
+			if strings.Contains(line, want) {
+				return line
+			}
+		case <-bound:
+			t.Fatalf("no line with %q; so far:\n%s", want, strings.Join(l.all, "\n"))
+		}
+	}
+}
+
+// TestRunWaitsForNet2AtStart: `run` started before Net2 (the PC booted first) says it is
+// waiting, and converges once Net2 answers, without a restart; SIGTERM then stops it cleanly.
+func TestRunWaitsForNet2AtStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close()) // nothing listens there yet
+
+	now := time.Now().UTC().Truncate(time.Minute)
+	feed := fmt.Sprintf("BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\nVERSION:2.0\r\n"+
+		"BEGIN:VEVENT\r\nATTENDEE;CN=Ann Example:mailto:ann@example.com\r\nDTSTART:%s\r\nDTEND:%s\r\nRESOURCES:Studio 1\r\nUID:a1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+		now.Add(-time.Hour).Format("20060102T150405Z"), now.Add(time.Hour).Format("20060102T150405Z"))
+	feedLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	feedSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, feed) })}
+	go feedSrv.Serve(feedLn)
+	t.Cleanup(func() { feedSrv.Close() })
+	cfg := writeConfig(t, fmt.Sprintf(`
+net2:
+  url: http://%s/api/v1
+  operator: %s
+  password: %s
+  client_id: %s
+site: {timezone: Europe/Amsterdam}
+sources:
+  - {type: ical, name: skedda, dialect: skedda, url: "http://%s/ical"}
+resources:
+  "Studio 1": [Front door, Studio 1]
+access: {identifier: pin}
+logging: {level: info}
+`, addr, net2sim.DemoOperator, net2sim.DemoPassword, net2sim.DemoClientID, feedLn.Addr()))
+
+	cmd := exec.Command(binary, "run", "--config", cfg)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+	log := follow(t, stderr)
+	log.waitLine(t, "Net2 is not reachable yet; waiting for it")
+
+	sim := net2sim.NewDemo(net2sim.Options{})
+	simLn, err := net.Listen("tcp", addr)
+	require.NoError(t, err)
+	simSrv := &http.Server{Handler: sim}
+	go simSrv.Serve(simLn)
+	t.Cleanup(func() { simSrv.Close() })
+
+	log.waitLine(t, "action=set-permissions email=ann@example.com")
+	require.Len(t, managedUsers(sim), 1)
+	ok, why := sim.Permitted(managedUsers(sim)[0].ID, net2sim.DemoStudio1, time.Now())
+	assert.True(t, ok, why)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	log.waitLine(t, "stopping")
+	require.NoError(t, cmd.Wait(), "a SIGTERM is a normal stop (exit 0)")
+	for _, line := range log.all {
+		assert.NotContains(t, line, "level=ERROR", "no ERROR on a normal start and stop")
+	}
+}

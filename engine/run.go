@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/net2booking/net2booking/accessplan"
+	"github.com/net2booking/net2booking/booking"
+)
+
+// Run keeps Net2 in step until ctx ends (SIGINT/SIGTERM in the service) and returns nil on a
+// graceful stop.
+//
+// Fetching is off the reconcile path (DESIGN): every source is fetched in the background on
+// the fetch interval and its last good bookings replaced when an answer arrives, which wakes
+// the loop. The loop reconciles at the plan's next transition (SPEC B2), on new data, when a
+// backed-off write is due, and at the next verification, whichever comes first, so a feed that
+// hangs never delays a door. When Net2 cannot be read (not up yet after a reboot, a network
+// fault) the loop says so and tries again with a doubling wait, up to retryCeiling.
+func (s *Syncer) Run(ctx context.Context) error {
+	results := make(chan fetchResult)
+	fctx, stopFetching := context.WithCancel(ctx)
+	defer stopFetching()
+	for i := range s.sources {
+		go s.fetchLoop(fctx, i, results)
+	}
+
+	var plan *accessplan.Plan
+	failures := 0
+	wake := s.opts.Now() // the first cycle runs at once, on the memo stand-ins (SPEC B3)
+	for {
+		if d := wake.Sub(s.opts.Now()); d > 0 {
+			timer, stop := s.opts.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				stop()
+				return s.stopped()
+			case r := <-results:
+				stop()
+				s.store(r.i, r.f, r.at)
+				s.drain(results)
+			case <-timer:
+			}
+		}
+		if ctx.Err() != nil {
+			return s.stopped()
+		}
+		now := s.opts.Now()
+		rep, err := s.Cycle(ctx, CycleOptions{})
+		if ctx.Err() != nil {
+			return s.stopped() // a stop in the middle of a cycle is a normal stop
+		}
+		if s.opts.AfterCycle != nil {
+			s.opts.AfterCycle(rep, err)
+		}
+		if err != nil {
+			failures++
+			retry := min(retryCeiling, retryAfterFailure<<min(failures-1, 6))
+			if failures == 1 || failures%10 == 0 {
+				s.log.Error("cannot read Net2; nothing changes until it answers, and the last plan's doors stay as they are; retrying",
+					"error", err.Error(), "retry_in", retry.String(), "attempt", failures)
+			}
+			wake = now.Add(retry)
+			continue
+		}
+		if failures > 0 {
+			s.log.Info("Net2 answers again", "after_attempts", failures)
+			failures = 0
+		}
+		plan = rep.Plan
+		wake = s.nextWake(now, plan)
+	}
+}
+
+// stopped logs a graceful stop.
+func (s *Syncer) stopped() error {
+	s.log.Info("stopping: context ended")
+	return nil
+}
+
+// fetchResult is one source's answer, delivered to the loop.
+type fetchResult struct {
+	i  int
+	f  booking.Fetched
+	at time.Time
+}
+
+// fetchLoop fetches source i now and then every fetch interval, handing each answer to the
+// loop, until ctx ends.
+func (s *Syncer) fetchLoop(ctx context.Context, i int, out chan<- fetchResult) {
+	src := s.sources[i].src
+	for {
+		now := s.opts.Now()
+		res, err := src.Fetch(ctx, s.opts.Policy.Window(now))
+		if ctx.Err() != nil {
+			return
+		}
+		select {
+		case out <- fetchResult{i: i, f: booking.Fetched{Source: src, Result: res, Err: err}, at: s.opts.Now()}:
+		case <-ctx.Done():
+			return
+		}
+		timer, stop := s.opts.NewTimer(s.opts.FetchInterval)
+		select {
+		case <-ctx.Done():
+			stop()
+			return
+		case <-timer:
+		}
+	}
+}
+
+// drain takes every answer already waiting, so several sources answering together cost one
+// cycle.
+func (s *Syncer) drain(results <-chan fetchResult) {
+	for {
+		select {
+		case r := <-results:
+			s.store(r.i, r.f, r.at)
+		default:
+			return
+		}
+	}
+}
+
+// retryAfterFailure is the first wait after Net2 could not be read; it doubles up to
+// retryCeiling.
+const (
+	retryAfterFailure = 5 * time.Second
+	retryCeiling      = 5 * time.Minute
+)
+
+// nextWake is when Run must act next without new data: the plan's next transition, the next
+// verification, or the next backed-off retry, whichever comes first.
+func (s *Syncer) nextWake(now time.Time, plan *accessplan.Plan) time.Time {
+	wake := s.lastVerify.Add(s.opts.VerifyEvery)
+	if r := s.nextRetry(); !r.IsZero() && r.Before(wake) {
+		wake = r
+	}
+	if plan != nil {
+		if n, ok := plan.Next(now); ok && n.Before(wake) {
+			wake = n
+		}
+	}
+	if !wake.After(now) {
+		wake = now.Add(time.Second) // never spin
+	}
+	return wake
+}
