@@ -105,7 +105,7 @@ func (plan *Plan) diff(in Input) {
 			continue // only past bookings: nothing to create a user for
 		}
 		wanted[person.Email] = true
-		spec := person.spec(p, now, current)
+		spec := person.spec(p, now, current, plan.aliases)
 		plan.Users[person.Email] = spec
 		plan.Actions = append(plan.Actions, person.actions(p, now, spec, current)...)
 	}
@@ -180,13 +180,16 @@ func (person *Person) lastEnds(now time.Time) (end, windowEnd time.Time, open bo
 }
 
 // spec is the person's desired user at now.
-func (person *Person) spec(p Policy, now time.Time, current *ManagedUser) UserSpec {
+func (person *Person) spec(p Policy, now time.Time, current *ManagedUser, aliases map[string]string) UserSpec {
 	loc := p.location()
 	memo := Memo{Version: MemoVersion, Email: person.Email, Name: person.Name}
 	prev := map[string]MemoRecord{}
 	if current != nil {
 		memo.CodeNotified = current.Memo.CodeNotified && current.Code != ""
 		for _, r := range current.Memo.Records {
+			if now, renamed := aliases[r.Source]; renamed {
+				r.Source = now // recorded under a previous name of the source
+			}
 			prev[r.Source+"\x00"+r.Key] = r
 		}
 	}

@@ -26,6 +26,10 @@ type Input struct {
 	Sources []SourceState
 	// Net2 is the observed state of the managed users; empty for a preview without Net2.
 	Net2 Net2State
+	// AcceptVanished lets bookings recorded under a source that is no longer configured go
+	// (an operator's decision, `sync --accept-shrink`); otherwise they stay in force as if
+	// that source had failed (DESIGN invariant 8).
+	AcceptVanished bool
 }
 
 // SourceState is one booking source as the planner sees it.
@@ -39,6 +43,9 @@ type SourceState struct {
 	// Bookings are the source's bookings in force: the last good fetch. The engine keeps
 	// them when a later fetch fails, so a failing source never revokes access.
 	Bookings []booking.Booking
+	// PreviousNames are names the source had before (config previous_names): records under
+	// them are this source's, and are rewritten under Name.
+	PreviousNames []string
 	// HoldRevocations keeps in force every booking of this source that a Net2 memo records
 	// and the source no longer lists: the engine sets it when the source shrank suspiciously
 	// (see Shrinkage), so a feed that suddenly returns far fewer bookings revokes nothing
@@ -58,7 +65,7 @@ func Shrinkage(src SourceState, state Net2State, now time.Time) (missing, record
 	seen := map[string]bool{}
 	for _, u := range state.Users {
 		for _, rec := range u.Memo.Records {
-			if rec.Source != src.Name || !rec.End.After(now) || seen[rec.Key] {
+			if !src.owns(rec.Source) || !rec.End.After(now) || seen[rec.Key] {
 				continue
 			}
 			seen[rec.Key] = true
@@ -69,6 +76,20 @@ func Shrinkage(src SourceState, state Net2State, now time.Time) (missing, record
 		}
 	}
 	return missing, recorded
+}
+
+// owns reports whether a memo record's source name is this source's (now or before).
+func (src SourceState) owns(name string) bool {
+	return name == src.Name || slices.Contains(src.PreviousNames, name)
+}
+
+// Vanished is a source that Net2 memos record bookings for but the configuration no longer
+// has (renamed without previous_names, removed, or re-pointed under a new name). Its bookings
+// stay in force, as for a failed source, until an operator accepts it.
+type Vanished struct {
+	Name string
+	// Bookings is the number of distinct recorded bookings, Upcoming those still to end.
+	Bookings, Upcoming int
 }
 
 // Plan is the planner's answer at Now: every person who has or needs access, with their
@@ -94,6 +115,12 @@ type Plan struct {
 	// Orphans are marked users whose memo names no person (an operator's edit removed the
 	// email line): they are never changed or deleted automatically, only reported.
 	Orphans []ManagedUser
+	// Vanished lists the sources memos record bookings for that are not configured; their
+	// bookings are kept in force (unless Input.AcceptVanished), sorted by name.
+	Vanished []Vanished
+
+	// aliases maps a previous source name to the current one, for memo records.
+	aliases map[string]string
 }
 
 // Person is one person (identified by lower-case email across all sources) and the access
@@ -151,11 +178,28 @@ const maxUnmappedExamples = 3
 // Compute makes the plan for in.Now. It is deterministic: the same input gives the same plan.
 func Compute(in Input) *Plan {
 	p := in.Policy
-	plan := &Plan{Now: in.Now, Window: p.Window(in.Now)}
+	plan := &Plan{Now: in.Now, Window: p.Window(in.Now), aliases: map[string]string{}}
 	idx := newResourceIndex(p.Doors)
 	b := builder{policy: p, idx: idx, persons: map[string]*Person{}, names: map[string]nameChoice{}, unmapped: map[string]*Unmapped{}}
 
-	for _, src := range in.Sources {
+	sources := slices.Clone(in.Sources)
+	configured := map[string]bool{}
+	for _, src := range sources {
+		configured[src.Name] = true
+		for _, old := range src.PreviousNames {
+			configured[old] = true
+			plan.aliases[old] = src.Name
+		}
+	}
+	plan.Vanished = vanished(in, configured)
+	if !in.AcceptVanished {
+		for _, v := range plan.Vanished {
+			// Not heard from since start-up, as far as the planner can tell: its records stand in.
+			sources = append(sources, SourceState{Name: v.Name})
+		}
+	}
+
+	for _, src := range sources {
 		listed := make(map[string]bool, len(src.Bookings))
 		if src.Known {
 			for i := range src.Bookings {
@@ -173,10 +217,11 @@ func Compute(in Input) *Plan {
 				continue
 			}
 			for _, rec := range u.Memo.Records {
-				if rec.Source != src.Name || listed[rec.Key] || (src.Known && !src.HoldRevocations && rec.End.After(in.Now)) {
+				if !src.owns(rec.Source) || listed[rec.Key] || (src.Known && !src.HoldRevocations && rec.End.After(in.Now)) {
 					continue
 				}
 				bk := rec.asBooking(u)
+				bk.Source = src.Name // a declared rename moves the record over
 				b.addBooking(&bk, plan.Window, true)
 			}
 		}
@@ -185,6 +230,38 @@ func Compute(in Input) *Plan {
 	plan.Unmapped = b.unmappedList()
 	plan.diff(in)
 	return plan
+}
+
+// vanished lists the sources memo records name that are not configured.
+func vanished(in Input, configured map[string]bool) []Vanished {
+	byName := map[string]*Vanished{}
+	seen := map[string]bool{}
+	for _, u := range in.Net2.Users {
+		if u.Memo.Email == "" {
+			continue
+		}
+		for _, rec := range u.Memo.Records {
+			if configured[rec.Source] || seen[rec.Source+"\x00"+rec.Key] {
+				continue
+			}
+			seen[rec.Source+"\x00"+rec.Key] = true
+			v := byName[rec.Source]
+			if v == nil {
+				v = &Vanished{Name: rec.Source}
+				byName[rec.Source] = v
+			}
+			v.Bookings++
+			if rec.End.After(in.Now) {
+				v.Upcoming++
+			}
+		}
+	}
+	var out []Vanished
+	for _, v := range byName {
+		out = append(out, *v)
+	}
+	slices.SortFunc(out, func(a, b Vanished) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // builder accumulates persons and grants while Compute walks the bookings.

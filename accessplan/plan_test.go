@@ -225,9 +225,31 @@ func TestMemoRecordsStandInForAnUnknownSource(t *testing.T) {
 	in.Sources[0].Known = true
 	assert.Empty(t, Compute(in).Preview(t0))
 
-	// Memo records of another source do not stand in for this one.
-	in.Sources = []SourceState{{Name: "other", Known: false}}
-	assert.Empty(t, Compute(in).Preview(t0))
+	// A source that is no longer configured (renamed, removed, re-pointed under a new name)
+	// is a failed source, not an empty one: its records stay in force and are reported
+	// (DESIGN invariant 8), until an operator accepts it.
+	in.Sources = []SourceState{{Name: "other", Known: true}}
+	p := Compute(in)
+	require.Len(t, p.Preview(t0), 1, "a vanished source revokes nothing")
+	assert.Equal(t, []Vanished{{Name: "feed", Bookings: 1, Upcoming: 1}}, p.Vanished)
+	for _, a := range p.Actions {
+		assert.NotEqual(t, ActDeleteUser, a.Kind, "nobody is deleted for it")
+	}
+	in.AcceptVanished = true
+	assert.Empty(t, Compute(in).Preview(t0), "accepted: it is gone")
+
+	// A declared rename moves the records over: they are the renamed source's, with no hold.
+	in.AcceptVanished = false
+	live := bk("a", t0, t0.Add(time.Hour), []string{"Room #1"}, person(t, "jane@example.com", "Jane Doe"))
+	live.Source = "skedda"
+	in.Sources = []SourceState{{Name: "skedda", PreviousNames: []string{"feed"}, Known: true, Bookings: []booking.Booking{live}}}
+	p = Compute(in)
+	assert.Empty(t, p.Vanished)
+	require.Len(t, p.Preview(t0), 1)
+	spec := p.Users["jane@example.com"]
+	require.Len(t, spec.Memo.Records, 1)
+	assert.Equal(t, "skedda", spec.Memo.Records[0].Source, "rewritten under the new name")
+	assert.True(t, spec.Memo.Records[0].Notified, "and still notified: no second email for a rename")
 }
 
 func TestBookingWithSeveralPersonsAndDuplicates(t *testing.T) {

@@ -95,11 +95,14 @@ const (
 // Source is one entry of `sources`. Fields that do not apply to Type are zero.
 type Source struct {
 	Type SourceType
-	// Name is the optional `name` key, else a generated one without secrets: the type, the
-	// position in the list and the feed's host, the local file's base name or the tenant,
-	// e.g. "ical 1 (app.skedda.com)", "ical 2 (bookings.ics)",
-	// "outlook 3 (contoso.onmicrosoft.com)". Names are unique (case-insensitively).
+	// Name is the `name` key: the source's identity, under which its bookings are recorded in
+	// Net2, so it must not change when the list is reordered or a URL edited. It is required
+	// when there are several sources; a single source without one is named by its type
+	// ("ical" or "outlook"). Names are unique (case-insensitively).
 	Name string
+	// PreviousNames are names the source had before (`previous_names`): bookings recorded
+	// under them count as this source's, so a declared rename moves them over with no hold.
+	PreviousNames []string
 	Line int // line of the entry in the file, for messages
 
 	// ical

@@ -198,7 +198,7 @@ func TestMinimalFileGetsDefaults(t *testing.T) {
 	assert.Equal(t, filepath.Join(dir, file), c.Path)
 	assert.Equal(t, Net2{PermissionIDs: PermissionAreas, CacheFile: filepath.Join(dir, "net2booking.cache.json")}, c.Net2)
 	assert.Same(t, time.Local, c.Site.Location)
-	assert.Equal(t, []Source{{Type: SourceICal, Name: "ical 1 (example.com)", Line: 2,
+	assert.Equal(t, []Source{{Type: SourceICal, Name: "ical", Line: 2,
 		Dialect: DialectAuto, URL: "https://example.com/feed.ics"}}, c.Sources)
 	assert.Equal(t, []Resource{{Name: "Room", Targets: ids(1), Doors: []int{1}, Line: 4}}, c.Resources)
 	assert.Equal(t, Access{
@@ -267,16 +267,15 @@ func TestValid(t *testing.T) {
 				assert.Equal(t, "Booked", c.Sources[1].Name)
 				assert.Equal(t, SourceICal, c.Sources[1].Type)
 			}},
-		{"local feeds", "sources:\n  - {type: ical, url: feeds/a.ics}\n  - {type: ical, url: /srv/b.ics}\n  - {type: ical, url: 'file:///srv/c%20d.ics'}\n  - {type: ical, url: 'file:e.ics'}\n  - {type: ical, url: 'webcal://cal.example/f?t=tok'}\nresources: {R: 1}\n", nil,
+		{"local feeds", "sources:\n  - {type: ical, name: a, url: feeds/a.ics}\n  - {type: ical, name: b, url: /srv/b.ics}\n  - {type: ical, name: c, url: 'file:///srv/c%20d.ics'}\n  - {type: ical, name: e, url: 'file:e.ics', previous_names: [ical 4 (e.ics), old e]}\n  - {type: ical, name: f, url: 'webcal://cal.example/f?t=tok'}\nresources: {R: 1}\n", nil,
 			func(t *testing.T, c *Config) {
 				assert.Equal(t, filepath.Join(dir, "feeds", "a.ics"), c.Sources[0].URL)
-				assert.Equal(t, "ical 1 (a.ics)", c.Sources[0].Name)
+				assert.Equal(t, "a", c.Sources[0].Name)
 				assert.Equal(t, filepath.FromSlash("/srv/b.ics"), c.Sources[1].URL)
 				assert.Equal(t, filepath.FromSlash("/srv/c d.ics"), c.Sources[2].URL)
-				assert.Equal(t, "ical 3 (c d.ics)", c.Sources[2].Name)
 				assert.Equal(t, filepath.Join(dir, "e.ics"), c.Sources[3].URL)
+				assert.Equal(t, []string{"ical 4 (e.ics)", "old e"}, c.Sources[3].PreviousNames)
 				assert.Equal(t, "https://cal.example/f?t=tok", c.Sources[4].URL)
-				assert.Equal(t, "ical 5 (cal.example)", c.Sources[4].Name)
 				for _, s := range c.Sources[:4] {
 					assert.True(t, s.IsFile())
 				}
@@ -284,7 +283,7 @@ func TestValid(t *testing.T) {
 		{"outlook settings", "sources:\n  - type: outlook\n    tenant: 01234567-89ab-cdef-0123-456789ABCDEF\n    client_id: 11111111-2222-3333-4444-555555555555\n    client_secret: s3cr3t\n    rooms: Room1@Contoso.com\n    include_attendees: true\n    graph_endpoint: https://graph.microsoft.us/v1.0/\n    authority_host: https://login.microsoftonline.us\nresources: {room1@contoso.com: 1}\n", nil,
 			func(t *testing.T, c *Config) {
 				s := c.Sources[0]
-				assert.Equal(t, "outlook 1 (01234567-89ab-cdef-0123-456789ABCDEF)", s.Name)
+				assert.Equal(t, "outlook", s.Name, "a single source without a name is known by its type")
 				assert.Equal(t, []string{"room1@contoso.com"}, s.Rooms)
 				assert.True(t, s.IncludeAttendees)
 				assert.Equal(t, "https://graph.microsoft.us/v1.0", s.GraphEndpoint)

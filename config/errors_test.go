@@ -114,9 +114,12 @@ func TestProblems(t *testing.T) {
 		{"source name empty", "sources:\n  - {type: ical, url: x.ics, name: ''}\nresources: {R: 1}\n", nil, []problem{
 			{2, "sources[1].name", "is empty"}}},
 		{"source names repeat", "sources:\n  - {type: ical, url: a.ics, name: Feed}\n  - {type: ical, url: b.ics, name: feed}\nresources: {R: 1}\n", nil, []problem{
-			{3, "sources[2].name", `"feed" is already the name of sources[1] (line 2)`}}},
-		{"source name takes a generated one", "sources:\n  - {type: ical, url: a.ics}\n  - {type: ical, url: b.ics, name: ical 1 (a.ics)}\nresources: {R: 1}\n", nil, []problem{
-			{3, "sources[2].name", "is already the name of sources[1]"}}},
+			{3, "sources[2].name", `"feed" is already a name of sources[1] (line 2)`}}},
+		{"several sources need names", "sources:\n  - {type: ical, url: a.ics}\n  - {type: ical, url: b.ics, name: b}\nresources: {R: 1}\n", nil, []problem{
+			{2, "sources[1].name", "is required when there are several sources"}}},
+		{"previous name of another source", "sources:\n  - {type: ical, url: a.ics, name: a}\n  - {type: ical, url: b.ics, name: b, previous_names: [A, '']}\nresources: {R: 1}\n", nil, []problem{
+			{3, "sources[2].previous_names[2]", "is empty"},
+			{3, "sources[2].previous_names", `"A" is already a name of sources[1] (line 2)`}}},
 		{"outlook requirements", "sources:\n  - type: outlook\nresources: {R: 1}\n", nil, []problem{
 			{2, "sources[1].tenant", "is required"},
 			{2, "sources[1].client_id", "is required"},

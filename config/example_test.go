@@ -42,7 +42,7 @@ resources:
 		fmt.Println(s)
 	}
 	// Output:
-	// ical 1 (app.skedda.com)
+	// ical
 	// https://app.skedda.com/ical?i=0123456789abcdef
 	// i=0123456789abcdef
 	// 0123456789abcdef

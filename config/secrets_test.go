@@ -43,9 +43,9 @@ func TestNoSecretInErrors(t *testing.T) {
 
 func TestSecrets(t *testing.T) {
 	c := mustParse(t, `sources:
-  - {type: ical, url: 'https://user:pass-word@cal.example/private-0123456789abcdef/basic.ics?token=abcdefgh12&x=1'}
-  - {type: ical, url: local.ics}
-  - {type: outlook, tenant: c.com, client_id: 11111111-2222-3333-4444-555555555555, client_secret: graph-secret, rooms: a@c.com}
+  - {type: ical, name: a, url: 'https://user:pass-word@cal.example/private-0123456789abcdef/basic.ics?token=abcdefgh12&x=1'}
+  - {type: ical, name: b, url: local.ics}
+  - {type: outlook, name: c, tenant: c.com, client_id: 11111111-2222-3333-4444-555555555555, client_secret: graph-secret, rooms: a@c.com}
 resources: {R: 1}
 net2: {url: 'https://n/api/v1', operator: o, password: net2-pw, client_id: licence}
 email: {smtp: {host: h, username: u, password: smtp-pw}}

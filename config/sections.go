@@ -139,10 +139,10 @@ func (p *parser) site(top *section) Site {
 // ---- sources ----
 
 var (
-	icalKeys    = []string{"type", "name", "dialect", "url"}
-	outlookKeys = []string{"type", "name", "tenant", "client_id", "client_secret", "rooms",
+	icalKeys    = []string{"type", "name", "previous_names", "dialect", "url"}
+	outlookKeys = []string{"type", "name", "previous_names", "tenant", "client_id", "client_secret", "rooms",
 		"include_attendees", "graph_endpoint", "authority_host"}
-	allSourceKeys = []string{"type", "name", "dialect", "url", "tenant", "client_id", "client_secret",
+	allSourceKeys = []string{"type", "name", "previous_names", "dialect", "url", "tenant", "client_id", "client_secret",
 		"rooms", "include_attendees", "graph_endpoint", "authority_host"}
 )
 
@@ -187,20 +187,45 @@ func (p *parser) sources(top *section) []Source {
 			metas = append(metas, meta)
 		}
 	}
-	// Names must be unique, case-insensitively; a given name may not take a generated one.
-	seen := map[string]int{}
+	// Bookings are recorded in Net2 under their source's name, so the name must not change
+	// when the list is edited: with several sources each needs one; a single source without
+	// one is known by its type.
 	for i := range out {
-		key := strings.ToLower(out[i].Name)
-		if j, dup := seen[key]; dup {
-			at, other := i, j
-			if !metas[i].given && metas[j].given {
-				at, other = j, i
-			}
-			p.errorf(metas[at].nameLine, metas[at].path+".name", "%q is already the name of %s (line %d): source names must be unique",
-				out[at].Name, metas[other].path, out[other].Line)
+		if metas[i].given {
 			continue
 		}
-		seen[key] = i
+		if len(out) > 1 {
+			p.errorf(metas[i].nameLine, metas[i].path+".name", "is required when there are several sources: bookings are recorded in Net2 under the source's name, which must stay the same when the list is reordered or a URL changes (e.g. name: skedda)")
+		}
+		out[i].Name = string(out[i].Type)
+	}
+	// Names and previous names must be unique, case-insensitively.
+	seen := map[string]int{}
+	for i := range out {
+		names := out[i].PreviousNames
+		if metas[i].given || len(out) == 1 {
+			names = append([]string{out[i].Name}, names...)
+		}
+		for k, name := range names {
+			if !metas[i].given && len(out) == 1 {
+				k++ // the type is no given name; only previous names follow
+			}
+			key := strings.ToLower(name)
+			if j, dup := seen[key]; dup {
+				what := ".name"
+				if k > 0 {
+					what = ".previous_names"
+				}
+				if j == i {
+					p.errorf(metas[i].nameLine, metas[i].path+what, "%q is listed twice", name)
+				} else {
+					p.errorf(metas[i].nameLine, metas[i].path+what, "%q is already a name of %s (line %d): source names and previous names must be unique",
+						name, metas[j].path, out[j].Line)
+				}
+				continue
+			}
+			seen[key] = i
+		}
 	}
 	return out
 }
@@ -256,21 +281,27 @@ func (p *parser) source(n *yaml.Node, path string, idx, listLine int) (Source, s
 			src.Name, meta.given = v.text, true
 		}
 	}
+	if f, items, given, ok := s.list("previous_names", true); given && ok {
+		for i, item := range items {
+			v, ok := p.scalarOf(item, fmt.Sprintf("%s[%d]", f.path, i+1), f.valueLine(), false)
+			if !ok {
+				continue
+			}
+			if strings.TrimSpace(v.text) == "" {
+				p.errorf(v.line, v.path, "is empty: give the name the source had before")
+				continue
+			}
+			src.PreviousNames = append(src.PreviousNames, v.text)
+		}
+	}
 	if !typeOK {
 		return src, meta, false
 	}
-	var hint string
 	switch src.Type {
 	case SourceICal:
-		hint = p.icalSource(s, &src)
+		p.icalSource(s, &src)
 	case SourceOutlook:
-		hint = p.outlookSource(s, &src)
-	}
-	if src.Name == "" {
-		src.Name = fmt.Sprintf("%s %d", src.Type, idx)
-		if hint != "" {
-			src.Name += " (" + hint + ")"
-		}
+		p.outlookSource(s, &src)
 	}
 	return src, meta, true
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/net2booking/net2booking/accessplan"
@@ -31,6 +32,9 @@ type Options struct {
 	// MaxShrink is the share of a source's recorded upcoming bookings it may drop in one
 	// fetch before its revocations are held (safety.max_shrink).
 	MaxShrink float64
+	// PreviousNames maps a source's name to the names it had before (config previous_names),
+	// so bookings recorded under an old name count as that source's, with no hold.
+	PreviousNames map[string][]string
 	// VerifyEvery is how often the controller reads back every detail of Net2 (drift repair).
 	VerifyEvery time.Duration
 	// Logger receives the engine's log; nil discards it.
@@ -140,8 +144,12 @@ type SourceStatus struct {
 	Bookings  int  // bookings in force
 	LastGood  time.Time
 	LastError error // the last fetch's error, nil when it succeeded
-	// Held is true when the source shrank suspiciously and its revocations are held.
+	// Held is true when the source shrank suspiciously (or answered empty) and its
+	// revocations are held.
 	Held bool
+	// Vanished is true for a source Net2 memos record bookings for that is no longer
+	// configured: its bookings stay in force (Held) until an operator accepts it.
+	Vanished bool
 	// Missing and Recorded are the shrink measurement (see accessplan.Shrinkage).
 	Missing, Recorded int
 }
@@ -226,25 +234,41 @@ func (s *Syncer) Cycle(ctx context.Context, o CycleOptions) (*Report, error) {
 	rep := &Report{Now: now, Verified: full}
 	inputs := make([]accessplan.SourceState, 0, len(s.sources))
 	for _, st := range s.sources {
-		in := accessplan.SourceState{Name: st.src.Name(), Known: st.known, Bookings: st.bookings}
+		in := accessplan.SourceState{Name: st.src.Name(), Known: st.known, Bookings: st.bookings, PreviousNames: s.opts.PreviousNames[st.src.Name()]}
 		status := SourceStatus{Name: in.Name, Known: st.known, Bookings: len(st.bookings), LastGood: st.lastGood, LastError: st.lastErr}
 		if st.known {
 			status.Missing, status.Recorded = accessplan.Shrinkage(in, state, now)
-			if status.Recorded > 0 && float64(status.Missing)/float64(status.Recorded) > s.opts.MaxShrink {
+			empty := len(st.bookings) == 0 && status.Missing > 0 // a valid but empty calendar
+			if status.Recorded > 0 && (empty || float64(status.Missing)/float64(status.Recorded) > s.opts.MaxShrink) {
 				if o.AcceptShrink {
 					s.log.Warn("source shrank suspiciously; applying it as it is because the operator accepted it", "source", in.Name, "missing", status.Missing, "recorded", status.Recorded)
 				} else {
 					in.HoldRevocations, status.Held = true, true
-					s.log.Error("ALERT: source dropped a suspicious share of its upcoming bookings; their access is held until it recovers or an operator runs `net2booking sync --accept-shrink`",
+					why := "source dropped a suspicious share of its upcoming bookings"
+					if empty {
+						why = "source answered with an empty calendar"
+					}
+					s.alertOnce("shrink:"+in.Name, "ALERT: "+why+"; their access is held until it recovers or an operator runs `net2booking sync --accept-shrink`",
 						"source", in.Name, "missing", status.Missing, "recorded", status.Recorded, "max_shrink", s.opts.MaxShrink)
 				}
+			} else {
+				s.clearAlert("shrink:" + in.Name)
 			}
 		}
 		inputs = append(inputs, in)
 		rep.Sources = append(rep.Sources, status)
 	}
-	plan := accessplan.Compute(accessplan.Input{Now: now, Policy: s.opts.Policy, Sources: inputs, Net2: state})
+	plan := accessplan.Compute(accessplan.Input{Now: now, Policy: s.opts.Policy, Sources: inputs, Net2: state, AcceptVanished: o.AcceptShrink})
 	rep.Plan = plan
+	for _, v := range plan.Vanished {
+		rep.Sources = append(rep.Sources, SourceStatus{Name: v.Name, Vanished: true, Held: !o.AcceptShrink, Recorded: v.Upcoming, Missing: v.Upcoming})
+		if o.AcceptShrink {
+			s.log.Warn("bookings recorded under a source that is no longer configured are let go, as the operator accepted", "source", v.Name, "bookings", v.Bookings)
+			continue
+		}
+		s.alertOnce("vanished:"+v.Name, "ALERT: Net2 records bookings of a source that is no longer configured; they stay in force until the source comes back (declare a rename with previous_names) or an operator runs `net2booking sync --accept-shrink`",
+			"source", v.Name, "bookings", v.Bookings, "upcoming", v.Upcoming)
+	}
 	s.reportProblems(plan)
 	if o.DryRun {
 		s.persist() // only what was read: a dry run writes nothing to Net2
@@ -273,6 +297,23 @@ func (s *Syncer) reportProblems(plan *accessplan.Plan) {
 	for _, u := range plan.Orphans {
 		s.warnOnce(fmt.Sprintf("orphan:%d", u.ID), "marked Net2 user has no email in its memo; left untouched, fix or delete it by hand",
 			"user_id", u.ID, "memo_problems", u.MemoProblems)
+	}
+}
+
+// alertOnce logs an ALERT when a condition starts (not every cycle while it lasts);
+// clearAlert ends it, so a new start is logged again.
+func (s *Syncer) alertOnce(key, msg string, args ...any) {
+	if s.warned["alert:"+key] {
+		return
+	}
+	s.warned["alert:"+key] = true
+	s.log.Error(msg, args...)
+}
+
+func (s *Syncer) clearAlert(key string) {
+	if s.warned["alert:"+key] {
+		delete(s.warned, "alert:"+key)
+		s.log.Info("cleared: "+strings.SplitN(key, ":", 2)[0]+" condition ended", "key", key)
 	}
 }
 

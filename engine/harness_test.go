@@ -199,6 +199,9 @@ type stack struct {
 	// permissionIDs is the id space the controller writes (net2.permission_ids); the
 	// emulator's knob is set to match by newStack's callers when they change it.
 	permissionIDs net2.PermissionIDs
+	// sourceName and previousNames name the feed's source ("skedda" when empty).
+	sourceName    string
+	previousNames []string
 	// newTimer is the timer of the clock in use (nil: real timers).
 	newTimer func(time.Duration) (<-chan time.Time, func() bool)
 	// cycles, when set, receives every cycle Run completes.
@@ -268,7 +271,11 @@ func (s *stack) restart() {
 		PermissionIDs: site.PermissionIDs, DoorAreas: site.DoorAreas, Cache: s.cache,
 		Logger: slog.New(slog.NewTextHandler(s.logs, nil))})
 	require.NoError(t, err)
-	feed, err := ical.New(ical.Options{Name: "skedda", URL: s.feed.srv.URL + "/ical?i=SECRET", Dialect: ical.DialectSkedda, SiteLocation: ams, Now: s.now})
+	name := s.sourceName
+	if name == "" {
+		name = "skedda"
+	}
+	feed, err := ical.New(ical.Options{Name: name, URL: s.feed.srv.URL + "/ical?i=SECRET", Dialect: ical.DialectSkedda, SiteLocation: ams, Now: s.now})
 	require.NoError(t, err)
 	var alloc identifier.CodeAllocator = identifier.Manual{}
 	switch s.code {
@@ -280,6 +287,7 @@ func (s *stack) restart() {
 	require.NoError(t, err)
 	s.syncer, err = New(Options{
 		Sources: []booking.BookingSource{feed}, Controller: s.ctl, Allocator: alloc, Policy: s.policy,
+		PreviousNames: map[string][]string{name: s.previousNames},
 		FetchInterval: 10 * time.Minute, MaxShrink: 0.5, VerifyEvery: 24 * time.Hour,
 		Logger: slog.New(slog.NewTextHandler(s.logs, nil)), Now: s.now, NewTimer: s.newTimer,
 		AfterCycle: func(r *Report, err error) {

@@ -127,7 +127,7 @@ resources:
 	r := runCLI(t, "preview", "--config", cfg, "--at", "2021-04-14T12:00:00Z", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, "[]\n", r.stdout)
-	assert.Contains(t, r.stderr, `warning: resource "Room #4" (1 booking(s) in ical 1 (skedda-seed.ics), e.g. UID 24600000_637539930000000000) maps to no door`)
+	assert.Contains(t, r.stderr, `warning: resource "Room #4" (1 booking(s) in ical, e.g. UID 24600000_637539930000000000) maps to no door`)
 }
 
 func TestExitCodesAndErrors(t *testing.T) {

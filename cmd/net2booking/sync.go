@@ -35,6 +35,10 @@ func runSync(ctx context.Context, env *cliEnv, args []string) error {
 		if s.LastError != nil {
 			problems = append(problems, fmt.Errorf("source %s failed (its bookings recorded in Net2 stay in force)", s.Name))
 		}
+		if s.Vanished && s.Held {
+			problems = append(problems, fmt.Errorf("Net2 records bookings of source %q, which is no longer configured; they stay in force (declare a rename with previous_names, or rerun with --accept-shrink to let them go)", s.Name))
+			continue
+		}
 		if s.Held {
 			problems = append(problems, fmt.Errorf("source %s dropped %d of %d recorded bookings; revocations held (rerun with --accept-shrink if that is real)", s.Name, s.Missing, s.Recorded))
 		}
@@ -50,6 +54,13 @@ func printReport(w io.Writer, rep *engine.Report, dryRun bool, loc *time.Locatio
 	fmt.Fprintf(w, "Sync at %s\n", formatTime(rep.Now, loc))
 	for _, s := range rep.Sources {
 		switch {
+		case s.Vanished:
+			state := "kept in force, revocations HELD"
+			if !s.Held {
+				state = "let go (accepted)"
+			}
+			fmt.Fprintf(w, "  source %s: NOT CONFIGURED any more: %d upcoming recorded booking(s) %s\n", s.Name, s.Recorded, state)
+			continue
 		case s.LastError != nil:
 			fmt.Fprintf(w, "  source %s: FAILED: %v\n", s.Name, s.LastError)
 		default:

@@ -207,8 +207,12 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 		return nil, badInput(err)
 	}
 	policy := policyFromConfig(cfg, &resolved)
+	previous := map[string][]string{}
+	for _, src := range cfg.Sources {
+		previous[src.Name] = src.PreviousNames
+	}
 	syncer, err := engine.New(engine.Options{
-		Sources: sources, Controller: ctl, Allocator: alloc, Policy: policy,
+		Sources: sources, Controller: ctl, Allocator: alloc, Policy: policy, PreviousNames: previous,
 		FetchInterval: cfg.Access.FetchInterval, MaxShrink: cfg.Safety.MaxShrink, VerifyEvery: cfg.Safety.VerifyEvery,
 		Logger: logger,
 	})
