@@ -103,7 +103,7 @@ type Source struct {
 	// PreviousNames are names the source had before (`previous_names`): bookings recorded
 	// under them count as this source's, so a declared rename moves them over with no hold.
 	PreviousNames []string
-	Line int // line of the entry in the file, for messages
+	Line          int // line of the entry in the file, for messages
 
 	// ical
 	Dialect Dialect // default auto
