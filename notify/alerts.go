@@ -241,16 +241,13 @@ func (a *Alerts) Flush(ctx context.Context) error {
 	}
 	a.mu.Unlock()
 
-	subject := alertSubject(a.cfg.Prefix, len(started), len(reminded), len(resolved), func() string {
-		switch {
-		case len(started) == 1:
-			return started[0].c.Summary
-		case len(reminded) == 1:
-			return reminded[0].c.Summary
-		default:
-			return resolved[0].c.Summary
+	var only string // the summary when a single condition is due
+	for _, group := range [][]item{started, reminded, resolved} {
+		if len(group) > 0 {
+			only = group[0].c.Summary
 		}
-	}())
+	}
+	subject := alertSubject(a.cfg.Prefix, len(started), len(reminded), len(resolved), only)
 	var b strings.Builder
 	b.WriteString("net2booking reports a change in the problems it sees.\n")
 	section := func(title string, items []item, line func(alertCondition) string) {

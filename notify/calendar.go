@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,7 +21,7 @@ const calendarProductID = "-//net2booking//notify//EN"
 // source and the booking's UID only, so that a later email about the same booking (moved,
 // changed) updates the event the person already imported instead of adding a second one.
 func CalendarUID(source, uid string) string {
-	sum := sha256.Sum256([]byte(source + "\x00" + uid))
+	sum := sha256.Sum256([]byte(strconv.Itoa(len(source)) + ":" + source + uid)) // unambiguous
 	return hex.EncodeToString(sum[:16]) + "@net2booking"
 }
 

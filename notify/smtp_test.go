@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -321,6 +322,7 @@ func TestSMTPRejections(t *testing.T) {
 		{"greylisted", &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Greylisted, try again later"}, nil, false, "451"},
 		{"mailbox busy", &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "Mailbox busy"}, nil, false, "450"},
 		{"relaying denied is the site's setup", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied"}, nil, false, "mail setup"},
+		{"access denied by policy is the site's setup", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Client host rejected: access denied"}, nil, false, "550 5.7.1"},
 		{"552 at RCPT is temporary (RFC 5321)", &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 2, 2}, Message: "Mailbox full"}, nil, false, "552"},
 		{"message refused", nil, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message content rejected"}, true, "554 5.6.0"},
 		{"message deferred", nil, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Queue full"}, false, "421"},
@@ -582,4 +584,55 @@ func TestPasswordEchoedByServerIsRedacted(t *testing.T) {
 	assert.Contains(t, err.Error(), "[password]")
 }
 
-var _ = io.Discard
+// A server that accepts the message and then drops the connection instead of answering QUIT
+// has the message: Notify reports success, or the caller would send it again.
+func TestSMTPDeliveredThenConnectionDropped(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	got := make(chan string, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		say := func(s string) { _, _ = io.WriteString(conn, s+"\r\n") }
+		say("220 raw.test ESMTP")
+		var data strings.Builder
+		inData := false
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if inData {
+				if line == ".\r\n" {
+					inData = false
+					say("250 2.0.0 queued")
+					got <- data.String()
+					continue
+				}
+				data.WriteString(line)
+				continue
+			}
+			switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+			case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+				say("250 raw.test")
+			case strings.HasPrefix(cmd, "MAIL"), strings.HasPrefix(cmd, "RCPT"), strings.HasPrefix(cmd, "RSET"), strings.HasPrefix(cmd, "NOOP"):
+				say("250 2.0.0 ok")
+			case cmd == "DATA":
+				inData = true
+				say("354 go ahead")
+			default: // QUIT and anything else: hang up without a word
+				return
+			}
+		}
+	}()
+	s, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port,
+		Security: notify.SecurityNone, Sender: "noreply@example.com", Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	require.NoError(t, s.Notify(context.Background(), sample(notify.KindPIN, "482913")))
+	assert.Contains(t, <-got, "Subject: Access to the resource you booked")
+}
