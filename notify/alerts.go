@@ -68,6 +68,8 @@ type Alerts struct {
 
 // Condition is an active condition, as Active lists it.
 type Condition struct {
+	// Key names the condition ("source:skedda"); Summary and Detail are its text as raised
+	// (redacted).
 	Key, Summary, Detail string
 	// Since is when the condition started.
 	Since time.Time
@@ -207,7 +209,8 @@ func (a *Alerts) Active() []Condition {
 
 // Flush sends the alert email that is due, if any: the conditions that started, those due a
 // reminder and those that cleared, in one message that also lists every other active
-// condition. It then records what was sent in the state file. A failed send is an error and
+// condition (an email that lists a lasting condition counts as its reminder). It then
+// records what was sent in the state file. A failed send is an error and
 // everything stays owed for the next Flush.
 func (a *Alerts) Flush(ctx context.Context) error {
 	a.flushMu.Lock()

@@ -35,7 +35,7 @@ type SMTPConfig struct {
 	// Host gives a notifier that composes messages (Message, for Dir and previews) but cannot
 	// send them.
 	Host string
-	Port int
+	Port int // see Host
 	// Security is SecurityNone, SecurityStartTLS (the default) or SecurityTLS.
 	Security string
 	// Username and Password log in (optional). The mechanism is the best the server offers;

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"html"
 	"image/png"
 	"io"
 	"log/slog"
@@ -477,6 +478,8 @@ func TestInvalidRecipientIsPermanent(t *testing.T) {
 	}
 	n := sample(notify.KindPIN, "")
 	assert.True(t, notify.IsPermanent(s.Notify(context.Background(), n)), "a PIN notification without a PIN")
+	n = sample(notify.KindQR, "123\r\n456")
+	assert.True(t, notify.IsPermanent(s.Notify(context.Background(), n)), "a code with a line break")
 	assert.Empty(t, ms.Messages())
 }
 
@@ -635,4 +638,37 @@ func TestSMTPDeliveredThenConnectionDropped(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Notify(context.Background(), sample(notify.KindPIN, "482913")))
 	assert.Contains(t, <-got, "Subject: Access to the resource you booked")
+}
+
+// Whatever the feeds put in names and resources, the message keeps its own headers, one
+// recipient, and no raw markup from them in the HTML part.
+func FuzzMessageFromFeedNames(f *testing.F) {
+	f.Add("Eve\r\nBcc: x@example.org", "Eve\nX: y", "<script>alert(1)</script>")
+	f.Add("\"quoted\" <a@b.c>", "=?utf-8?q?=0D=0ABcc:_x?=", "Room\x00\x85\u2028#1")
+	f.Add(strings.Repeat("é", 500), "^n", "a\rb")
+	s, err := notify.NewSMTP(notify.SMTPConfig{Sender: "Front desk <noreply@example.com>", Location: amsterdam,
+		Now: func() time.Time { return fixedNow }})
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, display, first, resource string) {
+		n := sample(notify.KindQR, "12345678")
+		n.DisplayName, n.FirstName, n.LastName = display, first, display
+		n.Upcoming[1].Resources = []string{resource}
+		raw, err := s.Message(n)
+		require.NoError(t, err)
+		msg, root := parseMessage(t, raw)
+		var keys []string
+		for k := range msg.Header {
+			keys = append(keys, k)
+		}
+		assert.ElementsMatch(t, []string{"From", "To", "Subject", "Date", "Message-Id", "Auto-Submitted",
+			"X-Auto-Response-Suppress", "Mime-Version", "Content-Type"}, keys)
+		to, err := msg.Header.AddressList("To")
+		require.NoError(t, err)
+		require.Len(t, to, 1)
+		assert.Equal(t, "jane.doe@example.com", to[0].Address)
+		htm := string(root.find("text/html")[0].Body)
+		if clean := notify.CleanText(resource); clean != "" {
+			assert.Contains(t, htm, "<li><strong>"+html.EscapeString(clean)+"</strong>: Thursday 3 December 2026")
+		}
+	})
 }

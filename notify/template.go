@@ -263,8 +263,8 @@ func (n Notification) validCode() error {
 		if n.Code == "" {
 			return fmt.Errorf("notification for %s: no %s code to send: %w", CleanText(n.Email), n.CodeKind, ErrPermanent)
 		}
-		if strings.ContainsFunc(n.Code, func(r rune) bool { return r < '0' || r > '9' }) {
-			return fmt.Errorf("notification for %s: the %s code is not a number: %w", CleanText(n.Email), n.CodeKind, ErrPermanent)
+		if len(n.Code) > 64 || strings.ContainsFunc(n.Code, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			return fmt.Errorf("notification for %s: the %s code holds spaces or control characters, or is too long: %w", CleanText(n.Email), n.CodeKind, ErrPermanent)
 		}
 	case KindManual:
 	default:
@@ -291,7 +291,10 @@ func formatRange(from, to time.Time, o RenderOptions) string {
 }
 
 func accessCode(n Notification, o RenderOptions, isHTML bool) string {
-	code := html.EscapeString(n.Code) // digits only (validCode), escaped all the same
+	code := n.Code
+	if isHTML {
+		code = html.EscapeString(code)
+	}
 	switch n.CodeKind {
 	case KindPIN:
 		return code
