@@ -3,15 +3,11 @@ package ical
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	_ "time/tzdata" // IANA zones must resolve on every host, Windows included
-
-	goical "github.com/emersion/go-ical"
-	"github.com/teambition/rrule-go"
 )
 
 // Time zone resolution for a TZID parameter, per calendar, in this order:
@@ -113,13 +109,8 @@ func (r *resolver) lookup(tzid string) (*zone, error) {
 	if z := loadIANA(name); z != nil {
 		return z, nil
 	}
-	if z := r.inFile[name]; z != nil {
+	if z := r.inFileZone(name); z != nil {
 		return z, nil
-	}
-	for k, z := range r.inFile {
-		if strings.EqualFold(k, name) {
-			return z, nil
-		}
 	}
 	if iana, ok := windowsZonesFold[strings.ToLower(name)]; ok {
 		if z := loadIANA(iana); z != nil {
@@ -140,120 +131,27 @@ func (r *resolver) lookup(tzid string) (*zone, error) {
 	return nil, fmt.Errorf("time zone %q cannot be resolved: not an IANA or Windows zone name, not UTC±hh:mm, and the feed defines no VTIMEZONE for it", tzid)
 }
 
-// Limits for expanding the observances of a VTIMEZONE.
-const (
-	vtzHorizonYear   = 2200
-	vtzMaxPerRule    = 2000
-	vtzMaxTransition = 20_000
-)
-
-type onset struct {
-	at       int64
-	from, to int
-}
-
-// buildVTimezone turns a VTIMEZONE into a zone: a fixed offset when every observance has the
-// same TZOFFSETTO (Skedda's UTC+02), else the transitions of its STANDARD and DAYLIGHT
-// observances (DTSTART, RDATE and RRULE onsets, up to the year 2200).
-func buildVTimezone(c *goical.Component) (string, *zone, error) {
-	p := c.Props.Get("TZID")
-	if p == nil || strings.TrimSpace(p.Value) == "" {
-		return "", nil, fmt.Errorf("VTIMEZONE without TZID")
-	}
-	tzid := strings.TrimSpace(p.Value)
-	type observance struct {
-		start    time.Time
-		from, to int
-		c        *goical.Component
-	}
-	var obs []observance
-	for _, ch := range c.Children {
-		if ch.Name != "STANDARD" && ch.Name != "DAYLIGHT" {
-			continue
+// inFileZone finds a VTIMEZONE of the feed by TZID: exactly, then ignoring case. VTIMEZONEs
+// are stored under their unescaped TZID (Microsoft writes `TZID:Kuala Lumpur\, Singapore` and
+// references it as `TZID="Kuala Lumpur, Singapore"`), so a reference written with the TEXT
+// escapes (`TZID=Kuala Lumpur\, Singapore`, unquoted) is unescaped before a second attempt.
+func (r *resolver) inFileZone(name string) *zone {
+	try := func(name string) *zone {
+		if z := r.inFile[name]; z != nil {
+			return z
 		}
-		var o observance
-		var err error
-		tp, fp, sp := ch.Props.Get("TZOFFSETTO"), ch.Props.Get("TZOFFSETFROM"), ch.Props.Get("DTSTART")
-		if tp == nil || fp == nil || sp == nil {
-			return tzid, nil, fmt.Errorf("VTIMEZONE %q: %s observance lacks DTSTART, TZOFFSETFROM or TZOFFSETTO", tzid, ch.Name)
-		}
-		if o.to, err = parseUTCOffset(tp.Value); err != nil {
-			return tzid, nil, fmt.Errorf("VTIMEZONE %q: TZOFFSETTO: %w", tzid, err)
-		}
-		if o.from, err = parseUTCOffset(fp.Value); err != nil {
-			return tzid, nil, fmt.Errorf("VTIMEZONE %q: TZOFFSETFROM: %w", tzid, err)
-		}
-		if o.start, _, err = parseTimeText(sp.Value, ""); err != nil {
-			return tzid, nil, fmt.Errorf("VTIMEZONE %q: DTSTART: %w", tzid, err)
-		}
-		o.c = ch
-		obs = append(obs, o)
-	}
-	if len(obs) == 0 {
-		return tzid, nil, fmt.Errorf("VTIMEZONE %q has no STANDARD or DAYLIGHT observance", tzid)
-	}
-	fixed := true
-	for _, o := range obs {
-		fixed = fixed && o.to == obs[0].to
-	}
-	if fixed {
-		return tzid, fixedZone(tzid, obs[0].to), nil
-	}
-
-	var onsets []onset
-	add := func(wall time.Time, o observance) {
-		onsets = append(onsets, onset{at: wall.Unix() - int64(o.from), from: o.from, to: o.to})
-	}
-	horizon := time.Date(vtzHorizonYear, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, o := range obs {
-		add(o.start, o)
-		for _, rp := range o.c.Props.Values("RDATE") {
-			for _, item := range strings.Split(rp.Value, ",") {
-				if w, _, err := parseTimeText(item, strings.ToUpper(param(&rp, "VALUE"))); err == nil {
-					add(w, o)
-				}
+		for k, z := range r.inFile {
+			if strings.EqualFold(k, name) {
+				return z
 			}
 		}
-		for _, rp := range o.c.Props.Values("RRULE") {
-			rs, err := parseRRule(rp.Value)
-			if err == nil && rs.until != "" {
-				var w time.Time
-				var k timeKind
-				w, k, err = parseTimeText(rs.until, "")
-				if k == kindUTC {
-					w = w.Add(time.Duration(o.from) * time.Second) // UNTIL is UTC; onsets are local
-				}
-				rs.untilWall = w
-			}
-			var rr *rrule.RRule
-			if err == nil {
-				rr, err = rs.build(o.start)
-			}
-			if err != nil {
-				return tzid, nil, fmt.Errorf("VTIMEZONE %q: RRULE: %w", tzid, err)
-			}
-			next := rr.Iterator()
-			for n := 0; n < vtzMaxPerRule; n++ {
-				t, ok := next()
-				if !ok || t.After(horizon) {
-					break
-				}
-				add(t, o)
-			}
-		}
-		if len(onsets) > vtzMaxTransition {
-			return tzid, nil, fmt.Errorf("VTIMEZONE %q has too many transitions", tzid)
-		}
+		return nil
 	}
-	sort.SliceStable(onsets, func(i, j int) bool { return onsets[i].at < onsets[j].at })
-	z := &zone{name: tzid, kind: zoneRules, initial: onsets[0].from}
-	for _, on := range onsets {
-		if n := len(z.trans); n > 0 && z.trans[n-1] == on.at {
-			z.offs[n-1] = on.to
-			continue
-		}
-		z.trans = append(z.trans, on.at)
-		z.offs = append(z.offs, on.to)
+	if z := try(name); z != nil {
+		return z
 	}
-	return tzid, z, nil
+	if strings.IndexByte(name, '\\') >= 0 {
+		return try(strings.TrimSpace(unescapeText(name)))
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package ical
 
 import (
 	"math"
-	"sort"
 	"time"
 )
 
@@ -16,11 +15,10 @@ type zone struct {
 	offset int
 	// loc backs a zone from the IANA database (also Windows names mapped to IANA).
 	loc *time.Location
-	// trans/offs describe a rule-based VTIMEZONE: offs[i] is in force from trans[i] (Unix
-	// seconds) until trans[i+1]; before trans[0] the offset is initial.
-	trans   []int64
-	offs    []int
-	initial int
+	// table holds the transitions of a rule-based VTIMEZONE from 1970 to 2120; outside it
+	// the observances (vtz) are evaluated on demand.
+	table *table
+	vtz   *vtzRules
 }
 
 type zoneKind uint8
@@ -66,19 +64,10 @@ func (z *zone) lookup(t int64) (offset int, start, end int64) {
 		}
 		return off, start, end
 	default:
-		i := sort.Search(len(z.trans), func(i int) bool { return z.trans[i] > t }) - 1
-		if i < 0 {
-			end = maxInstant
-			if len(z.trans) > 0 {
-				end = z.trans[0]
-			}
-			return z.initial, minInstant, end
+		if t < z.table.from || t >= z.table.to {
+			return z.vtz.lookupAround(t)
 		}
-		end = maxInstant
-		if i+1 < len(z.trans) {
-			end = z.trans[i+1]
-		}
-		return z.offs[i], z.trans[i], end
+		return z.table.lookup(t)
 	}
 }
 
