@@ -35,6 +35,9 @@ type Options struct {
 	// PreviousNames maps a source's name to the names it had before (config previous_names),
 	// so bookings recorded under an old name count as that source's, with no hold.
 	PreviousNames map[string][]string
+	// Lease, when set, makes sure only one process writes to the site (DESIGN invariant 9):
+	// a cycle writes only while this process holds it (net2.Lease).
+	Lease accessplan.Lease
 	// VerifyEvery is how often the controller reads back every detail of Net2 (drift repair).
 	VerifyEvery time.Duration
 	// Logger receives the engine's log; nil discards it.
@@ -60,6 +63,8 @@ type Syncer struct {
 	// backoff holds, per person (email), a write that failed and when it may be tried again,
 	// so a write Net2 always refuses is neither retried every cycle nor logged every time.
 	backoff map[string]*personBackoff
+	// kicks wake each source's fetch loop at once (Run only).
+	kicks []chan struct{}
 }
 
 // sourceState is what the engine remembers of one source between cycles.
@@ -192,6 +197,10 @@ type CycleOptions struct {
 	AcceptShrink bool
 	// FullVerify reads back every detail of Net2 even if VerifyEvery has not passed.
 	FullVerify bool
+	// OneShot is a one-off `sync`: with a lease it takes the lease only when there is
+	// something to write, and gives it up at the end. Otherwise (Run) the lease is held and
+	// renewed every cycle, and a cycle without it only plans.
+	OneShot bool
 }
 
 // Report is what one cycle planned and did.
@@ -207,6 +216,8 @@ type Report struct {
 	Deferred []ActionError
 	// Verified is true when the cycle read back every detail of Net2.
 	Verified bool
+	// Standby is set when another process holds the lease: nothing was written.
+	Standby *accessplan.LeaseState
 }
 
 // ActionError is an action that failed.
@@ -222,6 +233,118 @@ func (s *Syncer) Cycle(ctx context.Context, o CycleOptions) (*Report, error) {
 	if o.Fetch {
 		s.Fetch(ctx)
 	}
+	lease := s.opts.Lease
+	var held *accessplan.LeaseState
+	if lease != nil && !o.DryRun && !o.OneShot {
+		st, err := lease.Hold(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the lease in Net2: %w", err)
+		}
+		held = &st
+		if st.Held {
+			o = s.takeRequests(ctx, st, o)
+			o.FullVerify = o.FullVerify || st.Acquired // the previous holder may have written
+		}
+	}
+	rep, err := s.plan(ctx, o)
+	if err != nil || o.DryRun {
+		s.persist() // only what was read: a dry run writes nothing to Net2
+		return rep, err
+	}
+	if lease != nil {
+		switch {
+		case held != nil && !held.Held:
+			rep.Standby = held
+			s.standby(*held)
+			return rep, nil
+		case o.OneShot && len(rep.Plan.Actions) == 0:
+			s.persist()
+			return rep, nil // nothing to write: no need to take the lease
+		case o.OneShot:
+			st, err := lease.Hold(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("reading the lease in Net2: %w", err)
+			}
+			if !st.Held {
+				rep.Standby = &st
+				return rep, nil
+			}
+			defer func() {
+				if err := lease.Release(context.WithoutCancel(ctx)); err != nil {
+					s.log.Warn("could not release the lease; it lapses by itself", "error", err.Error())
+				}
+			}()
+			if st.Acquired && !rep.Verified {
+				o.FullVerify = true // another process may have written since the first read
+				if rep, err = s.plan(ctx, o); err != nil {
+					return nil, err
+				}
+			}
+		}
+		s.clearStandby()
+	}
+	s.apply(ctx, rep.Plan, rep)
+	s.persist()
+	if held != nil {
+		for _, q := range held.Requests {
+			if err := lease.Done(ctx, q.ID); err != nil {
+				s.log.Warn("could not mark an operator's request as done", "request", q.Kind, "error", err.Error())
+			}
+		}
+	}
+	return rep, nil
+}
+
+// takeRequests applies the operator's one-offs handed over through the lease (a `sync
+// --accept-shrink` or a plain `sync` run while this service holds it) to this cycle.
+func (s *Syncer) takeRequests(ctx context.Context, st accessplan.LeaseState, o CycleOptions) CycleOptions {
+	for _, q := range st.Requests {
+		s.log.Warn("an operator's one-off was handed to this service; doing it now", "request", q.Kind, "by", q.By, "at", q.At)
+		switch q.Kind {
+		case accessplan.RequestAcceptShrink:
+			o.AcceptShrink = true
+		case accessplan.RequestSync:
+			o.FullVerify = true
+			if s.kicks != nil {
+				for _, k := range s.kicks { // fetch now, in the background: no transition waits
+					select {
+					case k <- struct{}{}:
+					default:
+					}
+				}
+			} else if !o.Fetch {
+				s.Fetch(ctx)
+			}
+		}
+	}
+	return o
+}
+
+// standby logs, once per holder, that another process holds the lease.
+func (s *Syncer) standby(st accessplan.LeaseState) {
+	s.alertOnceInfo("standby:"+st.Holder, "standby: another net2booking holds the lease of this Net2 site and writes; this one waits and takes over if it stops renewing",
+		"holder", st.Holder, "since", st.Since, "expires", st.Expires)
+}
+
+func (s *Syncer) clearStandby() {
+	for k := range s.warned {
+		if strings.HasPrefix(k, "info:standby:") {
+			delete(s.warned, k)
+			s.log.Info("holding the lease of this Net2 site: this process writes")
+		}
+	}
+}
+
+func (s *Syncer) alertOnceInfo(key, msg string, args ...any) {
+	if s.warned["info:"+key] {
+		return
+	}
+	s.warned["info:"+key] = true
+	s.log.Warn(msg, args...)
+}
+
+// plan reads Net2 and computes the plan of one cycle.
+func (s *Syncer) plan(ctx context.Context, o CycleOptions) (*Report, error) {
 	now := s.opts.Now()
 	full := o.FullVerify || s.lastVerify.IsZero() || now.Sub(s.lastVerify) >= s.opts.VerifyEvery
 	state, err := s.opts.Controller.Snapshot(ctx, full)
@@ -270,12 +393,6 @@ func (s *Syncer) Cycle(ctx context.Context, o CycleOptions) (*Report, error) {
 			"source", v.Name, "bookings", v.Bookings, "upcoming", v.Upcoming)
 	}
 	s.reportProblems(plan)
-	if o.DryRun {
-		s.persist() // only what was read: a dry run writes nothing to Net2
-		return rep, nil
-	}
-	s.apply(ctx, plan, rep)
-	s.persist()
 	return rep, nil
 }
 

@@ -21,15 +21,24 @@ func (s *Syncer) Run(ctx context.Context) error {
 	results := make(chan fetchResult)
 	fctx, stopFetching := context.WithCancel(ctx)
 	defer stopFetching()
+	s.kicks = make([]chan struct{}, len(s.sources))
 	for i := range s.sources {
+		s.kicks[i] = make(chan struct{}, 1)
 		go s.fetchLoop(fctx, i, results)
 	}
+	defer s.releaseLease(ctx)
 
 	var plan *accessplan.Plan
 	failures := 0
 	wake := s.opts.Now() // the first cycle runs at once, on the memo stand-ins (SPEC B3)
+	nextPoll := wake.Add(leasePoll)
 	for {
-		if d := wake.Sub(s.opts.Now()); d > 0 {
+		next := wake
+		if s.opts.Lease != nil && nextPoll.Before(next) {
+			next = nextPoll
+		}
+		cycle := true
+		if d := next.Sub(s.opts.Now()); d > 0 {
 			timer, stop := s.opts.NewTimer(d)
 			select {
 			case <-ctx.Done():
@@ -40,10 +49,17 @@ func (s *Syncer) Run(ctx context.Context) error {
 				s.store(r.i, r.f, r.at)
 				s.drain(results)
 			case <-timer:
+				cycle = !s.opts.Now().Before(wake)
 			}
 		}
 		if ctx.Err() != nil {
 			return s.stopped()
+		}
+		if !cycle { // only the lease poll is due: a cycle only if something waits for one
+			nextPoll = s.opts.Now().Add(leasePoll)
+			if !s.leaseWantsCycle(ctx) {
+				continue
+			}
 		}
 		now := s.opts.Now()
 		rep, err := s.Cycle(ctx, CycleOptions{})
@@ -69,6 +85,35 @@ func (s *Syncer) Run(ctx context.Context) error {
 		}
 		plan = rep.Plan
 		wake = s.nextWake(now, plan)
+		if rep.Standby != nil && !rep.Standby.Expires.IsZero() && rep.Standby.Expires.Before(wake) {
+			wake = rep.Standby.Expires // take over as soon as the holder's lease lapses
+		}
+	}
+}
+
+// leasePoll is how often a running service reads the lease record (one small request) for
+// operators' one-offs handed to it, and for a holder that gave the lease up.
+const leasePoll = 30 * time.Second
+
+// leaseWantsCycle reads the lease and reports whether a cycle is due: a request waits, or the
+// lease is free while this process is on standby.
+func (s *Syncer) leaseWantsCycle(ctx context.Context) bool {
+	st, err := s.opts.Lease.Check(ctx)
+	if err != nil {
+		return false // the next cycle reports Net2's state
+	}
+	return (st.Held && len(st.Requests) > 0) || (!st.Held && st.Holder == "")
+}
+
+// releaseLease gives the lease up at a graceful stop, so a standby takes over at once.
+func (s *Syncer) releaseLease(ctx context.Context) {
+	if s.opts.Lease == nil {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.opts.Lease.Release(rctx); err != nil {
+		s.log.Warn("could not release the lease at stop; it lapses by itself", "error", err.Error())
 	}
 }
 
@@ -105,6 +150,8 @@ func (s *Syncer) fetchLoop(ctx context.Context, i int, out chan<- fetchResult) {
 		case <-ctx.Done():
 			stop()
 			return
+		case <-s.kicks[i]: // an operator's forced sync
+			stop()
 		case <-timer:
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -84,6 +85,7 @@ type harness struct {
 type harnessOption func(*harnessSetup)
 
 type harnessSetup struct {
+	wrap   func(http.Handler) http.Handler
 	sim    net2sim.Options
 	cfg    func(*net2.Config)
 	tls    bool
@@ -92,6 +94,11 @@ type harnessSetup struct {
 
 func withSim(f func(*net2sim.Options)) harnessOption {
 	return func(s *harnessSetup) { f(&s.sim) }
+}
+
+// withWrap puts a handler in front of the emulator (to order concurrent requests).
+func withWrap(f func(http.Handler) http.Handler) harnessOption {
+	return func(s *harnessSetup) { s.wrap = f }
 }
 
 func withConfig(f func(*net2.Config)) harnessOption {
@@ -121,12 +128,16 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if !setup.noSeed {
 		require.NoError(t, net2sim.SeedDemo(h.sim))
 	}
+	var handler http.Handler = h.sim
+	if setup.wrap != nil {
+		handler = setup.wrap(handler)
+	}
 	if setup.tls {
-		h.srv = httptest.NewUnstartedServer(h.sim)
+		h.srv = httptest.NewUnstartedServer(handler)
 		h.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
 		h.srv.StartTLS()
 	} else {
-		h.srv = httptest.NewServer(h.sim)
+		h.srv = httptest.NewServer(handler)
 	}
 	t.Cleanup(h.srv.Close)
 	t.Cleanup(h.checkSecrets)

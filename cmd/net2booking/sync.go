@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/net2booking/net2booking/accessplan"
 	"github.com/net2booking/net2booking/engine"
 	"github.com/net2booking/net2booking/net2"
 )
@@ -21,13 +22,36 @@ func runSync(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := newService(ctx, cfg, cliLogger(env.stderr, cfg))
+	logger := cliLogger(env.stderr, cfg)
+	svc, err := newService(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	rep, err := svc.syncer.Cycle(ctx, engine.CycleOptions{Fetch: true, DryRun: dryRun, AcceptShrink: accept, FullVerify: true})
+	kind := accessplan.RequestSync
+	if accept {
+		kind = accessplan.RequestAcceptShrink
+	}
+	if !dryRun {
+		// One writer per site: on this machine the lock, across machines the lease in Net2.
+		// A running service gets the operator's one-off instead of competing with it.
+		lock, holder, err := engine.TryLocalLock(lockPath(cfg), "sync", net2.ProcessName(), time.Now())
+		if err != nil {
+			return err
+		}
+		if lock == nil {
+			if engine.HolderIsRun(holder) {
+				return handOver(ctx, env, svc, kind, holder)
+			}
+			return fmt.Errorf("%w (%s); try again when it has finished", engine.ErrLocked, holder)
+		}
+		defer lock.Unlock()
+	}
+	rep, err := svc.syncer.Cycle(ctx, engine.CycleOptions{Fetch: true, DryRun: dryRun, AcceptShrink: accept, FullVerify: true, OneShot: true})
 	if err != nil {
 		return err
+	}
+	if rep.Standby != nil {
+		return handOver(ctx, env, svc, kind, rep.Standby.Holder)
 	}
 	printReport(env.stdout, rep, dryRun, cfg.Site.Location)
 	var problems []error
@@ -48,6 +72,37 @@ func runSync(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	return errors.Join(problems...)
 }
+
+// handOver gives an operator's one-off to the running service that holds the lease, and
+// waits (bounded) until it says it is done.
+func handOver(ctx context.Context, env *cliEnv, svc *service, kind, holder string) error {
+	id, st, err := svc.lease.Request(ctx, kind)
+	if err != nil {
+		return fmt.Errorf("%s holds this Net2 site, but the request could not be handed to it: %w", holder, err)
+	}
+	if st.Holder != "" {
+		holder = fmt.Sprintf("%s (holding the lease since %s)", st.Holder, formatTime(st.Since, svc.cfg.Site.Location))
+	}
+	fmt.Fprintf(env.stdout, "net2booking is running: %s writes to this Net2 site.\nHanded %q to it instead of competing with it", holder, kind)
+	deadline := time.Now().Add(handOverWait)
+	for time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(env.stdout, "; it will be done at the service's next cycle.")
+			return nil
+		case <-time.After(2 * time.Second):
+		}
+		if done, err := svc.lease.RequestDone(ctx, id); err == nil && done {
+			fmt.Fprintln(env.stdout, "; the service has done it.")
+			return nil
+		}
+	}
+	fmt.Fprintln(env.stdout, "; not confirmed yet: it is done at the service's next cycle (within about a minute).")
+	return nil
+}
+
+// handOverWait bounds how long sync waits for the running service to confirm a request.
+const handOverWait = 75 * time.Second
 
 // printReport writes what a cycle planned or did, one line per source and per action.
 func printReport(w io.Writer, rep *engine.Report, dryRun bool, loc *time.Location) {
@@ -98,6 +153,27 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	logger := newLogger(env.stderr, cfg, logLevel(cfg))
+	// One `run` per machine and site: a second one waits for the first to stop.
+	for announced := false; ; {
+		lock, holder, err := engine.TryLocalLock(lockPath(cfg), "run", net2.ProcessName(), time.Now())
+		if err != nil {
+			return err
+		}
+		if lock != nil {
+			defer lock.Unlock()
+			break
+		}
+		if !announced {
+			logger.Warn("another net2booking writes to this Net2 site from this machine; waiting for it to stop", "holder", holder, "lock", lockPath(cfg))
+			announced = true
+		}
+		select {
+		case <-ctx.Done():
+			logger.Info("stopping: context ended")
+			return nil
+		case <-time.After(5 * time.Second):
+		}
+	}
 	// Net2 may not be up yet (the PC booted before Net2): wait for it, saying so, instead of
 	// exiting; a wrong configuration still stops at once.
 	var svc *service

@@ -173,6 +173,7 @@ type service struct {
 	syncer  *engine.Syncer
 	policy  accessplan.Policy
 	sources []booking.BookingSource
+	lease   *net2.Lease
 }
 
 // newService logs in to Net2, resolves the configuration's names and wires the engine.
@@ -207,19 +208,23 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 		return nil, badInput(err)
 	}
 	policy := policyFromConfig(cfg, &resolved)
+	lease, err := net2.NewLease(client, net2.LeaseConfig{MarkerField: resolved.MarkerField, TTL: 3 * cfg.Access.FetchInterval, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
 	previous := map[string][]string{}
 	for _, src := range cfg.Sources {
 		previous[src.Name] = src.PreviousNames
 	}
 	syncer, err := engine.New(engine.Options{
-		Sources: sources, Controller: ctl, Allocator: alloc, Policy: policy, PreviousNames: previous,
+		Sources: sources, Controller: ctl, Allocator: alloc, Policy: policy, PreviousNames: previous, Lease: lease,
 		FetchInterval: cfg.Access.FetchInterval, MaxShrink: cfg.Safety.MaxShrink, VerifyEvery: cfg.Safety.VerifyEvery,
 		Logger: logger,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &service{cfg: cfg, client: client, syncer: syncer, policy: policy, sources: sources}, nil
+	return &service{cfg: cfg, client: client, syncer: syncer, policy: policy, sources: sources, lease: lease}, nil
 }
 
 // joinLines joins errors one per line.
@@ -319,3 +324,6 @@ func formatTime(t time.Time, loc *time.Location) string {
 	}
 	return t.In(loc).Format("2006-01-02 15:04:05 MST")
 }
+
+// lockPath is the local lock of the site: next to the cache file.
+func lockPath(cfg *config.Config) string { return cfg.Net2.CacheFile + ".lock" }
