@@ -199,6 +199,8 @@ type stack struct {
 	// permissionIDs is the id space the controller writes (net2.permission_ids); the
 	// emulator's knob is set to match by newStack's callers when they change it.
 	permissionIDs net2.PermissionIDs
+	// leaseHolder, when set, gives the syncer a Net2 lease under that holder name.
+	leaseHolder string
 	// sourceName and previousNames name the feed's source ("skedda" when empty).
 	sourceName    string
 	previousNames []string
@@ -285,9 +287,16 @@ func (s *stack) restart() {
 		alloc, err = identifier.NewQR(s.qr[0], s.qr[1])
 	}
 	require.NoError(t, err)
+	var lease accessplan.Lease
+	if s.leaseHolder != "" {
+		l, err := net2.NewLease(client, net2.LeaseConfig{MarkerField: 10, TTL: 30 * time.Minute, Settle: time.Millisecond, Holder: s.leaseHolder,
+			Logger: slog.New(slog.NewTextHandler(s.logs, nil))})
+		require.NoError(t, err)
+		lease = l
+	}
 	s.syncer, err = New(Options{
 		Sources: []booking.BookingSource{feed}, Controller: s.ctl, Allocator: alloc, Policy: s.policy,
-		PreviousNames: map[string][]string{name: s.previousNames},
+		PreviousNames: map[string][]string{name: s.previousNames}, Lease: lease,
 		FetchInterval: 10 * time.Minute, MaxShrink: 0.5, VerifyEvery: 24 * time.Hour,
 		Logger: slog.New(slog.NewTextHandler(s.logs, nil)), Now: s.now, NewTimer: s.newTimer,
 		AfterCycle: func(r *Report, err error) {
@@ -426,3 +435,14 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 }
 func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
 func (b *syncBuffer) Reset()         { b.mu.Lock(); b.b.Reset(); b.mu.Unlock() }
+
+// twin returns a second service on the same emulator, feed and clock (another process, or a
+// standby on another machine) with its own client, controller and lease.
+func (s *stack) twin(holder string) *stack {
+	s.t.Helper()
+	o := *s
+	o.leaseHolder = holder
+	o.cycles = nil
+	o.restart()
+	return &o
+}
