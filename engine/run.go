@@ -93,7 +93,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 
 // leasePoll is how often a running service reads the lease record (one small request) for
 // operators' one-offs handed to it, and for a holder that gave the lease up.
-const leasePoll = 30 * time.Second
+const leasePoll = 10 * time.Second
 
 // leaseWantsCycle reads the lease and reports whether a cycle is due: a request waits, or the
 // lease is free while this process is on standby.

@@ -64,6 +64,19 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 			item(false, "Net2: %v", e)
 		}
 		liveClient, liveSite = client, s
+		if s.MarkerField != 0 {
+			if l, err := net2.NewLease(client, net2.LeaseConfig{MarkerField: s.MarkerField}); err == nil {
+				switch st, err := l.Check(ctx); {
+				case err != nil:
+					item(false, "Net2: reading the lease: %v", err)
+				case st.Holder == "":
+					item(true, "Net2: lease free: no net2booking writes to this site now")
+				default:
+					item(true, "Net2: lease held by %s since %s (lapses %s unless renewed): only it writes to this site",
+						st.Holder, formatTime(st.Since, cfg.Site.Location), formatTime(st.Expires, cfg.Site.Location))
+				}
+			}
+		}
 		if len(errs) == 0 {
 			resolved = &s
 			what := fmt.Sprintf("all %d configured door(s) exist", countTargets(s.Resources))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -113,5 +114,55 @@ logging: {level: info}
 	require.NoError(t, cmd.Wait(), "a SIGTERM is a normal stop (exit 0)")
 	for _, line := range log.all {
 		assert.NotContains(t, line, "level=ERROR", "no ERROR on a normal start and stop")
+	}
+}
+
+// TestTwoRunsAndASyncShareOneSite: two `run` processes as on two machines (separate cache and
+// lock files) and an operator's `sync` against one emulator: only the lease holder writes,
+// the other waits saying who holds the lease, the sync is handed to the running service, and
+// `check` shows the lease. No duplicate user or code, ever.
+func TestTwoRunsAndASyncShareOneSite(t *testing.T) {
+	sim, cfgA := simSite(t, "logging: {level: info}\n")
+	text, err := os.ReadFile(cfgA)
+	require.NoError(t, err)
+	cfgB := writeConfig(t, string(text)) // another folder: another cache file and lock, as on another machine
+
+	start := func(cfg string) (*exec.Cmd, *lines) {
+		cmd := exec.Command(binary, "run", "--config", cfg)
+		stderr, err := cmd.StderrPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd, follow(t, stderr)
+	}
+	a, logA := start(cfgA)
+	logA.waitLine(t, "action=set-permissions email=bo@example.com")
+	_, logB := start(cfgB)
+	logB.waitLine(t, "standby: another net2booking holds the lease")
+
+	r := runCLI(t, "check", "--config", cfgA)
+	assert.Contains(t, r.stdout, "Net2: lease held by ")
+	assert.Contains(t, r.stdout, "only it writes to this site")
+
+	// A sync on the first machine (its lock is held by the run) is handed over.
+	r = runCLI(t, "sync", "--config", cfgA)
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "net2booking is running:")
+	assert.Contains(t, r.stdout, `Handed "sync" to it instead of competing with it`)
+	logA.waitLine(t, "an operator's one-off was handed to this service")
+
+	// The first run stops cleanly: it releases the lease and the second takes over.
+	require.NoError(t, a.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, a.Wait())
+	logB.waitLine(t, "holding the lease of this Net2 site: this process writes")
+
+	emails, pins := map[string]int{}, map[string]int{}
+	for _, u := range managedUsers(sim) {
+		emails[u.CustomFields[13]]++
+		pins[u.PIN]++
+	}
+	assert.Len(t, managedUsers(sim), 2)
+	for _, n := range pins {
+		assert.Equal(t, 1, n)
 	}
 }
