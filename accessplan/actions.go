@@ -96,8 +96,11 @@ func (plan *Plan) diff(in Input) {
 		lastEnd, lastWindowEnd, open := person.lastEnds(now)
 		if p.RemoveAfterDays >= 0 && !now.Before(lastEnd.Add(time.Duration(p.RemoveAfterDays)*24*time.Hour)) && !now.Before(lastWindowEnd) {
 			if current != nil {
-				plan.Actions = append(plan.Actions, Action{Kind: ActDeleteUser, Email: person.Email, UserID: current.ID,
-					Reason: fmt.Sprintf("no booking ended in the last %d day(s) (last ended %s)", p.RemoveAfterDays, lastEnd.In(loc).Format(timeLayout))})
+				why := fmt.Sprintf("no booking ended in the last %d day(s) (last ended %s)", p.RemoveAfterDays, lastEnd.In(loc).Format(timeLayout))
+				if gone := vanishedRecords(*current, person, now, plan.aliases); gone != "" {
+					why = gone + "; " + why
+				}
+				plan.Actions = append(plan.Actions, Action{Kind: ActDeleteUser, Email: person.Email, UserID: current.ID, Reason: why})
 			}
 			continue
 		}
@@ -118,8 +121,7 @@ func (plan *Plan) diff(in Input) {
 			if p.RemoveAfterDays < 0 {
 				continue
 			}
-			plan.Actions = append(plan.Actions, Action{Kind: ActDeleteUser, Email: email, UserID: u.ID,
-				Reason: fmt.Sprintf("no booking ended in the last %d day(s)", p.RemoveAfterDays)})
+			plan.Actions = append(plan.Actions, Action{Kind: ActDeleteUser, Email: email, UserID: u.ID, Reason: deletionReason(u, p, now, plan.aliases)})
 		}
 	}
 	// Managed users without bookings but kept because removal is off still need the
@@ -144,6 +146,50 @@ func (plan *Plan) diff(in Input) {
 }
 
 const timeLayout = "2006-01-02 15:04 MST"
+
+// deletionReason says why a managed user with no booking left is deleted, in terms of what
+// happened: its upcoming bookings were cancelled or dropped by their source, or its last
+// booking ended long enough ago.
+func deletionReason(u ManagedUser, p Policy, now time.Time, aliases map[string]string) string {
+	if gone := vanishedRecords(u, nil, now, aliases); gone != "" {
+		return gone + "; no other booking"
+	}
+	var last time.Time
+	for _, r := range u.Memo.Records {
+		if r.End.After(last) {
+			last = r.End
+		}
+	}
+	if last.IsZero() {
+		return "its memo records no booking"
+	}
+	return fmt.Sprintf("no booking ended in the last %d day(s) (last ended %s)", p.RemoveAfterDays, last.In(p.location()).Format(timeLayout))
+}
+
+// vanishedRecords describes the upcoming bookings a user's memo records that the person no
+// longer has (cancelled, or no longer listed by their source); "" when none.
+func vanishedRecords(u ManagedUser, person *Person, now time.Time, aliases map[string]string) string {
+	has := map[string]bool{}
+	if person != nil {
+		for _, g := range person.Grants {
+			has[g.Source+"\x00"+g.Key] = true
+		}
+	}
+	var gone []string
+	for _, r := range u.Memo.Records {
+		src := r.Source
+		if n, ok := aliases[src]; ok {
+			src = n
+		}
+		if r.End.After(now) && !has[src+"\x00"+r.Key] {
+			gone = append(gone, fmt.Sprintf("%s/%s (%s, %s)", src, r.Key, strings.Join(r.Resources, ", "), r.Start.Format("2006-01-02 15:04 MST")))
+		}
+	}
+	if len(gone) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("booking(s) %s cancelled or no longer listed by their source", strings.Join(gone, "; "))
+}
 
 // preferUser orders users of one person: the one whose code the person was told of, then the
 // oldest (lowest id), is the one kept.
@@ -332,19 +378,37 @@ func userChanges(u ManagedUser, spec UserSpec, loc *time.Location) string {
 
 func memoChange(old, new Memo) string {
 	key := func(r MemoRecord) string { return r.Source + "\x00" + r.Key }
-	had := map[string]bool{}
+	had := map[string]MemoRecord{}
 	for _, r := range old.Records {
-		had[key(r)] = true
+		had[key(r)] = r
 	}
-	added, kept := 0, map[string]bool{}
+	added, changed, kept := 0, 0, map[string]bool{}
 	for _, r := range new.Records {
-		if had[key(r)] {
-			kept[key(r)] = true
-		} else {
+		o, ok := had[key(r)]
+		switch {
+		case !ok:
 			added++
+		case !o.Start.Equal(r.Start) || !o.End.Equal(r.End) || !slices.Equal(o.Resources, r.Resources):
+			changed++
+			kept[key(r)] = true
+		default:
+			kept[key(r)] = true
 		}
 	}
-	return fmt.Sprintf("memo: %d booking(s) added, %d dropped", added, len(had)-len(kept))
+	var parts []string
+	if added > 0 {
+		parts = append(parts, fmt.Sprintf("%d booking(s) added", added))
+	}
+	if changed > 0 {
+		parts = append(parts, fmt.Sprintf("%d booking(s) moved or changed", changed))
+	}
+	if dropped := len(had) - len(kept); dropped > 0 {
+		parts = append(parts, fmt.Sprintf("%d dropped", dropped))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "bookings rewritten (notified flags, name, or a memo an operator edited)")
+	}
+	return "memo: " + strings.Join(parts, ", ")
 }
 
 func memoEqual(a, b Memo) bool {

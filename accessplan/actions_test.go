@@ -150,7 +150,7 @@ func TestEndedBookingDroppedByFeedKeepsItsGrace(t *testing.T) {
 	assert.Equal(t, []int{1484506, 7242929}, state.Users[0].Permissions.Doors)
 	p = Compute(Input{Now: t0.Add(2*time.Hour + 31*time.Minute), Policy: pol, Sources: []SourceState{{Name: "feed", Known: true, Bookings: []booking.Booking{b}}}, Net2: state})
 	assert.Equal(t, []ActionKind{ActUpdateUser, ActSetPermissions}, kinds(p.Actions), "memo drops the record before doors close")
-	assert.Contains(t, p.Actions[0].Reason, "0 booking(s) added, 1 dropped")
+	assert.Contains(t, p.Actions[0].Reason, "memo: 1 dropped")
 	assert.Equal(t, Permissions{AccessLevels: []int{0}}, p.Actions[1].Spec.Permissions)
 }
 
@@ -340,4 +340,37 @@ func TestAccessLevelGrantGivesTheUnionOfOpenWindowsLevels(t *testing.T) {
 			assert.Contains(t, act.Reason, "access levels 5, 6, 7")
 		}
 	}
+}
+
+// TestReasonsSayWhatHappened: a deletion names the cancelled booking, not "no booking ended
+// in the last 7 days"; a moved booking is "moved or changed", not "0 booking(s) added".
+func TestReasonsSayWhatHappened(t *testing.T) {
+	pol := lifecyclePolicy()
+	jane := person(t, "jane@example.com", "Jane Doe")
+	a := bk("a", t0.Add(24*time.Hour), t0.Add(25*time.Hour), []string{"Room #1"}, jane)
+	user := ManagedUser{ID: 7, FirstName: "Jane", LastName: "Doe", Code: "482913", DepartmentID: 3,
+		Permissions: Permissions{AccessLevels: []int{0}},
+		Activate:    time.Date(2026, 12, 2, 0, 0, 0, 0, pol.Location), Expiry: time.Date(2026, 12, 3, 0, 0, 0, 0, pol.Location),
+		Memo: Memo{Version: 1, Email: "jane@example.com", Name: "Jane Doe", CodeNotified: true, Records: []MemoRecord{
+			{Source: "feed", Key: "a", Resources: []string{"Room #1"}, Start: a.Start, End: a.End, Notified: true}}}}
+	state := Net2State{Users: []ManagedUser{user}}
+
+	moved := a
+	moved.Start, moved.End = a.Start.Add(time.Hour), a.End.Add(time.Hour)
+	p := Compute(Input{Now: t0, Policy: pol, Sources: []SourceState{{Name: "feed", Known: true, Bookings: []booking.Booking{moved}}}, Net2: state})
+	require.NotEmpty(t, p.Actions)
+	assert.Contains(t, p.Actions[0].Reason, "memo: 1 booking(s) moved or changed")
+	assert.NotContains(t, p.Actions[0].Reason, "0 booking(s) added")
+
+	other := bk("x", t0.Add(24*time.Hour), t0.Add(25*time.Hour), []string{"Room #1"}, person(t, "bob@example.com", "Bob"))
+	p = Compute(Input{Now: t0, Policy: pol, Sources: []SourceState{{Name: "feed", Known: true, Bookings: []booking.Booking{other}}}, Net2: state})
+	var del *Action
+	for i := range p.Actions {
+		if p.Actions[i].Kind == ActDeleteUser {
+			del = &p.Actions[i]
+		}
+	}
+	require.NotNil(t, del, "jane's only booking was cancelled")
+	assert.Contains(t, del.Reason, "booking(s) feed/a (Room #1, 2026-12-02 09:00 UTC) cancelled or no longer listed by their source")
+	assert.NotContains(t, del.Reason, "no booking ended in the last")
 }

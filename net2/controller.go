@@ -71,6 +71,8 @@ type Controller struct {
 	verifiedAt time.Time            // when every detail was last read back
 	echoes     map[int]nameEcho     // names Net2 stores differently from what was written
 	mismatch   map[int]*mismatch    // permission sets Net2 read back differently
+	lookalike  map[string]int       // unmanaged users by lower-case email or "first last", from the last snapshot
+	said       map[string]bool      // hints already logged, so they are said once
 	now        func() time.Time
 }
 
@@ -133,7 +135,7 @@ func NewController(client *Client, cfg ControllerConfig) (*Controller, error) {
 	c := &Controller{
 		client: client, cfg: cfg, log: log, now: client.now, perms: pm,
 		managed: map[int]bool{}, details: map[int]*userDetails{},
-		echoes: map[int]nameEcho{}, mismatch: map[int]*mismatch{},
+		echoes: map[int]nameEcho{}, mismatch: map[int]*mismatch{}, said: map[string]bool{},
 	}
 	if cfg.Cache != nil {
 		c.load(cfg.Cache.loaded())
@@ -214,6 +216,7 @@ func (c *Controller) Snapshot(ctx context.Context, full bool) (accessplan.Net2St
 	defer c.mu.Unlock()
 	pins := map[string]bool{}
 	managed := map[int]bool{}
+	lookalike := map[string]int{}
 	ids := make([]int, 0, len(all))
 	var state accessplan.Net2State
 	for _, u := range all {
@@ -222,7 +225,13 @@ func (c *Controller) Snapshot(ctx context.Context, full bool) (accessplan.Net2St
 			pins[u.PIN] = true
 		}
 		if !c.isMarked(u) {
+			indexLookalike(lookalike, u)
 			continue
+		}
+		if v := u.Field(c.cfg.MarkerField); v != Marker && !c.said[fmt.Sprintf("marker:%d", u.ID)] {
+			c.said[fmt.Sprintf("marker:%d", u.ID)] = true
+			c.log.Warn("a Net2 user carries the marker in another spelling; it is treated as managed by net2booking (write it as BOOKINGSYNC, or clear the field if the user is not ours)",
+				"user_id", u.ID, "marker", fmt.Sprintf("%q", v))
 		}
 		if c.cfg.Code == accessplan.CodePIN && !u.Reports("pin") {
 			// Without the PIN in the reply every cycle would think the user has none and
@@ -249,7 +258,7 @@ func (c *Controller) Snapshot(ctx context.Context, full bool) (accessplan.Net2St
 			delete(c.details, id)
 		}
 	}
-	c.managed, c.pins, c.userIDs = managed, pins, ids
+	c.managed, c.pins, c.userIDs, c.lookalike = managed, pins, ids, lookalike
 	if full {
 		c.verifiedAt = c.now()
 	}
@@ -375,9 +384,33 @@ func (c *Controller) forget(id int) {
 	c.mu.Unlock()
 }
 
+// indexLookalike remembers an unmanaged user by every email address in its custom fields and
+// by its name, for the hint CreateUser gives.
+func indexLookalike(m map[string]int, u User) {
+	for _, f := range u.CustomFields {
+		if v := strings.ToLower(strings.TrimSpace(f.Value)); strings.Contains(v, "@") && !strings.ContainsAny(v, " \r\n") {
+			m[v] = u.ID
+		}
+	}
+	if n := strings.ToLower(strings.Join(strings.Fields(u.FirstName+" "+u.LastName), " ")); n != "" {
+		m["name:"+n] = u.ID
+	}
+}
+
 // CreateUser creates a marked user with names, validity dates and memo in one request, so a
 // crash right after it leaves a user the next cycle recognises by its memo (no duplicate).
+// When an unmanaged Net2 user already has the booker's email and name, that is said once:
+// net2booking never touches that user and creates its own.
 func (c *Controller) CreateUser(ctx context.Context, email string, spec accessplan.UserSpec) (int, error) {
+	c.mu.Lock()
+	byMail, mailOK := c.lookalike[strings.ToLower(email)]
+	byName, nameOK := c.lookalike["name:"+strings.ToLower(strings.Join(strings.Fields(spec.FirstName+" "+spec.LastName), " "))]
+	if mailOK && nameOK && byMail == byName && !c.said["lookalike:"+email] {
+		c.said["lookalike:"+email] = true
+		c.log.Warn("a booker already exists in Net2 as a user net2booking does not manage (same name and email); that user is never touched, and the booker gets a user of their own with a separate code",
+			"email", email, "existing_user_id", byMail)
+	}
+	c.mu.Unlock()
 	if err := c.beforeWrite(); err != nil {
 		return 0, err
 	}

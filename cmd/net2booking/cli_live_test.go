@@ -168,3 +168,19 @@ func TestADoorWithoutReaderAreaIsAConfigError(t *testing.T) {
 	}
 	assert.Equal(t, 0, sim.Writes())
 }
+
+// TestALoginFailureIsReportedOnce: a wrong password is one problem, not one per name the
+// configuration asks Net2 for.
+func TestALoginFailureIsReportedOnce(t *testing.T) {
+	_, cfg := simSite(t, "")
+	b, err := os.ReadFile(cfg)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(b), "password: "+net2sim.DemoPassword, "password: wrong-password", 1)), 0o600))
+	r := runCLI(t, "check", "--config", cfg)
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, 1, strings.Count(r.stdout, "[FAIL] Net2"), r.stdout)
+	assert.NotContains(t, r.stdout+r.stderr, "wrong-password")
+	r = runCLI(t, "sync", "--config", cfg, "--dry-run")
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, 1, strings.Count(r.stderr, "log in"), r.stderr)
+}
