@@ -43,6 +43,10 @@ const (
 	ActSetPermissions ActionKind = "set-permissions" // door permission set differs
 	ActAssignCode     ActionKind = "assign-code"     // the user has no PIN / QR token yet
 	ActDeleteUser     ActionKind = "delete-user"     // removal (SPEC F13) or a duplicate
+	// ActNotify emails the person (Action.Notification) and then records it as sent in the
+	// memo (Action.Spec carries the memo with the notified flags set): last, once the user,
+	// the code and the doors are in place.
+	ActNotify ActionKind = "notify"
 )
 
 // Action is one write the plan asks for, with the reason it is needed in words an operator
@@ -53,6 +57,9 @@ type Action struct {
 	UserID int // 0 for a user the plan creates
 	Spec   UserSpec
 	Reason string
+	// Notification is the email of an ActNotify; its Code is empty when the code is issued
+	// in the same cycle (the engine fills it in).
+	Notification *Notification
 }
 
 // String renders the action on one line.
@@ -231,7 +238,8 @@ func (person *Person) spec(p Policy, now time.Time, current *ManagedUser, aliase
 	memo := Memo{Version: MemoVersion, Email: person.Email, Name: person.Name}
 	prev := map[string]MemoRecord{}
 	if current != nil {
-		memo.CodeNotified = current.Memo.CodeNotified && current.Code != ""
+		memo.CodeNotified = current.Memo.CodeNotified && (current.Code != "" || p.Code == CodeManual || p.Code == "")
+		memo.MailRefused = current.Memo.MailRefused
 		for _, r := range current.Memo.Records {
 			if now, renamed := aliases[r.Source]; renamed {
 				r.Source = now // recorded under a previous name of the source
@@ -320,10 +328,87 @@ func (person *Person) actions(p Policy, now time.Time, spec UserSpec, current *M
 	if current == nil || !current.Permissions.equal(spec.Permissions) {
 		out = append(out, act(ActSetPermissions, person.permissionReason(spec.Permissions, now, loc)))
 	}
-	if p.Code != CodeManual && p.Code != "" && (current == nil || current.Code == "") {
+	codeOwed := p.Code != CodeManual && p.Code != "" && (current == nil || current.Code == "")
+	if codeOwed {
 		out = append(out, act(ActAssignCode, fmt.Sprintf("a personal %s code is owed", strings.ToUpper(string(p.Code)))))
 	}
+	if n, mark, why := person.notification(p, now, spec, current); n != nil {
+		a := act(ActNotify, why)
+		a.Spec, a.Notification = mark, n
+		out = append(out, a)
+	}
 	return out
+}
+
+// notification is the email the person is owed at now (SPEC F17), the memo that records it
+// as sent, and the reason: their code when they were never told it, and every new or changed
+// booking not yet notified that has not ended. None while their address is recorded as
+// refused, and none without an upcoming booking.
+func (person *Person) notification(p Policy, now time.Time, spec UserSpec, current *ManagedUser) (*Notification, UserSpec, string) {
+	if !p.Notify || spec.Memo.MailRefused != "" {
+		return nil, UserSpec{}, ""
+	}
+	kind := p.Code
+	if kind == "" {
+		kind = CodeManual
+	}
+	n := &Notification{Email: person.Email, DisplayName: person.Name, FirstName: spec.FirstName, LastName: spec.LastName, CodeKind: string(kind)}
+	if current != nil {
+		n.Code = current.Code
+	}
+	had := map[string]MemoRecord{}
+	if current != nil {
+		for _, r := range current.Memo.Records {
+			had[r.Source+"\x00"+r.Key] = r
+		}
+	}
+	mark := spec
+	mark.Memo.Records = slices.Clone(spec.Memo.Records)
+	var news, changed []string
+	for _, g := range person.Grants {
+		if !g.Window.End.After(now) {
+			continue
+		}
+		b := NotifiedBooking{Source: g.Source, UID: g.Key, Resources: g.Resources, Start: g.Start, End: g.End, AccessFrom: g.Window.Start, AccessUntil: g.Window.End}
+		i := slices.IndexFunc(mark.Memo.Records, func(r MemoRecord) bool { return r.Source == g.Source && r.Key == g.Key })
+		if i >= 0 && !mark.Memo.Records[i].Notified {
+			mark.Memo.Records[i].Notified = true
+			if _, seen := had[g.Source+"\x00"+g.Key]; seen {
+				b.Changed = true
+				changed = append(changed, g.Key)
+			} else {
+				news = append(news, g.Key)
+			}
+			n.Bookings = append(n.Bookings, b)
+		}
+		n.Upcoming = append(n.Upcoming, b)
+	}
+	n.NewCode = !spec.Memo.CodeNotified
+	if len(n.Upcoming) == 0 || (!n.NewCode && len(n.Bookings) == 0) {
+		return nil, UserSpec{}, ""
+	}
+	mark.Memo.CodeNotified = true
+	n.ValidFrom, n.ValidUntil = n.Upcoming[0].AccessFrom, n.Upcoming[0].AccessUntil
+	for _, b := range n.Upcoming {
+		if b.AccessUntil.After(n.ValidUntil) {
+			n.ValidUntil = b.AccessUntil
+		}
+	}
+	var why []string
+	if n.NewCode {
+		if kind == CodeManual {
+			why = append(why, "access confirmation")
+		} else {
+			why = append(why, "the personal "+strings.ToUpper(string(kind))+" code")
+		}
+	}
+	if len(news) > 0 {
+		why = append(why, fmt.Sprintf("%d new booking(s) (%s)", len(news), strings.Join(news, ", ")))
+	}
+	if len(changed) > 0 {
+		why = append(why, fmt.Sprintf("%d changed booking(s) (%s)", len(changed), strings.Join(changed, ", ")))
+	}
+	return n, mark, "email owed: " + strings.Join(why, "; ")
 }
 
 func (person *Person) firstOpenGrant(now time.Time) Grant {
@@ -412,7 +497,7 @@ func memoChange(old, new Memo) string {
 }
 
 func memoEqual(a, b Memo) bool {
-	if a.Email != b.Email || a.Name != b.Name || a.CodeNotified != b.CodeNotified || a.Version != b.Version || len(a.Records) != len(b.Records) {
+	if a.Email != b.Email || a.Name != b.Name || a.CodeNotified != b.CodeNotified || a.MailRefused != b.MailRefused || a.Version != b.Version || len(a.Records) != len(b.Records) {
 		return false
 	}
 	for i := range a.Records {

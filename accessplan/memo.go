@@ -20,6 +20,10 @@ type Memo struct {
 	Name string
 	// CodeNotified is true once the person was emailed their current code.
 	CodeNotified bool
+	// MailRefused records that the mail server refused this person's address for good (an
+	// SMTP 5xx): when and why. While it is set no email is owed (it would be refused again);
+	// an operator clears the line once the address is fixed.
+	MailRefused string
 	// Records are the bookings granted, sorted by start.
 	Records []MemoRecord
 }
@@ -62,6 +66,9 @@ func FormatMemo(m Memo, loc *time.Location) string {
 		fmt.Fprintf(&b, "name: %s\r\n", oneLine(m.Name))
 	}
 	fmt.Fprintf(&b, "code notified: %s\r\n", yesNo(m.CodeNotified))
+	if m.MailRefused != "" {
+		fmt.Fprintf(&b, "mail refused: %s\r\n", oneLine(m.MailRefused))
+	}
 	recs := slices.Clone(m.Records)
 	sortRecords(recs)
 	for _, r := range recs {
@@ -110,6 +117,8 @@ func ParseMemo(text string) (Memo, []string) {
 			m.Name = value
 		case "code notified":
 			m.CodeNotified = strings.EqualFold(value, "yes")
+		case "mail refused":
+			m.MailRefused = value
 		case "booking":
 			r, err := parseMemoRecord(value)
 			if err != nil {

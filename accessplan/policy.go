@@ -66,6 +66,9 @@ type Policy struct {
 	// AlwaysTimezone is the Net2 timezone id given to individual door permissions while a
 	// window is open (the window itself is enforced by switching permissions at its edges).
 	AlwaysTimezone int
+	// Notify makes the plan owe each person an email when they get a code or a new or
+	// changed booking (SPEC F17; email.notifications.enabled).
+	Notify bool
 }
 
 // location returns the site zone, UTC when unset.

@@ -246,14 +246,18 @@ type SMTP struct {
 }
 
 // Notifications configures the email to each person (SPEC F17).
-// When Enabled, Sender and both templates are set. The template files are not opened here
-// (their existence is checked by `net2booking check`).
+// When Enabled, Sender is set. A template left out uses the built-in default (`net2booking
+// templates --out DIR` writes both for editing). The template files are not opened here (they
+// are checked by `net2booking check`).
 type Notifications struct {
 	Enabled      bool   // default false
 	Sender       string // "Name <addr>" or "addr" as written, validated with net/mail
 	Subject      string // default "Access to the resource you booked"; no control characters
-	TextTemplate string // absolute path
-	HTMLTemplate string // absolute path
+	TextTemplate string // absolute path; "" = the built-in default
+	HTMLTemplate string // absolute path; "" = the built-in default
+	// DateFormat is the Go time layout of dates in the emails (date_format, an added key);
+	// "" = "Monday 2 January 2006 15:04", in the site's time zone.
+	DateFormat string
 }
 
 // Logging configures the log folder and level.

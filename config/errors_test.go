@@ -286,10 +286,10 @@ resources: {R: 1}
 			{7, "email.admins", `"nobody" is not an email address`}}},
 		{"admins list entry bad", base + "email:\n  smtp: {host: h}\n  admins:\n    - ops@example.com\n    - nobody\n", nil, []problem{
 			{9, "email.admins[2]", `"nobody" is not an email address`}}},
-		{"notifications need sender and templates", base + "email:\n  smtp: {host: h}\n  notifications:\n    enabled: true\n", nil, []problem{
-			{7, "email.notifications.sender", "is required when notifications are enabled"},
-			{7, "email.notifications.text_template", "is required when notifications are enabled"},
-			{7, "email.notifications.html_template", "is required when notifications are enabled"}}},
+		{"notifications need a sender (templates default)", base + "email:\n  smtp: {host: h}\n  notifications:\n    enabled: true\n", nil, []problem{
+			{7, "email.notifications.sender", "is required when notifications are enabled"}}},
+		{"date format", base + "email:\n  smtp: {host: h}\n  notifications:\n    sender: a@b.c\n    date_format: dd-mm-yyyy\n", nil, []problem{
+			{9, "email.notifications.date_format", `"dd-mm-yyyy" is not a Go time layout`}}},
 		{"notifications enabled not a bool", base + "email:\n  notifications:\n    enabled: yes\n", nil, []problem{
 			{7, "email.notifications.enabled", `"yes" is not true or false`}}},
 		{"sender bad", base + "email:\n  smtp: {host: h}\n  notifications:\n    enabled: true\n    sender: Front desk\n    text_template: t.txt\n    html_template: t.html\n", nil, []problem{

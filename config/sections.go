@@ -751,7 +751,7 @@ func (p *parser) email(top *section) Email {
 
 	e.Admins = p.admins(s)
 
-	n := p.sub(s, "notifications", []string{"enabled", "sender", "subject", "text_template", "html_template"})
+	n := p.sub(s, "notifications", []string{"enabled", "sender", "subject", "text_template", "html_template", "date_format"})
 	n.boolean("enabled", &e.Notifications.Enabled)
 	bad := map[string]bool{} // keys already reported, not to be called missing as well
 	read := func(key string, fn func()) {
@@ -794,11 +794,16 @@ func (p *parser) email(top *section) Email {
 			}
 		})
 	}
+	if v, ok := n.str("date_format", &e.Notifications.DateFormat, false); ok {
+		ref := time.Date(2006, 1, 2, 15, 4, 5, 0, time.UTC)
+		if strings.TrimSpace(v.text) == "" || ref.Format(v.text) == v.text {
+			p.errorf(v.line, v.path, `%s is not a Go time layout: write the reference time 2006-01-02 15:04 the way dates should look, e.g. "Monday 2 January 2006 15:04" or "02/01/2006 15:04"`, v.quoted())
+			e.Notifications.DateFormat = ""
+		}
+	}
 	if e.Notifications.Enabled {
 		for _, req := range []struct{ key, val, what string }{
 			{"sender", e.Notifications.Sender, `the From of the emails, "Name <address>" or an address`},
-			{"text_template", e.Notifications.TextTemplate, "the plain-text template file"},
-			{"html_template", e.Notifications.HTMLTemplate, "the HTML template file"},
 		} {
 			if req.val == "" && !bad[req.key] {
 				p.errorf(n.keyLine(req.key), n.child(req.key), "is required when notifications are enabled: %s", req.what)

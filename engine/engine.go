@@ -35,6 +35,13 @@ type Options struct {
 	// PreviousNames maps a source's name to the names it had before (config previous_names),
 	// so bookings recorded under an old name count as that source's, with no hold.
 	PreviousNames map[string][]string
+	// Notifier, when set, sends the emails the plan owes (Policy.Notify): after the person's
+	// Net2 writes, and then recorded as sent in the memo (DESIGN invariant 5).
+	Notifier accessplan.Notifier
+	// Alerts, when set, tells the admins about failing sources, Net2 and mail, held
+	// revocations and refused writes (SPEC F20; notify.Alerts): a condition is raised while
+	// it lasts and cleared when it ends, and Flush at the end of every cycle sends what is due.
+	Alerts Alerter
 	// Lease, when set, makes sure only one process writes to the site (DESIGN invariant 9):
 	// a cycle writes only while this process holds it (net2.Lease).
 	Lease accessplan.Lease
@@ -139,6 +146,13 @@ func sameCodeKind(opts Options) error {
 	return nil
 }
 
+// Alerter is what the engine needs of the admins' alerts (notify.Alerts implements it).
+type Alerter interface {
+	Raise(key, summary, detail string)
+	Clear(key string)
+	Flush(ctx context.Context) error
+}
+
 // persister is a controller that keeps what it knows between runs (net2.Controller's cache).
 type persister interface{ Persist() error }
 
@@ -176,7 +190,13 @@ func (s *Syncer) store(i int, f booking.Fetched, now time.Time) {
 	st.lastErr = f.Err
 	if f.Err != nil {
 		s.log.Warn("booking source failed; its last good bookings stay in force", "source", st.src.Name(), "error", f.Err.Error(), "known", st.known)
+		if s.opts.Alerts != nil {
+			s.opts.Alerts.Raise("source:"+st.src.Name(), "booking source "+st.src.Name()+" fails; its last good bookings stay in force", f.Err.Error())
+		}
 		return
+	}
+	if s.opts.Alerts != nil {
+		s.opts.Alerts.Clear("source:" + st.src.Name())
 	}
 	st.known, st.bookings, st.lastGood = true, f.Result.Bookings, now
 	for _, w := range f.Result.Warnings {
@@ -285,6 +305,7 @@ func (s *Syncer) Cycle(ctx context.Context, o CycleOptions) (*Report, error) {
 	}
 	s.apply(ctx, rep.Plan, rep)
 	s.persist()
+	s.flushAlerts(ctx)
 	if held != nil {
 		for _, q := range held.Requests {
 			if err := lease.Done(ctx, q.ID); err != nil {
@@ -349,7 +370,15 @@ func (s *Syncer) plan(ctx context.Context, o CycleOptions) (*Report, error) {
 	full := o.FullVerify || s.lastVerify.IsZero() || now.Sub(s.lastVerify) >= s.opts.VerifyEvery
 	state, err := s.opts.Controller.Snapshot(ctx, full)
 	if err != nil {
+		if ctx.Err() == nil && s.opts.Alerts != nil {
+			s.opts.Alerts.Raise("net2", "Net2 cannot be read; nothing changes in Net2 until it answers", err.Error())
+			s.flushAlerts(ctx)
+		}
 		return nil, fmt.Errorf("reading Net2: %w", err)
+	}
+	if s.opts.Alerts != nil {
+		s.opts.Alerts.Clear("net2")
+		s.refusedAddresses(state)
 	}
 	if full {
 		s.lastVerify = now
@@ -420,6 +449,9 @@ func (s *Syncer) reportProblems(plan *accessplan.Plan) {
 // alertOnce logs an ALERT when a condition starts (not every cycle while it lasts);
 // clearAlert ends it, so a new start is logged again.
 func (s *Syncer) alertOnce(key, msg string, args ...any) {
+	if s.opts.Alerts != nil {
+		s.opts.Alerts.Raise(key, strings.TrimPrefix(msg, "ALERT: "), detail(args))
+	}
 	if s.warned["alert:"+key] {
 		return
 	}
@@ -428,9 +460,53 @@ func (s *Syncer) alertOnce(key, msg string, args ...any) {
 }
 
 func (s *Syncer) clearAlert(key string) {
+	if s.opts.Alerts != nil {
+		s.opts.Alerts.Clear(key)
+	}
 	if s.warned["alert:"+key] {
 		delete(s.warned, "alert:"+key)
 		s.log.Info("cleared: "+strings.SplitN(key, ":", 2)[0]+" condition ended", "key", key)
+	}
+}
+
+// refusedAddresses keeps one admin condition per booker whose address the mail server
+// refused for good (recorded in their memo), until an operator clears the memo line.
+func (s *Syncer) refusedAddresses(state accessplan.Net2State) {
+	now := map[string]bool{}
+	for _, u := range state.Users {
+		if u.Memo.MailRefused != "" {
+			key := "mail-refused:" + u.Memo.Email
+			now[key] = true
+			s.opts.Alerts.Raise(key, "the mail server refused the address of "+u.Memo.Email+" for good; fix the address in the booking system and clear the \"mail refused\" line of Net2 user "+fmt.Sprint(u.ID)+"'s memo", u.Memo.MailRefused)
+		}
+	}
+	if k, ok := s.opts.Alerts.(interface{ Keys() []string }); ok {
+		for _, key := range k.Keys() {
+			if strings.HasPrefix(key, "mail-refused:") && !now[key] {
+				s.opts.Alerts.Clear(key)
+			}
+		}
+	}
+}
+
+// detail renders log attributes as lines for an alert's body.
+func detail(args []any) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(args); i += 2 {
+		fmt.Fprintf(&b, "%v: %v\n", args[i], args[i+1])
+	}
+	return b.String()
+}
+
+// flushAlerts sends the admins' alerts that are due (bounded: mail never holds a door).
+func (s *Syncer) flushAlerts(ctx context.Context) {
+	if s.opts.Alerts == nil {
+		return
+	}
+	fctx, cancel := context.WithTimeout(ctx, mailBudget)
+	defer cancel()
+	if err := s.opts.Alerts.Flush(fctx); err != nil && ctx.Err() == nil {
+		s.warnOnce("alerts:"+err.Error(), "could not email the admins' alert; it is sent again at the next cycle", "error", err.Error())
 	}
 }
 
@@ -454,6 +530,9 @@ func (s *Syncer) apply(ctx context.Context, plan *accessplan.Plan, rep *Report) 
 	var inUse map[string]bool
 	failedEmail := map[string]bool{}
 	newIDs := map[string]int{}
+	codes := map[string]string{} // issued in this cycle, for the email
+	var mails []accessplan.Action
+	defer func() { s.sendMail(ctx, plan, mails, codes, rep) }()
 	for _, a := range plan.Actions {
 		if failedEmail[a.Email] {
 			continue
@@ -494,7 +573,15 @@ func (s *Syncer) apply(ctx context.Context, plan *accessplan.Plan, rep *Report) 
 					break
 				}
 			}
-			err = s.assignCode(ctx, id, inUse)
+			var code string
+			code, err = s.assignCode(ctx, id, inUse)
+			codes[a.Email] = code
+		case accessplan.ActNotify:
+			a.UserID = id
+			if s.opts.Notifier != nil {
+				mails = append(mails, a) // after every door of this cycle (owed mail never delays a door)
+			}
+			continue
 		default:
 			err = fmt.Errorf("unknown action %q", a.Kind)
 		}
@@ -511,6 +598,9 @@ func (s *Syncer) apply(ctx context.Context, plan *accessplan.Plan, rep *Report) 
 		if b := s.backoff[a.Email]; b != nil && b.key == actionKey(a) {
 			s.log.Info("Net2 write succeeded after failing before", "action", string(a.Kind), "email", a.Email, "user_id", id, "failures", b.failures)
 			delete(s.backoff, a.Email)
+			if s.opts.Alerts != nil {
+				s.opts.Alerts.Clear("write:" + a.Email)
+			}
 		}
 		rep.Applied = append(rep.Applied, a)
 		s.log.Info("applied", "action", string(a.Kind), "email", a.Email, "user_id", id, "reason", a.Reason)
@@ -558,9 +648,16 @@ func (s *Syncer) noteFailure(a accessplan.Action, err error, now time.Time) {
 	b.until = now.Add(wait)
 	if b.failures == 1 || now.Sub(b.lastLogged) >= relogEvery {
 		b.lastLogged = now
+		if a.Kind == accessplan.ActNotify {
+			s.log.Error("email could not be sent; it stays owed and is retried with backoff", "email", a.Email, "failures", b.failures, "retry_in", wait.String(), "error", err.Error())
+			return
+		}
 		if permanent {
 			s.log.Error("Net2 refuses this write; it is retried hourly, and at once when the plan for this person changes; other persons go on",
 				"action", string(a.Kind), "email", a.Email, "user_id", a.UserID, "failures", b.failures, "error", err.Error())
+			if s.opts.Alerts != nil && a.Kind != accessplan.ActNotify {
+				s.opts.Alerts.Raise("write:"+a.Email, "Net2 refuses a write for "+a.Email+" ("+string(a.Kind)+")", err.Error())
+			}
 		} else {
 			s.log.Error("Net2 write failed; retried with backoff", "action", string(a.Kind), "email", a.Email, "user_id", a.UserID,
 				"failures", b.failures, "retry_in", wait.String(), "error", err.Error())
@@ -582,15 +679,15 @@ func (s *Syncer) nextRetry() time.Time {
 }
 
 // assignCode draws a code and writes it, drawing again when Net2 reports a collision, at
-// most maxCodeAttempts times.
-func (s *Syncer) assignCode(ctx context.Context, id int, inUse map[string]bool) error {
+// most maxCodeAttempts times. It returns the code issued.
+func (s *Syncer) assignCode(ctx context.Context, id int, inUse map[string]bool) (string, error) {
 	for range maxCodeAttempts {
 		code, err := s.opts.Allocator.Allocate(inUse)
 		if err != nil {
-			return fmt.Errorf("choosing a code: %w", err)
+			return "", fmt.Errorf("choosing a code: %w", err)
 		}
 		if code == "" {
-			return nil // manual: nothing to issue
+			return "", nil // manual: nothing to issue
 		}
 		err = s.opts.Controller.AssignCode(ctx, id, code)
 		inUse[code] = true
@@ -598,7 +695,104 @@ func (s *Syncer) assignCode(ctx context.Context, id int, inUse map[string]bool) 
 			s.log.Warn("Net2 reports the chosen code as taken; drawing another", "user_id", id)
 			continue
 		}
-		return err
+		if err != nil {
+			return "", err
+		}
+		return code, nil
 	}
-	return fmt.Errorf("Net2 refused %d codes in a row as already taken; giving up until the next cycle", maxCodeAttempts)
+	return "", fmt.Errorf("Net2 refused %d codes in a row as already taken; giving up until the next cycle", maxCodeAttempts)
+}
+
+// mailBudget bounds the mail of one cycle (and the admins' alerts): what is not sent by then
+// stays owed for the next cycle, so a slow or hanging mail server never holds a door.
+const mailBudget = 2 * time.Minute
+
+// sendMail sends the emails the plan owes, after every Net2 write of the cycle, and records
+// each as sent in the memo once the server accepted it (DESIGN invariant 5). A failed send
+// stays owed and backs off per person; a permanent refusal is recorded in the memo (no email
+// is owed while it is there) and the admins are told. A crash between a send and its memo
+// write repeats at most that one email.
+func (s *Syncer) sendMail(ctx context.Context, plan *accessplan.Plan, mails []accessplan.Action, codes map[string]string, rep *Report) {
+	if len(mails) == 0 || ctx.Err() != nil {
+		return
+	}
+	budget := mailBudget
+	if next, ok := plan.Next(rep.Now); ok {
+		budget = min(budget, next.Sub(rep.Now)-2*time.Second) // the next door comes first
+	}
+	if budget <= 0 {
+		return // a transition is due: the mail goes out after it
+	}
+	mctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	failed, sent := false, false
+	for _, a := range mails {
+		if mctx.Err() != nil {
+			break
+		}
+		if b := s.backoff[a.Email]; b != nil && b.key == actionKey(a) && rep.Now.Before(b.until) {
+			rep.Deferred = append(rep.Deferred, ActionError{Action: a, Err: b.err})
+			continue
+		}
+		n := *a.Notification
+		if n.Code == "" {
+			n.Code = codes[a.Email]
+		}
+		if n.Code == "" && n.CodeKind != string(accessplan.CodeManual) {
+			continue // no code yet (its assignment failed): owed next cycle
+		}
+		err := s.opts.Notifier.Notify(mctx, n)
+		switch {
+		case err == nil:
+			sent = true
+			delete(s.backoff, a.Email)
+			rep.Applied = append(rep.Applied, a)
+			s.log.Info("emailed", "email", a.Email, "reason", a.Reason)
+			if werr := s.opts.Controller.UpdateUser(ctx, a.UserID, a.Spec); werr != nil {
+				s.log.Error("email sent but not recorded in Net2; it may be sent once more", "email", a.Email, "user_id", a.UserID, "error", werr.Error())
+			}
+		case errors.Is(err, accessplan.ErrPermanent):
+			rep.Failed = append(rep.Failed, ActionError{Action: a, Err: err})
+			refused := a.Spec
+			refused.Memo = a.Spec.Memo
+			refused.Memo.CodeNotified = false
+			refused.Memo.MailRefused = rep.Now.UTC().Format(time.RFC3339) + " " + err.Error()
+			refused.Memo.Records = unmarked(a.Spec.Memo.Records, a.Notification)
+			s.log.Error("ALERT: the mail server refused a booker's address for good; it is recorded in the user's memo and no email is sent to it until an operator clears that line",
+				"email", a.Email, "user_id", a.UserID, "error", err.Error())
+			if s.opts.Alerts != nil {
+				s.opts.Alerts.Raise("mail-refused:"+a.Email, "the mail server refused the address of "+a.Email+" for good", err.Error())
+			}
+			if werr := s.opts.Controller.UpdateUser(ctx, a.UserID, refused); werr != nil {
+				s.log.Error("could not record the refused address in Net2; the email is tried again", "email", a.Email, "error", werr.Error())
+			}
+		default:
+			if ctx.Err() != nil {
+				return
+			}
+			failed = true
+			rep.Failed = append(rep.Failed, ActionError{Action: a, Err: err})
+			s.noteFailure(a, err, rep.Now)
+		}
+	}
+	switch {
+	case failed:
+		s.alertOnce("mail", "ALERT: emails to bookers cannot be sent; they stay owed and are retried", "error", rep.Failed[len(rep.Failed)-1].Err.Error())
+	case sent:
+		s.clearAlert("mail")
+	}
+}
+
+// unmarked returns records with the flags of the bookings n was about cleared again.
+func unmarked(recs []accessplan.MemoRecord, n *accessplan.Notification) []accessplan.MemoRecord {
+	out := make([]accessplan.MemoRecord, len(recs))
+	copy(out, recs)
+	for i := range out {
+		for _, b := range n.Bookings {
+			if out[i].Source == b.Source && out[i].Key == b.UID {
+				out[i].Notified = false
+			}
+		}
+	}
+	return out
 }

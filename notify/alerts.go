@@ -411,3 +411,13 @@ func cleanLines(s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// Keys lists the keys of the active conditions, sorted: how a level-triggered caller (the
+// engine) clears conditions it no longer observes, also after a restart.
+func (a *Alerts) Keys() []string {
+	var out []string
+	for _, c := range a.Active() {
+		out = append(out, c.Key)
+	}
+	return out
+}

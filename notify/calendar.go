@@ -38,7 +38,7 @@ func CalendarFile(n Notification, now time.Time, o RenderOptions) ([]byte, error
 	if o.DateFormat == "" {
 		o.DateFormat = DefaultDateFormat
 	}
-	list := slices.Clone(n.upcoming())
+	list := slices.Clone(upcoming(n))
 	if len(list) == 0 {
 		return nil, nil
 	}

@@ -210,7 +210,7 @@ const qrCID = "access-code@net2booking"
 // (text) or list item (HTML) per upcoming booking: its resources, its times and, where the
 // grace period widens it, when the doors open; new and changed ones are marked.
 func (t *Templates) Render(n Notification, o RenderOptions) (text, htmlBody string, err error) {
-	if err := n.validCode(); err != nil {
+	if err := validCode(n); err != nil {
 		return "", "", err
 	}
 	if o.Location == nil {
@@ -234,7 +234,7 @@ func (t *Templates) Render(n Notification, o RenderOptions) (text, htmlBody stri
 				first, _, _ = strings.Cut(CleanText(n.Email), "@")
 			}
 		}
-		from, until := n.period()
+		from, until := period(n)
 		return map[string]string{
 			PlaceholderFirstName:   esc(first),
 			PlaceholderSurname:     esc(last),
@@ -257,7 +257,7 @@ func (t template) fill(v map[string]string) string {
 }
 
 // validCode checks that the code kind is known and a code is there when one is sent.
-func (n Notification) validCode() error {
+func validCode(n Notification) error {
 	switch n.CodeKind {
 	case KindPIN, KindQR:
 		if n.Code == "" {
@@ -315,7 +315,7 @@ func resources(n Notification, o RenderOptions, isHTML bool) string {
 	for _, b := range n.Bookings {
 		owed[b.Source+"\x00"+b.UID] = true
 	}
-	list := slices.Clone(n.upcoming())
+	list := slices.Clone(upcoming(n))
 	slices.SortStableFunc(list, func(a, b Booking) int { return a.Start.Compare(b.Start) })
 	var lines []string
 	for _, b := range list {

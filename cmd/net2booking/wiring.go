@@ -208,6 +208,22 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 		return nil, badInput(err)
 	}
 	policy := policyFromConfig(cfg, &resolved)
+	mailer, err := newMailer(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	var notifier accessplan.Notifier
+	if mailer != nil && cfg.Email.Notifications.Enabled {
+		notifier, policy.Notify = mailer, true
+	}
+	alerts, err := newAlerts(cfg, mailer, logger)
+	if err != nil {
+		return nil, err
+	}
+	var alerter engine.Alerter
+	if alerts != nil {
+		alerter = alerts
+	}
 	lease, err := net2.NewLease(client, net2.LeaseConfig{MarkerField: resolved.MarkerField, TTL: 3 * cfg.Access.FetchInterval, Logger: logger})
 	if err != nil {
 		return nil, err
@@ -218,6 +234,7 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 	}
 	syncer, err := engine.New(engine.Options{
 		Sources: sources, Controller: ctl, Allocator: alloc, Policy: policy, PreviousNames: previous, Lease: lease,
+		Notifier: notifier, Alerts: alerter,
 		FetchInterval: cfg.Access.FetchInterval, MaxShrink: cfg.Safety.MaxShrink, VerifyEvery: cfg.Safety.VerifyEvery,
 		Logger: logger,
 	})
