@@ -76,11 +76,13 @@ type Syncer struct {
 
 // sourceState is what the engine remembers of one source between cycles.
 type sourceState struct {
-	src      booking.BookingSource
-	known    bool
-	bookings []booking.Booking
-	lastGood time.Time
-	lastErr  error
+	// failingSince is when the source started failing (zero while it answers).
+	failingSince time.Time
+	src          booking.BookingSource
+	known        bool
+	bookings     []booking.Booking
+	lastGood     time.Time
+	lastErr      error
 }
 
 // New checks opts and returns a Syncer.
@@ -128,6 +130,9 @@ func New(opts Options) (*Syncer, error) {
 	}
 	return s, nil
 }
+
+// sourceAlertAfter is how long a source must have been failing before the admins are told.
+const sourceAlertAfter = 15 * time.Minute
 
 // sameCodeKind refuses a policy, allocator and controller that disagree on the code kind:
 // a QR controller with a PIN allocator would store PINs as card tokens. Controllers and
@@ -190,11 +195,16 @@ func (s *Syncer) store(i int, f booking.Fetched, now time.Time) {
 	st.lastErr = f.Err
 	if f.Err != nil {
 		s.log.Warn("booking source failed; its last good bookings stay in force", "source", st.src.Name(), "error", f.Err.Error(), "known", st.known)
-		if s.opts.Alerts != nil {
-			s.opts.Alerts.Raise("source:"+st.src.Name(), "booking source "+st.src.Name()+" fails; its last good bookings stay in force", f.Err.Error())
+		if st.failingSince.IsZero() {
+			st.failingSince = now
+		}
+		// A blip is not worth an email: the admins hear of a source failing for a while.
+		if s.opts.Alerts != nil && now.Sub(st.failingSince) >= sourceAlertAfter {
+			s.opts.Alerts.Raise("source:"+st.src.Name(), "booking source "+st.src.Name()+" fails since "+st.failingSince.UTC().Format(time.RFC3339)+"; its last good bookings stay in force", f.Err.Error())
 		}
 		return
 	}
+	st.failingSince = time.Time{}
 	if s.opts.Alerts != nil {
 		s.opts.Alerts.Clear("source:" + st.src.Name())
 	}
