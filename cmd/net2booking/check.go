@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/net2booking/net2booking/booking"
 	"github.com/net2booking/net2booking/config"
 	"github.com/net2booking/net2booking/net2"
+	"github.com/net2booking/net2booking/notify"
 )
 
 // runCheck validates the configuration, logs in to Net2, resolves every name the
@@ -117,14 +117,14 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "       warning: resource %q (%d booking(s) in %s) maps to no door\n", u.Resource, u.Bookings, strings.Join(u.Sources, ", "))
 	}
 
-	if n := cfg.Email.Notifications; n.Enabled {
-		for _, t := range []struct{ key, path string }{
-			{"email.notifications.text_template", n.TextTemplate},
-			{"email.notifications.html_template", n.HTMLTemplate},
-		} {
-			_, err := os.Stat(t.path)
-			item(err == nil, "%s %s: %s", t.key, t.path, okOr(err, "readable"))
+	if n := cfg.Email.Notifications; cfg.Email.Present {
+		// Every placeholder must be known: a typo would reach every booker verbatim.
+		_, err := notify.LoadTemplates(n.TextTemplate, n.HTMLTemplate)
+		which := "the built-in default templates"
+		if n.TextTemplate != "" || n.HTMLTemplate != "" {
+			which = fmt.Sprintf("templates %s, %s", orDefault(n.TextTemplate), orDefault(n.HTMLTemplate))
 		}
+		item(err == nil, "email: %s: %s", which, okOr(err, "every placeholder is known"))
 	}
 	if live {
 		if liveClient == nil {
@@ -179,6 +179,13 @@ func runLive(ctx context.Context, env *cliEnv, client *net2.Client, cfg *config.
 		return 1
 	}
 	return rep.Problems()
+}
+
+func orDefault(path string) string {
+	if path == "" {
+		return "(default)"
+	}
+	return path
 }
 
 func okOr(err error, ok string) string {

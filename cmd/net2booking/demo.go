@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/net2booking/net2booking/identifier"
 	"github.com/net2booking/net2booking/net2"
 	"github.com/net2booking/net2booking/net2/net2sim"
+	"github.com/net2booking/net2booking/notify"
 )
 
 // runDemo shows the whole flow with nothing to set up: it starts the Net2 emulator with a demo
@@ -27,6 +30,7 @@ import (
 func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet("demo", env)
 	verbose := fs.Bool("v", false, "log every Net2 write")
+	mailDir := fs.String("mail-dir", "", "folder for the emails the demo would send, as .eml files (default: a new temporary folder)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -99,7 +103,19 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		GraceBefore: 5 * time.Minute, GraceAfter: 10 * time.Minute, RemoveAfterDays: 7,
 		Code: accessplan.CodePIN, Lookahead: 90 * 24 * time.Hour, Location: loc,
 	})
-	syncer, err := engine.New(engine.Options{Sources: []booking.BookingSource{src}, Controller: ctl, Allocator: alloc, Policy: policy, Logger: logger})
+	// The emails go into a folder as .eml files instead of to an SMTP server.
+	if *mailDir == "" {
+		if *mailDir, err = os.MkdirTemp("", "net2booking-demo-mail-"); err != nil {
+			return err
+		}
+	}
+	composer, err := notify.NewSMTP(notify.SMTPConfig{Sender: "Demo front desk <frontdesk@example.com>", Location: loc, Logger: logger})
+	if err != nil {
+		return err
+	}
+	policy.Notify = true
+	outbox := &notify.Dir{Path: *mailDir, SMTP: composer, Logger: logger}
+	syncer, err := engine.New(engine.Options{Sources: []booking.BookingSource{src}, Controller: ctl, Allocator: alloc, Policy: policy, Logger: logger, Notifier: outbox})
 	if err != nil {
 		return err
 	}
@@ -156,6 +172,8 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(w, "  %s  %-14s %s %s\n", formatTime(t.At, loc), doors[t.Door], verb, t.Email)
 	}
+	files, _ := filepath.Glob(filepath.Join(*mailDir, "*.eml"))
+	fmt.Fprintf(w, "\nThe %d email(s) a real site would send (code, bookings, QR image or PIN, calendar file) are in %s as .eml files;\nopen one with a mail program.\n", len(files), *mailDir)
 	fmt.Fprintln(w, "\nNext: `net2booking sim --listen 127.0.0.1:8080 --seed demo` serves this emulator for your own configuration;")
 	fmt.Fprintln(w, "see README.md for a real site.")
 	return nil

@@ -37,11 +37,13 @@ func commands() []command {
 	return []command{
 		{"preview", "who may open which door at an instant: preview --config F [--at RFC3339] [--json]", runPreview},
 		{"validate", "check a configuration file: validate --config F", runValidate},
-		{"check", "check configuration, Net2 login and names, and every source: check --config F", runCheck},
+		{"check", "check configuration, Net2 login and names, every source and the templates: check --config F [--live [--keep]]", runCheck},
 		{"sync", "one cycle: fetch, plan, apply to Net2: sync --config F [--dry-run] [--accept-shrink]", runSync},
 		{"run", "run in the foreground until stopped: run --config F", runRun},
 		{"rooms", "list Outlook rooms and room lists, with the lines to paste: rooms --config F [--source NAME]", runRooms},
-		{"net2", "list Net2 objects to fill in the configuration: net2 doors|access-levels|departments|fields|operators|timezones --config F", runNet2},
+		{"net2", "list Net2 objects to fill in the configuration: net2 doors|areas|access-levels|departments|fields|operators|timezones --config F", runNet2},
+		{"templates", "write the built-in email templates for editing: templates --out DIR", runTemplates},
+		{"notify", "send sample emails (PIN and QR) through the configured server: notify test --config F --to ADDRESS", runNotify},
 		{"demo", "see the whole product work on an emulated Net2, no setup needed: demo", runDemo},
 		{"sim", "serve the Net2 emulator: sim --listen ADDR [--seed demo]", runSim},
 	}
