@@ -106,7 +106,7 @@ func detectDialect(prodids []string, evs []*event) (Dialect, string) {
 }
 
 // applyDialect fills persons and resources of an event.
-func (p *parser) applyDialect(d Dialect, ev *event, raw *rawParties) {
+func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 	switch d {
 	case DialectBooked:
 		if o := raw.organizer; o != nil {
@@ -144,7 +144,7 @@ func (p *parser) applyDialect(d Dialect, ev *event, raw *rawParties) {
 // resourcesOf reads the resource names of a RESOURCES (list: split on unescaped commas) or
 // LOCATION (one value) property, once per distinct line. The result is shared: never append
 // to it in place (its capacity is clipped, so append copies).
-func (p *parser) resourcesOf(pr *goical.Prop, list bool) []string {
+func (p *eventReader) resourcesOf(pr *goical.Prop, list bool) []string {
 	if r, ok := p.resOf[pr]; ok {
 		return r
 	}
@@ -176,7 +176,7 @@ func isPrivate(addr string) bool {
 }
 
 // person reads an ATTENDEE/ORGANIZER line once per distinct line and role.
-func (p *parser) person(pr *goical.Prop, role booking.Role) *personEntry {
+func (p *eventReader) person(pr *goical.Prop, role booking.Role) *personEntry {
 	key := personKey{pr, role}
 	if e, ok := p.persons[key]; ok {
 		return e
@@ -198,7 +198,7 @@ func (p *parser) person(pr *goical.Prop, role booking.Role) *personEntry {
 	return e
 }
 
-func (p *parser) addPerson(ev *event, e *personEntry, what string) {
+func (p *eventReader) addPerson(ev *event, e *personEntry, what string) {
 	if e.err != nil {
 		p.warn.add(ev.uid, fmt.Sprintf("%s skipped: %v (VEVENT at line %d)", what, e.err, ev.line))
 		return
@@ -217,7 +217,7 @@ func (p *parser) addPerson(ev *event, e *personEntry, what string) {
 
 // internString shares equal strings between events (a 100,000-event feed names a few hundred
 // resources and a few thousand persons).
-func (p *parser) internString(s string) string {
+func (p *eventReader) internString(s string) string {
 	if v, ok := p.intern[s]; ok {
 		return v
 	}

@@ -214,30 +214,24 @@ func (f *Feed) Fetch(ctx context.Context, w booking.Window) (booking.FetchResult
 
 func (f *Feed) load(ctx context.Context) (*Calendar, bool, error) {
 	if f.path != "" {
-		data, err := f.readFile()
-		if err != nil {
-			return nil, false, err
-		}
-		cal, err := Parse(data, f.parseOpts)
+		cal, err := f.readFile()
 		return cal, false, err
 	}
 	return f.loadHTTP(ctx)
 }
 
-func (f *Feed) readFile() ([]byte, error) {
+// readFile parses the local feed as it is read (ParseReader): the file is never held whole.
+func (f *Feed) readFile() (*Calendar, error) {
 	fh, err := os.Open(f.path)
 	if err != nil {
 		return nil, fmt.Errorf("iCal feed %s: %w", f.name, err)
 	}
 	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, f.parseOpts.MaxBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("iCal feed %s: reading the file: %w", f.name, err)
-	}
-	if int64(len(data)) > f.parseOpts.MaxBytes {
+	cal, err := ParseReader(fh, f.parseOpts)
+	if err != nil && errors.Is(err, ErrTooLarge) {
 		return nil, fmt.Errorf("iCal feed %s: file exceeds the limit of %d bytes: %w", f.name, f.parseOpts.MaxBytes, ErrTooLarge)
 	}
-	return data, nil
+	return cal, err
 }
 
 func (f *Feed) loadHTTP(ctx context.Context) (*Calendar, bool, error) {
@@ -286,15 +280,16 @@ func (f *Feed) loadHTTP(ctx context.Context) (*Calendar, bool, error) {
 	if resp.ContentLength > f.parseOpts.MaxBytes {
 		return nil, false, fmt.Errorf("iCal feed %s: server announces %d bytes, over the limit of %d bytes: %w", f.name, resp.ContentLength, f.parseOpts.MaxBytes, ErrTooLarge)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, f.parseOpts.MaxBytes+1))
+	// The body is parsed as it arrives (ParseReader), never held whole.
+	cal, err := ParseReader(&bodyReader{r: resp.Body, f: f}, f.parseOpts)
 	if err != nil {
-		return nil, false, f.wrap("reading the response", err)
-	}
-	if int64(len(data)) > f.parseOpts.MaxBytes {
-		return nil, false, fmt.Errorf("iCal feed %s: response exceeds the limit of %d bytes: %w", f.name, f.parseOpts.MaxBytes, ErrTooLarge)
-	}
-	cal, err := Parse(data, f.parseOpts)
-	if err != nil {
+		var re *readError
+		switch {
+		case errors.As(err, &re):
+			return nil, false, f.wrap("reading the response", re.err)
+		case errors.Is(err, ErrTooLarge):
+			return nil, false, fmt.Errorf("iCal feed %s: response exceeds the limit of %d bytes: %w", f.name, f.parseOpts.MaxBytes, ErrTooLarge)
+		}
 		return nil, false, err
 	}
 	// Validators are kept only together with the calendar they describe: a 304 must never
@@ -336,4 +331,23 @@ func retryAfter(v string, now time.Time) (time.Time, bool) {
 		until = now.Add(maxRetryAfter)
 	}
 	return until, true
+}
+
+// bodyReader marks errors of the response body, so they are reported (redacted) as I/O
+// errors rather than as bad data.
+type bodyReader struct {
+	r io.Reader
+	f *Feed
+}
+
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &readError{err}
+	}
+	return n, err
 }

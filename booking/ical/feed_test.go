@@ -199,10 +199,10 @@ func TestHTTPServerErrorAndBadBodies(t *testing.T) {
 		body []byte
 		want error
 	}{
-		"empty 200":   {nil, ErrMalformed},
-		"truncated":   {fixture(t, "truncated.ics"), ErrMalformed},
-		"panic shape": {fixture(t, "panic_cn.ics"), ErrMalformed},
-		"too large":   {bytes.Repeat([]byte("X"), 5000), ErrTooLarge},
+		"empty 200": {nil, ErrMalformed},
+		"truncated": {fixture(t, "truncated.ics"), ErrMalformed},
+		"html page": {[]byte("<html><body>Please log in</body></html>\n"), ErrMalformed},
+		"too large": {bytes.Repeat([]byte("X"), 5000), ErrTooLarge},
 	} {
 		body.Store(tc.body)
 		_, err := f.Fetch(context.Background(), june)

@@ -1,13 +1,15 @@
 package ical
 
 import (
-	"bufio"
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	goical "github.com/emersion/go-ical"
 
 	"github.com/net2booking/net2booking/booking"
 )
@@ -95,17 +97,13 @@ func warningFor(res booking.FetchResult, uid string) (booking.Warning, bool) {
 // mustVTimezone builds the zone of the VTIMEZONE named tzid in a testdata file.
 func mustVTimezone(t testing.TB, file, tzid string) *zone {
 	t.Helper()
-	data := fixture(t, file)
-	cals, _, err := splitCalendars(data)
+	cal, err := goical.NewDecoder(bytes.NewReader(fixture(t, file))).Decode()
 	require.NoError(t, err)
-	dec := blockDecoder{br: bufio.NewReaderSize(nil, 4096)}
-	for _, b := range cals[0].children {
-		if b.name != "VTIMEZONE" {
+	for _, c := range cal.Children {
+		if c.Name != "VTIMEZONE" {
 			continue
 		}
-		comp, err := dec.decodeBlock(data, b)
-		require.NoError(t, err)
-		id, z, err := buildVTimezone(comp)
+		id, z, err := buildVTimezone(c)
 		require.NoError(t, err)
 		if id == tzid {
 			return z

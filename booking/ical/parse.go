@@ -1,8 +1,6 @@
 package ical
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -184,11 +182,7 @@ func (ev *event) recurring() bool {
 	return ev.rec != nil && (len(ev.rec.rules) > 0 || len(ev.rec.rdates) > 0)
 }
 
-// Parse reads a whole feed. It fails (with ErrTooLarge or ErrMalformed) when the input as a
-// whole cannot be trusted: too large, empty, not iCalendar, truncated, or a content line that
-// go-ical rejects or panics on. Problems confined to one event (an unresolvable time zone, a
-// bad date, an absurd duration, a broken RRULE) skip that event and are reported as warnings
-// by Calendar.Bookings. A valid VCALENDAR without events is a valid, empty calendar.
+// Parse reads a whole feed held in memory; see ParseReader.
 func Parse(data []byte, opts ParseOptions) (*Calendar, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -197,54 +191,115 @@ func Parse(data []byte, opts ParseOptions) (*Calendar, error) {
 	if int64(len(data)) > opts.MaxBytes {
 		return nil, fmt.Errorf("iCal feed %s: %d bytes exceed the limit of %d bytes: %w", opts.Name, len(data), opts.MaxBytes, ErrTooLarge)
 	}
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
-		// Classic Mac line endings: CR only. go-ical would read the file as one line.
-		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
-	}
-	raws, trailing, err := splitCalendars(data)
+	return parse(newBytesReader(data, opts.MaxBytes), opts)
+}
+
+// ParseReader reads a whole feed from r, streaming: only the lines bookings are made of are
+// kept, so memory follows the number of events, not the size of the input. It fails (with
+// ErrTooLarge or ErrMalformed) only when the input as a whole cannot be trusted: larger than
+// MaxBytes, empty, not iCalendar, truncated, nested absurdly deep, or a METHOD it cannot read.
+// Problems confined to one event (a content line go-ical rejects or panics on, a line without
+// a colon, a mistyped END, an unresolvable time zone, a bad date, an absurd duration, a
+// broken or impossible RRULE) skip that event and are reported as warnings by
+// Calendar.Bookings, naming the line, the UID when known and the reason. A valid VCALENDAR
+// without events is a valid, empty calendar.
+func ParseReader(r io.Reader, opts ParseOptions) (*Calendar, error) {
+	opts, err := opts.withDefaults()
 	if err != nil {
-		return nil, fmt.Errorf("iCal feed %s: %w", opts.Name, err)
+		return nil, err
 	}
+	return parse(newStreamReader(r, opts.MaxBytes), opts)
+}
+
+func parse(lr *lineReader, opts ParseOptions) (*Calendar, error) {
 	p := &parser{
-		opts:    opts,
-		site:    locationZone(opts.SiteLocation),
-		intern:  make(map[string]string),
-		persons: make(map[personKey]*personEntry),
-		resOf:   make(map[*goical.Prop][]string),
-		dec:     blockDecoder{br: bufio.NewReaderSize(nil, 4096)},
+		eventReader: eventReader{
+			opts:    opts,
+			intern:  make(map[string]string),
+			persons: make(map[personKey]*personEntry),
+			resOf:   make(map[*goical.Prop][]string),
+		},
+		site: locationZone(opts.SiteLocation),
+		dec:  newPropDecoder(),
 	}
 	p.warn.source = opts.Name
 	if opts.Dialect != DialectAuto {
 		p.dialect, p.dialectNote = opts.Dialect, fmt.Sprintf("dialect %s (configured)", opts.Dialect)
 	}
-	if trailing > 0 {
-		p.warn.add("", fmt.Sprintf("%d line(s) after END:VCALENDAR ignored", trailing))
+	s := &scanner{p: p}
+	lr.skip = s.skipLine
+	lr2 := lr
+	// Calendars are read as soon as they end; the scanner queues them in p.pending.
+	var scanErr error
+	for {
+		ll, ok, err := lr2.next()
+		if err != nil {
+			scanErr = err
+			break
+		}
+		if !ok {
+			break
+		}
+		if len(ll.text) > 0 {
+			if err := s.line(ll); err != nil {
+				scanErr = err
+				break
+			}
+		}
+		for len(p.pending) > 0 {
+			rc := p.pending[0]
+			p.pending = p.pending[1:]
+			if err := p.readCalendar(rc); err != nil {
+				return nil, fmt.Errorf("iCal feed %s: %w", opts.Name, err)
+			}
+		}
 	}
-	for _, rc := range raws {
-		if err := p.readCalendar(data, rc); err != nil {
-			return nil, fmt.Errorf("iCal feed %s: %w", opts.Name, err)
+	if scanErr == nil {
+		switch {
+		case len(s.stack) > 0:
+			scanErr = fmt.Errorf("feed is truncated: BEGIN:%s is never closed (END:VCALENDAR missing at line %d): %w", s.stack[len(s.stack)-1], lr2.line, ErrMalformed)
+		case s.cals == 0:
+			scanErr = fmt.Errorf("feed is empty: %w", ErrMalformed)
+		}
+	}
+	if scanErr != nil {
+		return nil, fmt.Errorf("iCal feed %s: %w", opts.Name, scanErr)
+	}
+	if s.trailing > 0 {
+		p.warn.list = append([]booking.Warning{{Source: opts.Name, Reason: fmt.Sprintf("%d line(s) after END:VCALENDAR ignored", s.trailing)}}, p.warn.list...)
+		if len(p.warn.list) > maxWarnings {
+			p.warn.list = p.warn.list[:maxWarnings]
+			p.warn.dropped++
 		}
 	}
 	return p.finish(), nil
 }
 
-// parser holds the state of one Parse call.
-type parser struct {
+// eventReader turns decoded VEVENTs into events. The parser has one (for what is decided
+// after all events, such as an auto-detected dialect); each worker has its own.
+type eventReader struct {
 	opts    ParseOptions
-	site    *zone
-	dec     blockDecoder
+	dialect Dialect
 	warn    warnings
 	events  []*event
-	prodids []string
-	notes   []string
 	intern  map[string]string
 	persons map[personKey]*personEntry
 	resOf   map[*goical.Prop][]string
-	// dialect is decided as soon as possible (configured, or a PRODID naming the system);
-	// "" while auto detection must wait for the properties of all events.
-	dialect     Dialect
+	dec     *propDecoder
+	cx      *calContext
+	props   []*goical.Prop
+}
+
+// parser holds the state of one parse.
+type parser struct {
+	eventReader
+	site        *zone
+	dec         *propDecoder
+	prodids     []string
+	notes       []string
 	dialectNote string
+	pending     []*rawCalendar
+	workers     []*eventReader
 }
 
 // calContext is what the events of one VCALENDAR share.
@@ -254,91 +309,6 @@ type calContext struct {
 	res      *resolver
 }
 
-// rawCal is one VCALENDAR found by splitCalendars: its own property lines and the byte spans
-// of its child components.
-type rawCal struct {
-	line     int
-	props    []byte
-	children []block
-}
-
-type block struct {
-	name       string
-	start, end int
-	line       int
-}
-
-// splitCalendars checks the component structure of the whole input and cuts it into
-// calendars and their top-level components, so each VEVENT can be decoded by go-ical on its
-// own (a 100,000-event feed is never held as one go-ical tree). It reports a truncated or
-// mis-nested stream as ErrMalformed, with the line number.
-func splitCalendars(data []byte) (cals []rawCal, trailing int, err error) {
-	sc := lineScanner{data: data, line: 1}
-	var (
-		cur   *rawCal
-		stack []string
-		blk   block
-	)
-	for {
-		ll, ok := sc.next()
-		if !ok {
-			break
-		}
-		if ll.start == ll.end {
-			continue // blank line (go-ical skips them too)
-		}
-		name, value, isBE := ll.beginEnd(data)
-		if len(stack) == 0 {
-			if isBE && name == "BEGIN" && strings.EqualFold(value, "VCALENDAR") {
-				cals = append(cals, rawCal{line: ll.line})
-				cur = &cals[len(cals)-1]
-				stack = append(stack, "VCALENDAR")
-				continue
-			}
-			if len(cals) == 0 {
-				return nil, 0, fmt.Errorf("line %d: expected BEGIN:VCALENDAR, got %s: %w", ll.line, preview(data[ll.start:ll.end]), ErrMalformed)
-			}
-			trailing++
-			continue
-		}
-		switch {
-		case isBE && name == "BEGIN":
-			if len(stack) >= maxDepth {
-				return nil, 0, fmt.Errorf("line %d: components nested more than %d deep: %w", ll.line, maxDepth, ErrMalformed)
-			}
-			if len(stack) == 1 {
-				blk = block{name: strings.ToUpper(value), start: ll.start, line: ll.line}
-			}
-			stack = append(stack, strings.ToUpper(value))
-		case isBE && name == "END":
-			top := stack[len(stack)-1]
-			if !strings.EqualFold(value, top) {
-				return nil, 0, fmt.Errorf("line %d: END:%s does not close BEGIN:%s: %w", ll.line, value, top, ErrMalformed)
-			}
-			stack = stack[:len(stack)-1]
-			switch len(stack) {
-			case 1:
-				blk.end = ll.end
-				cur.children = append(cur.children, blk)
-			case 0:
-				cur = nil
-			}
-		default:
-			if len(stack) == 1 {
-				cur.props = append(cur.props, data[ll.start:ll.end]...)
-				cur.props = append(cur.props, '\n')
-			}
-		}
-	}
-	if len(stack) > 0 {
-		return nil, 0, fmt.Errorf("feed is truncated: BEGIN:%s is never closed (END:VCALENDAR missing at line %d): %w", stack[len(stack)-1], sc.line, ErrMalformed)
-	}
-	if len(cals) == 0 {
-		return nil, 0, fmt.Errorf("feed is empty: %w", ErrMalformed)
-	}
-	return cals, trailing, nil
-}
-
 // preview quotes the start of a line for an error message (an HTML page instead of a feed is
 // recognisable from it), short enough not to leak content.
 func preview(b []byte) string {
@@ -346,430 +316,6 @@ func preview(b []byte) string {
 		b = b[:24]
 	}
 	return strconv.Quote(strings.ToValidUTF8(string(b), "?"))
-}
-
-// lineScanner yields logical (unfolded) content lines with the number of their first
-// physical line. It accepts LF and CRLF endings (CR-only input is converted beforehand) and
-// folds continued by a space or a TAB, even inside a UTF-8 sequence.
-type lineScanner struct {
-	data []byte
-	pos  int
-	line int
-}
-
-// logicalLine is the span [start, end) of a content line in the input, folds included.
-type logicalLine struct {
-	start, end int
-	line       int
-	folded     bool
-}
-
-func (s *lineScanner) next() (logicalLine, bool) {
-	if s.pos >= len(s.data) {
-		return logicalLine{}, false
-	}
-	ll := logicalLine{start: s.pos, line: s.line}
-	for {
-		lineStart := s.pos
-		i := bytes.IndexByte(s.data[s.pos:], '\n')
-		lineEnd, next := len(s.data), len(s.data)
-		if i >= 0 {
-			lineEnd, next = s.pos+i, s.pos+i+1
-		}
-		end := lineEnd
-		if end > lineStart && s.data[end-1] == '\r' {
-			end--
-		}
-		ll.end = end
-		s.pos = next
-		s.line++
-		if s.pos < len(s.data) && (s.data[s.pos] == ' ' || s.data[s.pos] == '\t') {
-			ll.folded = true
-			continue
-		}
-		return ll, true
-	}
-}
-
-// text returns the unfolded line.
-func (ll logicalLine) text(data []byte) string {
-	b := data[ll.start:ll.end]
-	if !ll.folded {
-		return string(b)
-	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		if b[i] == '\r' && i+1 < len(b) && b[i+1] == '\n' {
-			continue
-		}
-		if b[i] == '\n' {
-			i++ // skip the newline and the fold's space or TAB
-			continue
-		}
-		out = append(out, b[i])
-	}
-	return string(out)
-}
-
-// beginEnd reports whether the line is a BEGIN or END line, with its (upper-case) name and
-// its value, without allocating for ordinary property lines.
-func (ll logicalLine) beginEnd(data []byte) (name, value string, ok bool) {
-	c := data[ll.start]
-	if c != 'B' && c != 'b' && c != 'E' && c != 'e' {
-		return "", "", false
-	}
-	var s string
-	if ll.folded {
-		s = ll.text(data)
-	} else {
-		s = string(data[ll.start:ll.end])
-	}
-	i := strings.IndexAny(s, ";:")
-	if i < 0 {
-		return "", "", false
-	}
-	n := strings.ToUpper(s[:i])
-	if n != "BEGIN" && n != "END" {
-		return "", "", false
-	}
-	j := strings.IndexByte(s, ':')
-	if j < 0 {
-		return "", "", false
-	}
-	return n, s[j+1:], true
-}
-
-// blockDecoder runs go-ical on one component at a time, wrapped in a VCALENDAR, reusing one
-// buffered reader. go-ical stays the parser of record for content-line syntax; its panics
-// (on `DTSTART;TZID=X` without a colon, or `CN="a"x:`) are turned into errors.
-type blockDecoder struct {
-	br      *bufio.Reader
-	scratch []byte
-	cache   map[string]*goical.Prop
-	extra   []*goical.Prop
-}
-
-func (d *blockDecoder) decodeCalendar(parts ...[]byte) (cal *goical.Calendar, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			cal, err = nil, fmt.Errorf("the iCal decoder failed: %v", r)
-		}
-	}()
-	readers := make([]io.Reader, 0, len(parts))
-	for _, p := range parts {
-		readers = append(readers, bytes.NewReader(p))
-	}
-	d.br.Reset(io.MultiReader(readers...))
-	return goical.NewDecoder(d.br).Decode()
-}
-
-var (
-	calBegin = []byte("BEGIN:VCALENDAR\r\n")
-	calEnd   = []byte("\r\nEND:VCALENDAR\r\n")
-)
-
-// decodeBlock decodes one top-level component. On a syntax error it finds the offending line
-// so the admin can fix the producer (or report it).
-func (d *blockDecoder) decodeBlock(data []byte, b block) (*goical.Component, error) {
-	cal, err := d.decodeCalendar(calBegin, data[b.start:b.end], calEnd)
-	return d.component(cal, err, data, b)
-}
-
-func (d *blockDecoder) component(cal *goical.Calendar, err error, data []byte, b block) (*goical.Component, error) {
-	if err == nil && len(cal.Children) == 1 {
-		return cal.Children[0], nil
-	}
-	if err == nil {
-		err = fmt.Errorf("unexpected component structure")
-	}
-	return nil, d.locate(data, b.start, b.end, b.line, err)
-}
-
-// eventProps are the VEVENT properties bookings are made of. Only these lines are handed to
-// go-ical (DESCRIPTION, SUMMARY, VALARMs... are skipped): a large feed costs half as much, and
-// a malformed line in a property we never read cannot fail the fetch. A line that is not even
-// NAME...:VALUE shaped (no colon) is still passed on, so it fails as before.
-//
-// Properties marked propCached repeat across events (the same ATTENDEE, RESOURCES, DTSTAMP or
-// STATUS line in thousands of events): go-ical decodes each distinct line once and the result
-// is reused, which is pure memoisation since go-ical reads a content line without context.
-var eventProps = map[string]propUse{
-	"UID": propDecode, "DTSTART": propDecode, "DTEND": propDecode, "RECURRENCE-ID": propDecode,
-	"DURATION": propCached, "RRULE": propCached, "RDATE": propCached, "EXDATE": propCached,
-	"SEQUENCE": propCached, "DTSTAMP": propCached, "STATUS": propCached, "ATTENDEE": propCached,
-	"ORGANIZER": propCached, "RESOURCES": propCached, "LOCATION": propCached,
-}
-
-type propUse uint8
-
-const (
-	propSkip propUse = iota
-	propDecode
-	propCached
-)
-
-// maxCachedLines bounds the memo of decoded lines.
-const maxCachedLines = 50_000
-
-// eventBatch is how many VEVENTs go through one go-ical Decode call.
-const eventBatch = 256
-
-// lineUse classifies a content line of a VEVENT by its property name.
-func lineUse(line []byte) propUse {
-	if bytes.IndexByte(line, ':') < 0 {
-		return propDecode // malformed: let go-ical reject it
-	}
-	i := bytes.IndexAny(line, ";:")
-	var upper [16]byte
-	if i <= 0 || i > len(upper) {
-		return propDecode
-	}
-	for j := 0; j < i; j++ {
-		c := line[j]
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		upper[j] = c
-	}
-	return eventProps[string(upper[:i])]
-}
-
-// appendEventLines appends the lines of VEVENT b that go-ical must decode to buf, and calls
-// cached for each line of a propCached property, in feed order.
-func appendEventLines(buf, data []byte, b block, cached func(logicalLine) error) ([]byte, error) {
-	sc := lineScanner{data: data[:b.end], pos: b.start, line: b.line}
-	sc.next() // BEGIN:VEVENT
-	depth := 0
-	for {
-		ll, ok := sc.next()
-		if !ok {
-			return buf, nil
-		}
-		if ll.start == ll.end {
-			continue
-		}
-		if name, _, isBE := ll.beginEnd(data); isBE {
-			if name == "BEGIN" {
-				depth++
-			} else {
-				depth--
-			}
-			continue
-		}
-		line := data[ll.start:ll.end]
-		use := lineUse(line)
-		if depth > 0 && bytes.IndexByte(line, ':') >= 0 {
-			use = propSkip // inside a VALARM
-		}
-		switch {
-		case use == propCached && cached != nil:
-			if err := cached(ll); err != nil {
-				return buf, err
-			}
-		case use != propSkip:
-			buf = append(buf, line...)
-			buf = append(buf, '\r', '\n')
-		}
-	}
-}
-
-// decodeEvent decodes one VEVENT from the lines bookings need (no memo): the slow path that
-// names the line of a syntax error.
-func (d *blockDecoder) decodeEvent(data []byte, b block) (*goical.Component, error) {
-	buf := append(d.scratch[:0], "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n"...)
-	buf, _ = appendEventLines(buf, data, b, nil)
-	buf = append(buf, "END:VEVENT\r\nEND:VCALENDAR\r\n"...)
-	d.scratch = buf
-	cal, err := d.decodeCalendar(buf)
-	return d.component(cal, err, data, b)
-}
-
-// vevent is a decoded VEVENT: go-ical's component plus the memoised properties, kept apart
-// so the component's property map stays small.
-type vevent struct {
-	c     *goical.Component
-	extra []*goical.Prop
-}
-
-// get returns the first property with the (upper-case) name.
-func (v vevent) get(name string) *goical.Prop {
-	if l := v.c.Props[name]; len(l) > 0 {
-		return &l[0]
-	}
-	for _, p := range v.extra {
-		if p.Name == name {
-			return p
-		}
-	}
-	return nil
-}
-
-// all returns every property with the (upper-case) name, in feed order.
-func (v vevent) all(name string) []*goical.Prop {
-	var out []*goical.Prop
-	for i := range v.c.Props[name] {
-		out = append(out, &v.c.Props[name][i])
-	}
-	for _, p := range v.extra {
-		if p.Name == name {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// decodeEvents decodes a batch of VEVENTs with one go-ical call, adding the memoised lines.
-func (d *blockDecoder) decodeEvents(data []byte, blocks []block) ([]vevent, error) {
-	buf := append(d.scratch[:0], calBegin...)
-	d.extra = d.extra[:0]
-	starts := make([]int, len(blocks)+1)
-	for i, b := range blocks {
-		starts[i] = len(d.extra)
-		buf = append(buf, "BEGIN:VEVENT\r\n"...)
-		var err error
-		buf, err = appendEventLines(buf, data, b, func(ll logicalLine) error {
-			p, err := d.cachedProp(data, ll)
-			d.extra = append(d.extra, p)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		buf = append(buf, "END:VEVENT\r\n"...)
-	}
-	starts[len(blocks)] = len(d.extra)
-	buf = append(buf, "END:VCALENDAR\r\n"...)
-	d.scratch = buf
-	cal, err := d.decodeCalendar(buf)
-	if err != nil || len(cal.Children) != len(blocks) {
-		for _, b := range blocks {
-			if _, err := d.decodeEvent(data, b); err != nil {
-				return nil, err
-			}
-		}
-		return nil, fmt.Errorf("VEVENTs from line %d: %v: %w", blocks[0].line, err, ErrMalformed)
-	}
-	out := make([]vevent, len(blocks))
-	for i, c := range cal.Children {
-		out[i] = vevent{c: c, extra: d.extra[starts[i]:starts[i+1]:starts[i+1]]}
-	}
-	return out, nil
-}
-
-// cachedProp returns go-ical's decoding of one content line, from the memo when the same line
-// was seen before.
-func (d *blockDecoder) cachedProp(data []byte, ll logicalLine) (*goical.Prop, error) {
-	line := data[ll.start:ll.end]
-	if p, ok := d.cache[string(line)]; ok {
-		return p, nil
-	}
-	cal, err := d.decodeCalendar(calBegin, line, calEnd)
-	if err == nil && len(cal.Props) != 1 {
-		err = fmt.Errorf("unexpected property structure")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("line %d (property %s): %v: %w", ll.line, propName(line), err, ErrMalformed)
-	}
-	var p *goical.Prop
-	for _, props := range cal.Props {
-		p = &props[0]
-	}
-	if d.cache == nil {
-		d.cache = make(map[string]*goical.Prop)
-	}
-	if len(d.cache) < maxCachedLines {
-		d.cache[string(line)] = p
-	}
-	return p, nil
-}
-
-// locate re-decodes the lines of a failed span one by one to name the first bad line.
-func (d *blockDecoder) locate(data []byte, start, end, line int, blockErr error) error {
-	sc := lineScanner{data: data[:end], pos: start, line: line}
-	for {
-		ll, ok := sc.next()
-		if !ok {
-			break
-		}
-		if ll.start == ll.end {
-			continue
-		}
-		if _, _, isBE := ll.beginEnd(data); isBE {
-			continue
-		}
-		if _, err := d.decodeCalendar(calBegin, data[ll.start:ll.end], calEnd); err != nil {
-			return fmt.Errorf("line %d (property %s): %v: %w", ll.line, propName(data[ll.start:ll.end]), err, ErrMalformed)
-		}
-	}
-	return fmt.Errorf("component %s at line %d: %v: %w", preview(data[start:min(end, start+40)]), line, blockErr, ErrMalformed)
-}
-
-func propName(b []byte) string {
-	if i := bytes.IndexAny(b, ";:"); i >= 0 {
-		b = b[:i]
-	}
-	return preview(b)
-}
-
-// readCalendar reads one VCALENDAR: its properties, its VTIMEZONEs (all of them first, since
-// a VEVENT may precede the VTIMEZONE it uses), then its VEVENTs.
-func (p *parser) readCalendar(data []byte, rc rawCal) error {
-	cal, err := p.dec.decodeCalendar(calBegin, rc.props, calEnd)
-	if err != nil {
-		return p.dec.locate(rc.props, 0, len(rc.props), rc.line+1, err)
-	}
-	cx := &calContext{floating: p.site, res: newResolver()}
-	if m := cal.Props.Get("METHOD"); m != nil {
-		cx.method = strings.ToUpper(strings.TrimSpace(m.Value))
-	}
-	if pr := cal.Props.Get("PRODID"); pr != nil {
-		p.prodids = append(p.prodids, pr.Value)
-		if p.dialect == "" && len(p.events) == 0 {
-			p.dialect, p.dialectNote = dialectFromProdID(pr.Value)
-		}
-	}
-	for _, b := range rc.children {
-		if b.name != "VTIMEZONE" {
-			continue
-		}
-		comp, err := p.dec.decodeBlock(data, b)
-		if err != nil {
-			return err
-		}
-		tzid, z, err := buildVTimezone(comp)
-		if err != nil {
-			p.warn.add("", fmt.Sprintf("VTIMEZONE at line %d ignored: %v", b.line, err))
-			continue
-		}
-		cx.res.inFile[tzid] = z
-	}
-	if x := cal.Props.Get("X-WR-TIMEZONE"); x != nil {
-		name := strings.TrimSpace(unescapeText(x.Value))
-		if z, err := cx.res.resolve(name); err != nil {
-			p.warn.add("", fmt.Sprintf("X-WR-TIMEZONE %q ignored (%v); floating times use the site time zone %s", name, err, p.site.name))
-		} else {
-			cx.floating = z
-			p.notes = append(p.notes, fmt.Sprintf("floating times and all-day dates read in the feed's X-WR-TIMEZONE %q", name))
-		}
-	}
-	var events []block
-	for _, b := range rc.children {
-		if b.name == "VEVENT" {
-			events = append(events, b)
-		}
-	}
-	for len(events) > 0 {
-		n := min(len(events), eventBatch)
-		comps, err := p.dec.decodeEvents(data, events[:n])
-		if err != nil {
-			return err
-		}
-		for i, v := range comps {
-			p.readEvent(v, events[i].line, cx)
-		}
-		events = events[n:]
-	}
-	return nil
 }
 
 // param returns a parameter's value; go-ical splits unquoted values on commas, which are
@@ -805,7 +351,7 @@ func readTimeProp(pr *goical.Prop, cx *calContext, def *zone) (tval, error) {
 }
 
 // readEvent turns one decoded VEVENT into an event, or skips it with a warning.
-func (p *parser) readEvent(c vevent, line int, cx *calContext) {
+func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 	uid := ""
 	if u := c.get("UID"); u != nil {
 		uid = strings.TrimSpace(unescapeText(u.Value))
@@ -817,7 +363,7 @@ func (p *parser) readEvent(c vevent, line int, cx *calContext) {
 		skip("event has no UID")
 		return
 	}
-	ev := &event{uid: uid, line: int32(line), order: int32(len(p.events)), status: booking.StatusConfirmed}
+	ev := &event{uid: uid, line: int32(line), order: int32(index), status: booking.StatusConfirmed}
 	if s := c.get("SEQUENCE"); s != nil {
 		seq, _ := strconv.Atoi(strings.TrimSpace(s.Value))
 		ev.seq = int32(seq)
@@ -900,6 +446,11 @@ func (p *parser) readEvent(c vevent, line int, cx *calContext) {
 		if err != nil {
 			skip(fmt.Sprintf("RRULE: %v", err))
 			return
+		}
+		if err := checkFeasible(rs.opt, start.wall); err != nil {
+			// The rule adds nothing; DTSTART (and any RDATE) is still an occurrence.
+			p.warn.add(uid, fmt.Sprintf("RRULE %s ignored: %v; only DTSTART and RDATEs are occurrences (VEVENT at line %d)", preview([]byte(rp.Value)), err, line))
+			continue
 		}
 		ev.recur().rules = append(ev.recur().rules, rs)
 	}

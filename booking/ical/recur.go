@@ -396,7 +396,13 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 
 	cands := []candidate{{wall: m.start.wall, inst: m.startI}}
 	for i := range m.rec.rules {
-		r, err := m.rec.rules[i].build(m.start.wall)
+		// The rule ends at the window (rrule-go would otherwise stop 292 years after
+		// DTSTART, or search to the year 9999 after the last occurrence).
+		spec := m.rec.rules[i]
+		if spec.untilWall.IsZero() || spec.untilWall.After(hi) {
+			spec.untilWall = hi
+		}
+		r, err := spec.build(m.start.wall)
 		if err != nil {
 			warn.add(m.uid, fmt.Sprintf("RRULE: %v; series skipped (VEVENT at line %d)", err, m.line))
 			return out
@@ -493,4 +499,165 @@ func (s *series) future(inst time.Time) *event {
 		}
 	}
 	return f
+}
+
+// checkFeasible reports a rule whose date parts can never all be met, found up front instead
+// of by rrule-go, which searches year after year up to 9999 for them (80–170 ms per series
+// and expansion): a BYMONTHDAY no month of BYMONTH has (BYMONTH=2;BYMONTHDAY=30), an n-th
+// weekday that no BYMONTHDAY day can be (BYDAY=1MO;BYMONTHDAY=15), a sixth weekday of a
+// month, a BYYEARDAY outside BYMONTH, months or weekdays the INTERVAL never reaches from
+// DTSTART (FREQ=MONTHLY;INTERVAL=12;BYMONTH=3 from January), a BYSETPOS beyond every set.
+// Rules it passes may still be sparse (29 February on a Monday), never empty for these
+// reasons; sub-daily BYHOUR/BYMINUTE/BYSECOND reachability is checkReachable's.
+func checkFeasible(opt rrule.ROption, dtstart time.Time) error {
+	interval := max(opt.Interval, 1)
+	months := opt.Bymonth
+	if len(months) == 0 {
+		months = []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	}
+	if opt.Freq == rrule.MONTHLY {
+		var reach []int
+		for _, m := range months {
+			if ((m-int(dtstart.Month()))%gcd(interval, 12)+12)%gcd(interval, 12) == 0 {
+				reach = append(reach, m)
+			}
+		}
+		if len(reach) == 0 {
+			return fmt.Errorf("rule never matches: BYMONTH %v is never reached every %d months from DTSTART", opt.Bymonth, interval)
+		}
+		months = reach
+	}
+	monthContext := opt.Freq == rrule.MONTHLY || opt.Freq == rrule.YEARLY && len(opt.Bymonth) > 0
+	for _, wd := range opt.Byweekday {
+		if n := wd.N(); monthContext && (n > 5 || n < -5) {
+			return fmt.Errorf("rule never matches: a month has no weekday number %d", n)
+		}
+	}
+	if opt.Freq == rrule.DAILY && len(opt.Byweekday) > 0 && interval%7 == 0 {
+		found := false
+		for _, wd := range opt.Byweekday {
+			found = found || wd.Day() == (int(dtstart.Weekday())+6)%7
+		}
+		if !found {
+			return fmt.Errorf("rule never matches: every %d days from DTSTART is always a %s", interval, dtstart.Weekday())
+		}
+	}
+	if len(opt.Bymonthday) > 0 && len(opt.Byyearday) == 0 && len(opt.Byweekno) == 0 && !dayPossible(opt, months, monthContext) {
+		return fmt.Errorf("rule never matches: no month of %v has a day %v that also fits BYDAY", months, opt.Bymonthday)
+	}
+	if len(opt.Byyearday) > 0 && len(opt.Bymonth) > 0 && !yeardayPossible(opt.Byyearday, months) {
+		return fmt.Errorf("rule never matches: no day %v of the year lies in the months %v", opt.Byyearday, months)
+	}
+	if len(opt.Bysetpos) > 0 {
+		if bound := setBound(opt); bound > 0 {
+			ok := false
+			for _, pos := range opt.Bysetpos {
+				ok = ok || pos <= bound && pos >= -bound
+			}
+			if !ok {
+				return fmt.Errorf("rule never matches: BYSETPOS %v beyond the at most %d candidates of a period", opt.Bysetpos, bound)
+			}
+		}
+	}
+	return nil
+}
+
+func monthLengths(m int) []int {
+	switch m {
+	case 2:
+		return []int{28, 29}
+	case 4, 6, 9, 11:
+		return []int{30}
+	}
+	return []int{31}
+}
+
+// dayPossible reports whether some month of months, in some year, has a BYMONTHDAY day whose
+// weekday position fits BYDAY.
+func dayPossible(opt rrule.ROption, months []int, monthContext bool) bool {
+	for _, m := range months {
+		for _, l := range monthLengths(m) {
+			for _, d := range opt.Bymonthday {
+				dd := d
+				if d < 0 {
+					dd = l + 1 + d
+				}
+				if dd < 1 || dd > l {
+					continue
+				}
+				if len(opt.Byweekday) == 0 {
+					return true
+				}
+				for _, wd := range opt.Byweekday {
+					n := wd.N()
+					switch {
+					case n == 0 || !monthContext:
+						return true
+					case n > 0 && (dd-1)/7+1 == n, n < 0 && (l-dd)/7+1 == -n:
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+func yeardayPossible(days, months []int) bool {
+	for _, leap := range []bool{false, true} {
+		year := 2025
+		if leap {
+			year = 2024
+		}
+		n := 365
+		if leap {
+			n = 366
+		}
+		for _, d := range days {
+			dd := d
+			if d < 0 {
+				dd = n + 1 + d
+			}
+			if dd < 1 || dd > n {
+				continue
+			}
+			m := int(time.Date(year, 1, dd, 0, 0, 0, 0, time.UTC).Month())
+			if slices.Contains(months, m) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// setBound is an upper bound of the candidates of one period a BYSETPOS selects from, or 0
+// when no cheap bound is known.
+func setBound(opt rrule.ROption) int {
+	times := max(len(opt.Byhour), 1) * max(len(opt.Byminute), 1) * max(len(opt.Bysecond), 1)
+	days := 0
+	switch opt.Freq {
+	case rrule.DAILY:
+		days = 1
+	case rrule.WEEKLY:
+		days = 7
+	case rrule.MONTHLY:
+		days = 31
+		if len(opt.Bymonthday) > 0 {
+			days = len(opt.Bymonthday)
+		} else if len(opt.Byweekday) > 0 {
+			days = 0
+			for _, wd := range opt.Byweekday {
+				if wd.N() == 0 {
+					days += 5
+				} else {
+					days++
+				}
+			}
+		}
+	case rrule.YEARLY:
+		days = 366
+	default:
+		return 0
+	}
+	return days * times
 }

@@ -168,7 +168,7 @@ func TestRRuleEdgeCases(t *testing.T) {
 		{"FREQ=WEEKLY;UNTIL=20260112T085959Z", 1, ""},
 		{"FREQ=HOURLY;INTERVAL=2;BYHOUR=5", 0, "never matches"},
 		{"FREQ=MINUTELY;INTERVAL=2;BYMINUTE=1", 0, "never matches"},
-		{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", 1, ""}, // only DTSTART
+		{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", 1, "never matches"}, // only DTSTART, found up front
 		{"FREQ=WEEKLY;RSCALE=GREGORIAN", 0, "unsupported rule part RSCALE"},
 		{"FREQ=WEEKLY;COUNT=0", 0, "COUNT"},
 		{"FREQ=DAILY;INTERVAL=99999999999", 0, "INTERVAL"},

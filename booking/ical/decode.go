@@ -1,0 +1,231 @@
+package ical
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	goical "github.com/emersion/go-ical"
+)
+
+// propDecoder turns content lines into go-ical properties. go-ical stays the parser of record
+// for content-line syntax: every property name and parameter list is decoded by go-ical. Its
+// decoder reads a line from left to right and stops at the colon that ends the parameters;
+// nothing after that colon influences the name or the parameters, and the rest of the line is
+// the value, as it is. So once go-ical has decoded a line's prefix up to and including that
+// colon (`DTSTART;TZID=UTC+02:`), every line with the same prefix decodes to the same name and
+// parameters and the rest of the line as value: the prefix is decoded once and remembered.
+// Whole lines that repeat across events (the same ATTENDEE, RESOURCES, DTSTAMP or STATUS in
+// thousands of events) are remembered as whole properties, shared between events.
+//
+// A line whose prefix we cannot find, or which go-ical rejects or panics on (index out of
+// range on `DTSTART;TZID="X:2020…`, an explicit panic on `CN="a"x:`), is decoded whole by
+// go-ical, and its error is the line's error.
+type propDecoder struct {
+	br     *bufio.Reader
+	prefix map[string]*goical.Prop
+	lines  map[string]*goical.Prop
+	slab   []goical.Prop
+}
+
+// maxCachedLines bounds each memo of decoded lines and prefixes.
+const maxCachedLines = 50_000
+
+func newPropDecoder() *propDecoder {
+	return &propDecoder{
+		br:     bufio.NewReaderSize(nil, 4096),
+		prefix: make(map[string]*goical.Prop),
+		lines:  make(map[string]*goical.Prop),
+	}
+}
+
+var (
+	calBegin = []byte("BEGIN:VCALENDAR\r\n")
+	calEnd   = []byte("\r\nEND:VCALENDAR\r\n")
+)
+
+// decodeCalendar runs go-ical on the concatenated parts, turning its panics into errors.
+func (d *propDecoder) decodeCalendar(parts ...[]byte) (cal *goical.Calendar, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cal, err = nil, fmt.Errorf("the iCal decoder failed: %v", r)
+		}
+	}()
+	d.br.Reset(multiReader(parts))
+	return goical.NewDecoder(d.br).Decode()
+}
+
+// multiReader is io.MultiReader over byte slices without the per-call allocations.
+type sliceReader struct {
+	parts [][]byte
+}
+
+func multiReader(parts [][]byte) *sliceReader { return &sliceReader{parts: parts} }
+
+func (s *sliceReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && len(s.parts) > 0 {
+		c := copy(p[n:], s.parts[0])
+		n += c
+		if s.parts[0] = s.parts[0][c:]; len(s.parts[0]) == 0 {
+			s.parts = s.parts[1:]
+		}
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// decodeWhole decodes one content line with go-ical alone.
+func (d *propDecoder) decodeWhole(line []byte) (*goical.Prop, error) {
+	cal, err := d.decodeCalendar(calBegin, line, calEnd)
+	if err == nil && len(cal.Props) != 1 {
+		err = fmt.Errorf("not one property")
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, props := range cal.Props {
+		if len(props) == 1 {
+			p := props[0]
+			return &p, nil
+		}
+	}
+	return nil, fmt.Errorf("not one property")
+}
+
+// decode returns go-ical's decoding of the content line. shared says the line is likely to
+// repeat; its property is then remembered whole and shared (never modify a returned Prop).
+func (d *propDecoder) decode(line []byte, shared bool) (*goical.Prop, error) {
+	if shared {
+		if p, ok := d.lines[string(line)]; ok {
+			return p, nil
+		}
+	}
+	var p *goical.Prop
+	if k := prefixEnd(line); k > 0 {
+		shape, ok := d.prefix[string(line[:k])]
+		if !ok {
+			if s, err := d.decodeWhole(line[:k]); err == nil && s.Value == "" {
+				shape = s
+				if len(d.prefix) < maxCachedLines {
+					d.prefix[string(line[:k])] = s
+				}
+			}
+		}
+		if shape != nil {
+			if len(d.slab) == 0 {
+				d.slab = make([]goical.Prop, 256)
+			}
+			p = &d.slab[0]
+			d.slab = d.slab[1:]
+			*p = goical.Prop{Name: shape.Name, Params: shape.Params, Value: string(line[k:])}
+		}
+	}
+	if p == nil {
+		var err error
+		if p, err = d.decodeWhole(line); err != nil {
+			return nil, err
+		}
+	}
+	if shared && len(d.lines) < maxCachedLines {
+		d.lines[string(line)] = p
+	}
+	return p, nil
+}
+
+// prefixEnd returns the length of the line's name and parameters including the colon that
+// ends them, scanning as go-ical does (quoted parameter values may hold ; , and :), or 0 when
+// the line has no such colon.
+func prefixEnd(line []byte) int {
+	i := bytes.IndexAny(line, ";:")
+	if i <= 0 {
+		return 0
+	}
+	for i < len(line) {
+		switch line[i] {
+		case ':':
+			return i + 1
+		case ';', ',':
+			i++
+			// A parameter name up to '=', then values.
+			if line[i-1] == ';' {
+				j := bytes.IndexByte(line[i:], '=')
+				if j <= 0 {
+					return 0
+				}
+				i += j + 1
+			}
+			if i < len(line) && line[i] == '"' {
+				j := bytes.IndexByte(line[i+1:], '"')
+				if j < 0 {
+					return 0
+				}
+				i += j + 2
+				continue
+			}
+			for i < len(line) && line[i] != ';' && line[i] != ',' && line[i] != ':' {
+				if line[i] == '"' {
+					return 0
+				}
+				i++
+			}
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+
+// repairCN rewrites an ATTENDEE or ORGANIZER line whose unquoted CN holds a ';' or ':' (Booked
+// writes `ORGANIZER;CN=Doe; Jane:MAILTO:…`) with that CN quoted, so go-ical can decode it.
+// The CN runs to the next `;NAME=` parameter or to the colon before the calendar address
+// (`mailto:`, else the last colon). It returns nil when there is nothing to repair.
+func repairCN(line []byte) []byte {
+	upper := make([]byte, len(line)) // ASCII only: indexes must match the line's
+	for j, c := range line {
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		upper[j] = c
+	}
+	i := bytes.Index(upper, []byte(";CN="))
+	if i < 0 {
+		return nil
+	}
+	start := i + len(";CN=")
+	if start < len(line) && line[start] == '"' {
+		return nil
+	}
+	valueColon := bytes.Index(upper[start:], []byte(":MAILTO:"))
+	if valueColon < 0 {
+		valueColon = bytes.LastIndexByte(line[start:], ':')
+	}
+	if valueColon < 0 {
+		return nil
+	}
+	end := start + valueColon
+	for j := start; j < end; j++ {
+		if line[j] != ';' {
+			continue
+		}
+		k := j + 1
+		for k < end && (line[k] == '-' || 'A' <= upper[k] && upper[k] <= 'Z' || '0' <= line[k] && line[k] <= '9') {
+			k++
+		}
+		if k > j+1 && k < end && line[k] == '=' {
+			end = j
+			break
+		}
+	}
+	cn := strings.ReplaceAll(string(line[start:end]), `"`, "'")
+	out := make([]byte, 0, len(line)+2)
+	out = append(out, line[:start]...)
+	out = append(out, '"')
+	out = append(out, cn...)
+	out = append(out, '"')
+	return append(out, line[end:]...)
+}

@@ -1,0 +1,291 @@
+package ical
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/net2booking/net2booking/booking"
+)
+
+// Issue 11: feeds as the world writes them.
+
+// Item 2: a fold between any two characters, also right after the property name (Mozilla
+// Calendar 1.0, KOrganizer 3.1, libical 0.21) and inside BEGIN/END.
+func TestFoldAnywhere(t *testing.T) {
+	res := parseFixture(t, "fold_anywhere.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	require.Len(t, res.Bookings, 2)
+	b := one(t, res, "fold-after-name@example.org")
+	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(b))
+	assert.Equal(t, []string{"Room 1"}, b.Resources)
+	require.Len(t, b.Persons, 1)
+	assert.Equal(t, "fay.fold@example.org", b.Persons[0].Email)
+	b = one(t, res, "fold-in-name@example.org")
+	assert.Equal(t, "2026-06-11T09:00:00Z/2026-06-11T10:00:00Z", spanOf(b))
+	assert.Equal(t, []string{"Room 2"}, b.Resources)
+	require.Len(t, b.Persons, 1)
+	assert.Equal(t, "gus.fold@example.org", b.Persons[0].Email)
+	assert.Equal(t, "Gus Fold", b.Persons[0].DisplayName)
+
+	// The same feed streamed through a reader that returns one byte at a time: folds and
+	// line ends split across reads.
+	cal, err := ParseReader(&oneByteReader{data: fixture(t, "fold_anywhere.ics")}, ParseOptions{Name: "fold_anywhere.ics", SiteLocation: amsterdam})
+	require.NoError(t, err)
+	assert.Equal(t, res, cal.Bookings(wide))
+}
+
+type oneByteReader struct{ data []byte }
+
+func (r *oneByteReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, errEOFForTest
+	}
+	p[0] = r.data[0]
+	r.data = r.data[1:]
+	return 1, nil
+}
+
+// Item 3: a VTIMEZONE whose TZID holds escaped commas, referenced quoted (Microsoft CDO,
+// Outlook 12, Exchange 2010) or escaped.
+func TestEscapedCommasInTZID(t *testing.T) {
+	res := parseFixture(t, "tz_escaped_comma.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	assert.Equal(t, "2026-06-10T01:00:00Z/2026-06-10T02:00:00Z", spanOf(one(t, res, "kl-quoted@example.org")))
+	assert.Equal(t, "2026-06-11T01:00:00Z/2026-06-11T02:00:00Z", spanOf(one(t, res, "kl-escaped@example.org")))
+	assert.Equal(t, "2026-01-12T10:00:00Z/2026-01-12T11:00:00Z", spanOf(one(t, res, "exchange-custom@example.org")))
+}
+
+// Item 4: one bad line costs one event, with a warning naming the feed, the line, the UID
+// when known and the reason; an unquoted CN with a `;` is read leniently.
+func TestOneBadLineCostsOneEvent(t *testing.T) {
+	res := parseFixture(t, "bad_lines.ics", ParseOptions{Name: "https://booked.example.com/***"}).Bookings(wide)
+	got := byUID(res.Bookings)
+	for _, uid := range []string{"good-1@example.org", "good-2@example.org", "unquoted-cn@example.org", "raw-cr@example.org"} {
+		require.Len(t, got[uid], 1, uid)
+	}
+	assert.Equal(t, "jane.doe@example.org", got["unquoted-cn@example.org"][0].Persons[0].Email)
+	assert.Equal(t, "Doe; Jane", got["unquoted-cn@example.org"][0].Persons[0].DisplayName)
+	assert.Equal(t, "eve@example.org", got["raw-cr@example.org"][0].Persons[0].Email)
+	assert.NotContains(t, got["raw-cr@example.org"][0].Persons[0].DisplayName, "\r")
+	assert.Len(t, res.Bookings, 4)
+
+	want := map[string][]string{
+		"stray-quote@example.org": {"line 17 (property \"ATTENDEE\")", "unterminated quoted string", "VEVENT at line 12"},
+		"panic-tzid@example.org":  {"line 23 (property \"DTSTART\")", "decoder failed", "VEVENT at line 21"},
+		"raw-lf@example.org":      {"line 32", "no colon", "VEVENT at line 28"},
+		"typo-end@example.org":    {"line 56", "END:\"VEVNT\" does not close BEGIN:VEVENT", "VEVENT at line 50"},
+	}
+	for uid, parts := range want {
+		w, ok := warningFor(res, uid)
+		require.True(t, ok, "warning for %s in %v", uid, res.Warnings)
+		assert.Equal(t, "https://booked.example.com/***", w.Source)
+		for _, part := range parts {
+			assert.Contains(t, w.Reason, part, uid)
+		}
+		assert.Contains(t, w.Reason, "event skipped")
+	}
+	require.Len(t, res.Warnings, 4, "%v", res.Warnings)
+
+	// The existing minimal cases: a panic on a TZID without colon, junk after a quoted CN.
+	for file, line := range map[string]string{"panic_tzid.ics": "line 5", "panic_cn.ics": "line 7"} {
+		res := parseFixture(t, file, ParseOptions{}).Bookings(wide)
+		assert.Empty(t, res.Bookings, file)
+		require.Len(t, res.Warnings, 1, file)
+		assert.Contains(t, res.Warnings[0].Reason, line, file)
+		assert.NotEmpty(t, res.Warnings[0].UID, file)
+	}
+}
+
+// Item 5: rules that can never match are found up front; DTSTART stays the one occurrence.
+func TestImpossibleRecurrences(t *testing.T) {
+	res := parseFixture(t, "recur_impossible.ics", ParseOptions{}).Bookings(win("2026-01-01T00:00:00Z", "2029-01-01T00:00:00Z"))
+	got := byUID(res.Bookings)
+	for _, name := range []string{"feb30", "apr-jun-31", "first-monday-15th", "sixth-monday", "march-never-reached", "tuesday-never-reached", "setpos-10", "yearday-outside"} {
+		uid := name + "@example.org"
+		require.Len(t, got[uid], 1, uid)
+		assert.Equal(t, "2026-01-05T09:00:00Z/2026-01-05T10:00:00Z", spanOf(got[uid][0]))
+		w, ok := warningFor(res, uid)
+		require.True(t, ok, uid)
+		assert.Contains(t, w.Reason, "never matches", uid)
+	}
+	// Rare but possible rules are kept.
+	assert.Equal(t, []string{"2026-01-05T09:00:00Z/2026-01-05T10:00:00Z", "2028-02-29T09:00:00Z/2028-02-29T10:00:00Z"}, spans(got["leap-day@example.org"]))
+	fridays := got["friday-13th@example.org"]
+	require.Greater(t, len(fridays), 4)
+	for _, b := range fridays[1:] {
+		assert.Equal(t, time.Friday, b.Start.Weekday())
+		assert.Equal(t, 13, b.Start.Day())
+	}
+	for _, b := range got["last-monday-25th@example.org"][1:] {
+		assert.Equal(t, time.Monday, b.Start.Weekday())
+		assert.GreaterOrEqual(t, b.Start.Day(), 25)
+	}
+	for _, uid := range []string{"leap-day@example.org", "friday-13th@example.org", "last-monday-25th@example.org"} {
+		_, warned := warningFor(res, uid)
+		assert.False(t, warned, uid)
+	}
+	for _, rule := range []string{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", "FREQ=MONTHLY;BYDAY=5FR", "FREQ=MONTHLY;BYDAY=-1SU;BYSETPOS=1", "FREQ=WEEKLY;INTERVAL=7;BYDAY=TU"} {
+		rs, err := parseRRule(rule)
+		require.NoError(t, err)
+		assert.NoError(t, checkFeasible(rs.opt, time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)), rule)
+	}
+}
+
+// Item 6: junk inside a valid VCALENDAR costs no memory: what is not read is not kept.
+func TestJunkIsNotKept(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")
+	junk := "X-JUNK:" + strings.Repeat("j", 70) + "\r\n"
+	for b.Len() < 8<<20 {
+		b.WriteString(junk)
+	}
+	b.WriteString("BEGIN:VEVENT\r\nUID:after-junk@example.org\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\n")
+	b.WriteString("DESCRIPTION:" + strings.Repeat("d", 2<<20) + "\r\n") // one over-long line nobody reads
+	b.WriteString("RESOURCES:Room 1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	s := &scanner{p: &parser{}}
+	lr := newStreamReader(bytes.NewReader(b.Bytes()), DefaultMaxBytes)
+	lr.skip = s.skipLine
+	for {
+		ll, ok, err := lr.next()
+		require.NoError(t, err)
+		if !ok {
+			break
+		}
+		if len(ll.text) > 0 {
+			require.NoError(t, s.line(ll))
+		}
+	}
+	require.Len(t, s.p.pending, 1)
+	rc := s.p.pending[0]
+	assert.Empty(t, rc.props, "no calendar property kept")
+	require.Len(t, rc.batches, 1)
+	assert.Less(t, len(rc.batches[0].data), 200, "only the event's lines are kept")
+	assert.LessOrEqual(t, cap(lr.buf), 2*maxLine, "the reader holds at most about one maximal line, never the junk")
+
+	cal, err := ParseReader(bytes.NewReader(b.Bytes()), ParseOptions{Name: "junk", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	require.Len(t, res.Bookings, 1)
+	assert.Empty(t, res.Warnings)
+}
+
+// FuzzBrokenLines mixes valid events with broken lines (any bytes the fuzzer chooses, raw
+// line breaks included) inside some of them: every event without a broken line still comes
+// out exactly, and nothing panics. Lines that would open a VEVENT or VCALENDAR, or end the
+// VCALENDAR, are defused: they change the structure of the feed, not one event.
+func FuzzBrokenLines(f *testing.F) {
+	for _, s := range []string{
+		"ATTENDEE;PARTSTAT=DELEGATED;DELEGATED-FROM=\"mailto:bo@example.org\r\n ;CN=Bo:mailto:cy@example.org",
+		"DTSTART;TZID=\"W. Europe Standard Time:20200609T090000\"",
+		"ATTENDEE;CN=Cy\nRaw:mailto:cy@example.org",
+		"ORGANIZER;CN=Doe; Jane:MAILTO:jane@example.org",
+		"ATTENDEE;CN=\"a\"x:mailto:a@example.com",
+		"END:VEVNT",
+		"END:VEVENT",
+		"BEGIN:VALARM\r\nTRIGGER:-PT5M",
+		"RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+		"GARBAGE",
+		"\x00\xff\r\r\n\t",
+	} {
+		f.Add(uint16(0b1010_0101), []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, mask uint16, junk []byte) {
+		const n = 12
+		junk = defuse(junk)
+		var b bytes.Buffer
+		b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+		for i := range n {
+			fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:ev-%d@example.org\r\n", i)
+			if mask&(1<<i) != 0 {
+				b.Write(junk)
+				b.WriteString("\r\n")
+			}
+			fmt.Fprintf(&b, "DTSTART:202606%02dT090000Z\r\nDTEND:202606%02dT100000Z\r\nATTENDEE;CN=P%d:mailto:p%d@example.org\r\nRESOURCES:Room %d\r\nEND:VEVENT\r\n", i+1, i+1, i, i, i)
+		}
+		b.WriteString("END:VCALENDAR\r\n")
+		cal, err := Parse(b.Bytes(), ParseOptions{Name: "fuzz", SiteLocation: time.UTC, MaxOccurrences: 500})
+		require.NoError(t, err, "broken lines inside events never fail the feed")
+		res := cal.Bookings(wide)
+		got := byUID(res.Bookings)
+		for i := range n {
+			if mask&(1<<i) != 0 {
+				continue
+			}
+			uid := fmt.Sprintf("ev-%d@example.org", i)
+			require.Len(t, got[uid], 1, "%s missing; warnings %v", uid, res.Warnings)
+			bk := got[uid][0]
+			assert.Equal(t, fmt.Sprintf("2026-06-%02dT09:00:00Z/2026-06-%02dT10:00:00Z", i+1, i+1), spanOf(bk))
+			assert.Equal(t, []string{fmt.Sprintf("Room %d", i)}, bk.Resources)
+			require.Len(t, bk.Persons, 1)
+			assert.Equal(t, fmt.Sprintf("p%d@example.org", i), bk.Persons[0].Email)
+			for _, w := range res.Warnings {
+				assert.NotEqual(t, uid, w.UID, "%v", w)
+			}
+		}
+		for _, bk := range res.Bookings {
+			assert.False(t, bk.End.Before(bk.Start))
+			assert.Equal(t, "fuzz", bk.Source)
+		}
+	})
+}
+
+// defuse prefixes every logical line of junk that would open a VEVENT or VCALENDAR, or end
+// the VCALENDAR, with an X.
+func defuse(junk []byte) []byte {
+	phys := bytes.Split(junk, []byte("\n"))
+	out := make([][]byte, 0, len(phys))
+	for i := 0; i < len(phys); {
+		j := i + 1
+		for j < len(phys) && len(phys[j]) > 0 && (phys[j][0] == ' ' || phys[j][0] == '\t') {
+			j++
+		}
+		var logical []byte
+		for k := i; k < j; k++ {
+			seg := bytes.TrimSuffix(phys[k], []byte("\r"))
+			if k > i {
+				seg = seg[1:]
+			}
+			logical = append(logical, seg...)
+		}
+		kw, value, ok := beginEnd(logical)
+		if ok && (kw == "BEGIN" || bytes.EqualFold(value, []byte("VCALENDAR"))) {
+			phys[i] = append([]byte("X"), phys[i]...)
+		}
+		// A first line that is a fold would join the UID line: harmless, it is this
+		// event's line anyway.
+		out = append(out, phys[i:j]...)
+		i = j
+	}
+	return bytes.Join(out, []byte("\n"))
+}
+
+var errEOFForTest = io.EOF
+
+// BenchmarkImpossibleRules parses and expands a feed of 300 series whose rules can never
+// match (BYMONTH=2;BYMONTHDAY=30): rrule-go alone searches every one of them to the year 9999.
+func BenchmarkImpossibleRules(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString("BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	for i := range 300 {
+		fmt.Fprintf(&buf, "BEGIN:VEVENT\r\nUID:impossible-%d@example.org\r\nDTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nRRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", i)
+	}
+	buf.WriteString("END:VCALENDAR\r\n")
+	data := buf.Bytes()
+	b.ReportAllocs()
+	for b.Loop() {
+		cal, err := Parse(data, ParseOptions{Name: "bench", SiteLocation: time.UTC})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res := cal.Bookings(booking.Window{Start: ts("2026-01-01T00:00:00Z"), End: ts("2026-12-31T00:00:00Z")}); len(res.Bookings) != 300 {
+			b.Fatalf("%d bookings", len(res.Bookings))
+		}
+	}
+}
