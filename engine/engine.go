@@ -198,8 +198,9 @@ func (s *Syncer) store(i int, f booking.Fetched, now time.Time) {
 		if st.failingSince.IsZero() {
 			st.failingSince = now
 		}
-		// A blip is not worth an email: the admins hear of a source failing for a while.
-		if s.opts.Alerts != nil && now.Sub(st.failingSince) >= sourceAlertAfter {
+		// A blip is not worth an email: the admins hear of a source failing for a while (or
+		// at once when this process has never had an answer from it, e.g. a one-off sync).
+		if s.opts.Alerts != nil && (now.Sub(st.failingSince) >= sourceAlertAfter || !st.known) {
 			s.opts.Alerts.Raise("source:"+st.src.Name(), "booking source "+st.src.Name()+" fails since "+st.failingSince.UTC().Format(time.RFC3339)+"; its last good bookings stay in force", f.Err.Error())
 		}
 		return
@@ -281,6 +282,7 @@ func (s *Syncer) Cycle(ctx context.Context, o CycleOptions) (*Report, error) {
 		s.persist() // only what was read: a dry run writes nothing to Net2
 		return rep, err
 	}
+	defer s.flushAlerts(ctx) // the admins hear what is due, whatever this cycle wrote
 	if lease != nil {
 		switch {
 		case held != nil && !held.Held:
@@ -315,7 +317,6 @@ func (s *Syncer) Cycle(ctx context.Context, o CycleOptions) (*Report, error) {
 	}
 	s.apply(ctx, rep.Plan, rep)
 	s.persist()
-	s.flushAlerts(ctx)
 	if held != nil {
 		for _, q := range held.Requests {
 			if err := lease.Done(ctx, q.ID); err != nil {

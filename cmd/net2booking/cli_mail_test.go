@@ -2,20 +2,27 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/net2booking/net2booking/net2/net2sim"
 )
 
 // inbox is a real SMTP server on loopback that keeps what it receives.
@@ -127,4 +134,88 @@ func TestDemoWritesTheEmails(t *testing.T) {
 	m, err := mail.ReadMessage(bytes.NewReader(b))
 	require.NoError(t, err)
 	assert.Contains(t, m.Header.Get("Content-Type"), "multipart/")
+}
+
+// TestOneEmailForBookingsFromTwoSources: the same person booked through two feeds gets one
+// email listing both bookings.
+func TestOneEmailForBookingsFromTwoSources(t *testing.T) {
+	in := newInbox(t)
+	host, port, _ := net.SplitHostPort(in.addr)
+	now := time.Now().UTC().Truncate(time.Minute)
+	feed := func(uid, room string, at time.Time) string {
+		return fmt.Sprintf("BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nATTENDEE;CN=Ann Example:mailto:ann@example.com\r\nDTSTART:%s\r\nDTEND:%s\r\nRESOURCES:%s\r\nUID:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+			at.Format("20060102T150405Z"), at.Add(time.Hour).Format("20060102T150405Z"), room, uid)
+	}
+	srv1 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, feed("s1", "Studio 1", now.Add(24*time.Hour))) }))
+	t.Cleanup(srv1.Close)
+	srv2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, feed("m1", "Meeting room A", now.Add(48*time.Hour)))
+	}))
+	t.Cleanup(srv2.Close)
+	sim := net2sim.NewDemo(net2sim.Options{})
+	net2srv := httptest.NewServer(sim)
+	t.Cleanup(net2srv.Close)
+	cfg := writeConfig(t, fmt.Sprintf(`
+net2: {url: %s/api/v1, operator: %s, password: %s, client_id: %s}
+site: {timezone: Europe/Amsterdam}
+sources:
+  - {type: ical, name: studios, dialect: skedda, url: "%s/a.ics"}
+  - {type: ical, name: rooms, dialect: skedda, url: "%s/b.ics"}
+resources:
+  "Studio 1": [Front door, Studio 1]
+  "Meeting room A": [Front door, Meeting room A]
+email:
+  smtp: {host: %s, port: %s, security: none}
+  notifications: {enabled: true, sender: "Front desk <desk@example.com>"}
+`, net2srv.URL, net2sim.DemoOperator, net2sim.DemoPassword, net2sim.DemoClientID, srv1.URL, srv2.URL, host, port))
+	r := runCLI(t, "sync", "--config", cfg)
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	require.Len(t, in.msgs, 1, "one email")
+	body, err := io.ReadAll(in.msgs[0].Body)
+	require.NoError(t, err)
+	assert.Contains(t, string(body), "Studio 1")
+	assert.Contains(t, string(body), "Meeting room A")
+}
+
+// TestAdminsHearOfAFailingSourceOnce: a sync every 10 minutes against a feed that is down
+// emails the admins once, not every time, and once more when it recovers.
+func TestAdminsHearOfAFailingSourceOnce(t *testing.T) {
+	in := newInbox(t)
+	host, port, _ := net.SplitHostPort(in.addr)
+	var down atomic.Bool
+	down.Store(true)
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if down.Load() {
+			http.Error(w, "upstream down", http.StatusBadGateway)
+			return
+		}
+		fmt.Fprint(w, "BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+	}))
+	t.Cleanup(feedSrv.Close)
+	sim := net2sim.NewDemo(net2sim.Options{})
+	net2srv := httptest.NewServer(sim)
+	t.Cleanup(net2srv.Close)
+	cfg := writeConfig(t, fmt.Sprintf(`
+net2: {url: %s/api/v1, operator: %s, password: %s, client_id: %s}
+sources:
+  - {type: ical, name: skedda, dialect: skedda, url: "%s/ical?i=FEEDTOKEN123"}
+resources:
+  "Studio 1": [Front door]
+email:
+  smtp: {host: %s, port: %s, security: none}
+  admins: "ops@example.com; it@example.com"
+`, net2srv.URL, net2sim.DemoOperator, net2sim.DemoPassword, net2sim.DemoClientID, feedSrv.URL, host, port))
+	for range 3 {
+		r := runCLI(t, "sync", "--config", cfg)
+		assert.Equal(t, 1, r.code, "a failed source fails the sync")
+	}
+	require.Len(t, in.msgs, 1, "the admins hear of it once")
+	assert.Contains(t, in.msgs[0].Header.Get("To"), "ops@example.com")
+	body, _ := io.ReadAll(in.msgs[0].Body)
+	assert.Contains(t, string(body), "skedda")
+	assert.NotContains(t, string(body), "FEEDTOKEN123", "no secret in an alert")
+	down.Store(false)
+	r := runCLI(t, "sync", "--config", cfg)
+	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Len(t, in.msgs, 2, "and once when it is over")
 }
