@@ -146,7 +146,9 @@ func TestOneEmailForBookingsFromTwoSources(t *testing.T) {
 		return fmt.Sprintf("BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nATTENDEE;CN=Ann Example:mailto:ann@example.com\r\nDTSTART:%s\r\nDTEND:%s\r\nRESOURCES:%s\r\nUID:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
 			at.Format("20060102T150405Z"), at.Add(time.Hour).Format("20060102T150405Z"), room, uid)
 	}
-	srv1 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, feed("s1", "Studio 1", now.Add(24*time.Hour))) }))
+	srv1 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, feed("s1", "Studio 1", now.Add(24*time.Hour)))
+	}))
 	t.Cleanup(srv1.Close)
 	srv2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprint(w, feed("m1", "Meeting room A", now.Add(48*time.Hour)))
