@@ -47,6 +47,13 @@ func newInbox(t *testing.T) *inbox {
 
 func (in *inbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &inboxSession{in}, nil }
 
+// received returns the messages so far (safe while the server receives more).
+func (in *inbox) received() []*mail.Message {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return append([]*mail.Message(nil), in.msgs...)
+}
+
 type inboxSession struct{ in *inbox }
 
 func (s *inboxSession) Mail(string, *smtp.MailOptions) error { return nil }
@@ -96,8 +103,8 @@ func TestNotifyTestSendsBothKinds(t *testing.T) {
 	_, cfg := simSite(t, "email:\n  smtp: {host: "+host+", port: "+port+", security: none}\n  notifications:\n    enabled: true\n    sender: Front desk <desk@example.com>\n")
 	r := runCLI(t, "notify", "test", "--config", cfg, "--to", "admin@example.com")
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
-	require.Len(t, in.msgs, 2)
-	for _, m := range in.msgs {
+	require.Len(t, in.received(), 2)
+	for _, m := range in.received() {
 		assert.Contains(t, m.Header.Get("To"), "<admin@example.com>")
 		assert.Contains(t, m.Header.Get("From"), "desk@example.com")
 	}
@@ -112,13 +119,13 @@ func TestSyncEmailsTheBookers(t *testing.T) {
 	r := runCLI(t, "sync", "--config", cfg, "--dry-run")
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
 	assert.Regexp(t, `would notify ann@example.com: email owed: the personal PIN code; 1 new booking\(s\) \(a1\)`, r.stdout)
-	assert.Empty(t, in.msgs, "a dry run sends nothing")
+	assert.Empty(t, in.received(), "a dry run sends nothing")
 	r = runCLI(t, "sync", "--config", cfg)
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
-	assert.Len(t, in.msgs, 2, "ann and bo")
+	assert.Len(t, in.received(), 2, "ann and bo")
 	r = runCLI(t, "sync", "--config", cfg)
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
-	assert.Len(t, in.msgs, 2, "nothing twice")
+	assert.Len(t, in.received(), 2, "nothing twice")
 }
 
 func TestDemoWritesTheEmails(t *testing.T) {
@@ -172,8 +179,8 @@ email:
 `, net2srv.URL, net2sim.DemoOperator, net2sim.DemoPassword, net2sim.DemoClientID, srv1.URL, srv2.URL, host, port))
 	r := runCLI(t, "sync", "--config", cfg)
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
-	require.Len(t, in.msgs, 1, "one email")
-	body, err := io.ReadAll(in.msgs[0].Body)
+	require.Len(t, in.received(), 1, "one email")
+	body, err := io.ReadAll(in.received()[0].Body)
 	require.NoError(t, err)
 	assert.Contains(t, string(body), "Studio 1")
 	assert.Contains(t, string(body), "Meeting room A")
@@ -211,13 +218,13 @@ email:
 		r := runCLI(t, "sync", "--config", cfg)
 		assert.Equal(t, 1, r.code, "a failed source fails the sync")
 	}
-	require.Len(t, in.msgs, 1, "the admins hear of it once")
-	assert.Contains(t, in.msgs[0].Header.Get("To"), "ops@example.com")
-	body, _ := io.ReadAll(in.msgs[0].Body)
+	require.Len(t, in.received(), 1, "the admins hear of it once")
+	assert.Contains(t, in.received()[0].Header.Get("To"), "ops@example.com")
+	body, _ := io.ReadAll(in.received()[0].Body)
 	assert.Contains(t, string(body), "skedda")
 	assert.NotContains(t, string(body), "FEEDTOKEN123", "no secret in an alert")
 	down.Store(false)
 	r := runCLI(t, "sync", "--config", cfg)
 	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
-	assert.Len(t, in.msgs, 2, "and once when it is over")
+	assert.Len(t, in.received(), 2, "and once when it is over")
 }
