@@ -106,7 +106,9 @@ func (d *propDecoder) decode(line []byte, shared bool) (*goical.Prop, error) {
 		}
 	}
 	var p *goical.Prop
-	if k := prefixEnd(line); k > 0 {
+	// A line likely to repeat is decoded whole once; the prefix memo serves the lines that
+	// are unique (UID, DTSTART, DTEND).
+	if k := prefixEnd(line); k > 0 && !shared {
 		shape, ok := d.prefix[string(line[:k])]
 		if !ok {
 			if s, err := d.decodeWhole(line[:k]); err == nil && s.Value == "" {

@@ -8,16 +8,23 @@
 // package wraps it (see /work/shared/research/ical.md §3) to fix what it gets wrong on real
 // feeds:
 //
-//   - input hygiene: a UTF-8 BOM is dropped; CRLF, LF and CR-only line endings and folds
-//     (space or TAB, even inside a UTF-8 sequence) are accepted; a feed larger than the size
-//     cap, an empty or non-iCalendar body, a truncated feed (no END:VCALENDAR) and any content
-//     line go-ical rejects or panics on make the whole fetch fail (ErrTooLarge,
-//     ErrMalformed), never "no bookings". Problems confined to one event skip that event
-//     with a booking.Warning naming the feed (redacted), the UID, the reason and the line.
-//   - streaming: the feed is cut into top-level components first and each VEVENT is decoded
-//     by go-ical on its own, so memory stays proportional to what bookings need.
-//   - time zones (tz.go): IANA names, in-feed VTIMEZONEs (fixed offsets like Skedda's UTC+02,
-//     or STANDARD/DAYLIGHT rules with RRULE/RDATE), Windows names (CLDR table), UTC±hh[:mm].
+//   - input hygiene (lines.go, stream.go): a UTF-8 BOM is dropped; CRLF, LF and CR-only line
+//     endings are accepted; every line is unfolded before anything looks at it (a fold may
+//     sit anywhere, also right after the property name or inside BEGIN). Only a feed larger
+//     than the size cap, an empty or non-iCalendar body, a truncated feed (a component never
+//     closed), absurd nesting or an unreadable METHOD make the whole fetch fail (ErrTooLarge,
+//     ErrMalformed), never "no bookings". One bad line (go-ical rejects or panics on it, a
+//     raw line break leaves a line without colon, an END is mistyped) costs only its event:
+//     it is skipped with a booking.Warning naming the feed (redacted), the line, the UID
+//     when known and the reason. An unquoted CN holding ';' (Booked) is read leniently.
+//   - streaming: ParseReader (used by Feed for files and HTTP bodies) keeps only the lines of
+//     the properties bookings are made of; go-ical decodes each distinct name+parameter
+//     prefix and each repeated line once (decode.go), and events are read on every core.
+//   - time zones (tz.go, vtimezone.go): IANA names, in-feed VTIMEZONEs (fixed offsets like
+//     Skedda's UTC+02, or STANDARD/DAYLIGHT rules with RRULE/RDATE evaluated near the instant
+//     whatever their DTSTART year, Outlook's 1601 included; TZIDs unescaped, so `Kuala
+//     Lumpur\, Singapore` matches TZID="Kuala Lumpur, Singapore"), Windows names (CLDR
+//     table), UTC±hh[:mm].
 //     An IANA name wins over an in-feed VTIMEZONE of the same name. An unresolvable zone
 //     skips the event with a warning; nothing is ever read as UTC by default.
 //   - floating times and DATE (all-day) values are read in the feed's X-WR-TIMEZONE when it
@@ -28,6 +35,8 @@
 //     DATE-TIME, PERIOD), RECURRENCE-ID overrides (moved into or out of the window,
 //     cancelled, RANGE=THISANDFUTURE), expanded in the wall-clock space of DTSTART's zone
 //     only up to the requested window, with a per-rule occurrence cap (a warning when hit).
+//     A rule whose parts can never match (BYMONTH=2;BYMONTHDAY=30) is dropped up front with
+//     a warning (DTSTART stays an occurrence) instead of being searched to the year 9999.
 //     DTEND gives each occurrence the same exact length, DURATION the same nominal length
 //     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days.
 //   - statuses: CANCELLED/CANCELED and METHOD:CANCEL give booking.StatusCancelled (also
