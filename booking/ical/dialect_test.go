@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -87,4 +88,27 @@ func TestTextUnescape(t *testing.T) {
 	}
 	assert.Equal(t, []string{`A\, B`, "C", "", `D\\`, ""}, splitTextList(`A\, B,C,,D\\,`))
 	assert.Equal(t, "a\nb^c\"d^x^", decodeCaret("a^nb^^c^'d^x^"))
+}
+
+// TestAWrongDialectSaysSo: a Skedda feed read as booked (and a Booked feed read as skedda)
+// finds nobody; instead of "0 warnings" it warns and names the other dialect. auto says
+// which dialect it chose.
+func TestAWrongDialectSaysSo(t *testing.T) {
+	for _, tc := range []struct {
+		file         string
+		wrong, right Dialect
+	}{{"seed_skedda.ics", DialectBooked, DialectSkedda}, {"seed_booked.ics", DialectSkedda, DialectBooked}} {
+		cal := parseFixture(t, tc.file, ParseOptions{Dialect: tc.wrong})
+		res := cal.Bookings(wide)
+		require.NotEmpty(t, res.Warnings, tc.file)
+		assert.Contains(t, res.Warnings[0].Reason, "dialect "+string(tc.wrong)+" found no person")
+		assert.Contains(t, res.Warnings[0].Reason, "set dialect: "+string(tc.right))
+
+		cal = parseFixture(t, tc.file, ParseOptions{Dialect: tc.right})
+		for _, w := range cal.Bookings(wide).Warnings {
+			assert.NotContains(t, w.Reason, "found no person", "the right dialect does not warn")
+		}
+		cal = parseFixture(t, tc.file, ParseOptions{Dialect: DialectAuto})
+		assert.Contains(t, strings.Join(cal.Bookings(wide).Notes, "\n"), "dialect "+string(tc.right)+" (auto", "auto says what it chose")
+	}
 }

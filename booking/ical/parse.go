@@ -144,6 +144,9 @@ type event struct {
 	persons   []booking.Person
 	resources []string
 	raw       *rawParties
+	// otherPerson: with a configured dialect, the person property of the other dialect is
+	// present (ORGANIZER for skedda, ATTENDEE for booked).
+	otherPerson bool
 }
 
 // recurrence is what makes an event a series.
@@ -493,6 +496,8 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 	}
 	if p.dialect != "" {
 		p.applyDialect(p.dialect, ev, &raw)
+		// Would the other dialect have found a person here? (checkDialect)
+		ev.otherPerson = (p.dialect == DialectBooked && len(raw.attendees) > 0) || (p.dialect != DialectBooked && raw.organizer != nil)
 	} else {
 		ev.raw = &raw
 	}
@@ -540,6 +545,7 @@ func (p *parser) finish() *Calendar {
 		}
 	}
 	cal.notes = append([]string{p.dialectNote}, p.notes...)
+	p.checkDialect()
 	p.group(cal)
 	slices.SortFunc(cal.singles, func(a, b *event) int {
 		if c := a.startI.Compare(b.startI); c != 0 {
@@ -552,6 +558,37 @@ func (p *parser) finish() *Calendar {
 	})
 	cal.warnings = p.warn
 	return cal
+}
+
+// checkDialect warns when a configured dialect finds no person in most events while the
+// other dialect's person property is there: a Skedda feed read as booked (or the reverse)
+// gives nobody access and, without this, only "0 warnings". The warning names the other
+// dialect, which the feed probably is. (auto chooses by the events and says so in a note.)
+func (p *parser) checkDialect() {
+	var events, alone int
+	for _, ev := range p.events {
+		if ev.status == booking.StatusCancelled {
+			continue
+		}
+		events++
+		if len(ev.persons) == 0 && ev.otherPerson {
+			alone++
+		}
+	}
+	if events == 0 || alone*2 <= events {
+		return
+	}
+	other := DialectBooked
+	if p.dialect == DialectBooked {
+		other = DialectSkedda
+	}
+	how := "ATTENDEE"
+	if p.dialect == DialectBooked {
+		how = "ORGANIZER"
+	}
+	p.warn.list = append([]booking.Warning{{Source: p.opts.Name, Reason: fmt.Sprintf(
+		"dialect %s found no person (%s) in %d of %d events, so they open no door: the feed may be of dialect %s; set dialect: %s, or auto to detect it",
+		p.dialect, how, alone, events, other, other)}}, p.warn.list...)
 }
 
 // newer reports whether a supersedes b: higher SEQUENCE, then later DTSTAMP, then later in
