@@ -20,6 +20,7 @@ type Config struct {
 	Email     Email
 	Logging   Logging
 	Status    Status
+	Service   Service
 }
 
 // Net2 is how to reach and log in to the Net2 Local API. Present reports whether the file has
@@ -271,4 +272,28 @@ type Status struct {
 	// Listen is host:port to listen on; empty (the default, also when the key is absent) =
 	// off. An empty host (":8089") listens on every interface.
 	Listen string
+}
+
+// Service start modes (service.start): how the Windows service waits for Net2 at boot.
+const (
+	// ServiceStartDependency makes the service depend on the Net2 service: Windows starts it
+	// after Net2 (and stops it when Net2 is stopped). The default.
+	ServiceStartDependency = "dependency"
+	// ServiceStartDelayed starts the service automatically a little after boot, with no
+	// dependency on the Net2 service (for a Net2 on another machine, or a renamed service).
+	ServiceStartDelayed = "delayed"
+)
+
+// DefaultNet2Service is the Windows service name of Net2 when service.net2_service is absent.
+const DefaultNet2Service = "Net2 Service"
+
+// Service configures `net2booking service install` (a section added to the shared example).
+// Either way the service waits for the Net2 Local API to answer before its first cycle.
+type Service struct {
+	// Start is ServiceStartDependency (the default) or ServiceStartDelayed. It matters on
+	// Windows only; a systemd unit starts after the network.
+	Start string
+	// Net2Service is the name of the Net2 service the Windows service depends on with
+	// ServiceStartDependency; default DefaultNet2Service.
+	Net2Service string
 }

@@ -364,6 +364,16 @@ func TestValid(t *testing.T) {
 				assert.Equal(t, Logging{Dir: filepath.FromSlash("/var/log/nb"), Level: "debug"}, c.Logging)
 				assert.Equal(t, ":9000", c.Status.Listen)
 			}},
+		{"service defaults", base, nil,
+			func(t *testing.T, c *Config) {
+				assert.Equal(t, Service{Start: ServiceStartDependency, Net2Service: "Net2 Service"}, c.Service)
+			}},
+		{"service delayed start and another Net2 service name", base + "service:\n  start: Delayed\n  net2_service: ' Paxton Net2 '\n", nil,
+			func(t *testing.T, c *Config) {
+				assert.Equal(t, Service{Start: ServiceStartDelayed, Net2Service: "Paxton Net2"}, c.Service)
+			}},
+		{"service section empty", base + "service:\n", nil,
+			func(t *testing.T, c *Config) { assert.Equal(t, ServiceStartDependency, c.Service.Start) }},
 		{"status empty is off", base + "status: {listen: ''}\n", nil,
 			func(t *testing.T, c *Config) { assert.Equal(t, "", c.Status.Listen) }},
 		{"anchors and aliases", "sources: [{type: ical, url: x.ics}]\nresources:\n  A: &front [1, 2]\n  B: *front\n", nil,

@@ -8,7 +8,8 @@
 //
 // The file is YAML (one document). The shared config.example.yaml is the contract: every key
 // it shows is accepted exactly as spelled. Top-level sections are net2, site, sources,
-// resources, access, safety, email, logging and status; only sources and resources are
+// resources, access, safety, email, logging, status and service (an added section: how
+// `net2booking service install` waits for Net2 on Windows); only sources and resources are
 // required. The one key added to the example is sources[].name, an optional label for a
 // source in logs and on the status page (unique; generated when absent). In short:
 //

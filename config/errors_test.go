@@ -311,6 +311,16 @@ resources: {R: 1}
 		{"status listen named port", base + "status:\n  listen: localhost:http\n", nil, []problem{
 			{6, "status.listen", "has no valid port"}}},
 
+		// service
+		{"service start unknown", base + "service:\n  start: later\n", nil, []problem{
+			{6, "service.start", `"later" is not one of dependency, delayed`}}},
+		{"service net2_service empty", base + "service:\n  net2_service: ''\n", nil, []problem{
+			{6, "service.net2_service", "is empty"}}},
+		{"service net2_service with a backslash", base + "service:\n  net2_service: 'Net2\\Service'\n", nil, []problem{
+			{6, "service.net2_service", "is not a Windows service name"}}},
+		{"service unknown key", base + "service:\n  name: mine\n", nil, []problem{
+			{6, "service.name", ""}}},
+
 		// ${ENV}
 		{"env unset", base + "net2:\n  url: https://net2/api/v1\n  operator: o\n  password: ${NET2_PASSWORD}\n", nil, []problem{
 			{8, "net2.password", "environment variable NET2_PASSWORD is not set"}}},

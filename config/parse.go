@@ -173,7 +173,7 @@ func (p *parser) yamlError(err error) {
 }
 
 // topKeys are the sections of the file.
-var topKeys = []string{"net2", "site", "sources", "resources", "access", "safety", "email", "logging", "status"}
+var topKeys = []string{"net2", "site", "sources", "resources", "access", "safety", "email", "logging", "status", "service"}
 
 // config walks the whole file. It fills defaults for everything not given.
 func (p *parser) config(root *yaml.Node) *Config {
@@ -188,6 +188,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 	cfg.Email = p.email(top)
 	cfg.Logging = p.logging(top)
 	cfg.Status = p.status(top)
+	cfg.Service = p.service(top)
 	return cfg
 }
 

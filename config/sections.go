@@ -889,3 +889,25 @@ func (p *parser) status(top *section) Status {
 	}
 	return st
 }
+
+// ---- service ----
+
+func (p *parser) service(top *section) Service {
+	s := p.sub(top, "service", []string{"start", "net2_service"})
+	sv := Service{Start: ServiceStartDependency, Net2Service: DefaultNet2Service}
+	s.enum("start", &sv.Start, ServiceStartDependency, ServiceStartDelayed)
+	if v, given, ok := s.value("net2_service", false); given && ok {
+		name := strings.TrimSpace(v.text)
+		switch {
+		case name == "":
+			p.errorf(v.line, v.path, "is empty: give the Windows service name of Net2 (%q by default), or leave the key out", DefaultNet2Service)
+		case strings.ContainsAny(name, `/\`) || strings.IndexFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0:
+			p.errorf(v.line, v.path, "%s is not a Windows service name (no slashes or control characters)", v.quoted())
+		case len(name) > 256:
+			p.errorf(v.line, v.path, "is longer than the 256 characters of a Windows service name")
+		default:
+			sv.Net2Service = name
+		}
+	}
+	return sv
+}

@@ -40,12 +40,14 @@ func commands() []command {
 		{"check", "check configuration, Net2 login and names, every source and the templates: check --config F [--live [--keep]]", runCheck},
 		{"sync", "one cycle: fetch, plan, apply to Net2: sync --config F [--dry-run] [--accept-shrink]", runSync},
 		{"run", "run in the foreground until stopped: run --config F", runRun},
+		{"service", "install or control the system service that runs `run`: service install|uninstall|start|stop|restart|status --config F", runServiceCmd},
 		{"rooms", "list Outlook rooms and room lists, with the lines to paste: rooms --config F [--source NAME]", runRooms},
 		{"net2", "list Net2 objects to fill in the configuration: net2 doors|areas|access-levels|departments|fields|operators|timezones --config F", runNet2},
 		{"templates", "write the built-in email templates for editing: templates --out DIR", runTemplates},
 		{"notify", "send sample emails (PIN and QR) through the configured server: notify test --config F --to ADDRESS", runNotify},
 		{"demo", "see the whole product work on an emulated Net2, no setup needed: demo", runDemo},
 		{"sim", "serve the Net2 emulator: sim --listen ADDR [--seed demo]", runSim},
+		{"version", "print the version of this binary and the Go it was built with: version (or --version)", runVersion},
 	}
 }
 
@@ -64,6 +66,9 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	cmds := commands()
 	i := slices.IndexFunc(cmds, func(c command) bool { return c.name == args[0] })

@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/net2booking/net2booking/accessplan"
+	"github.com/net2booking/net2booking/config"
 	"github.com/net2booking/net2booking/engine"
 	"github.com/net2booking/net2booking/net2"
 )
@@ -153,6 +155,13 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	logger := newLogger(env.stderr, cfg, logLevel(cfg))
+	return runManaged(ctx, cfg, logger, func(ctx context.Context) error { return runEngine(ctx, cfg, logger) })
+}
+
+// runEngine is the engine of `run`, in the foreground or as the system service: it takes
+// the local lock (waiting for another `run`), waits for Net2 to answer, then runs cycles
+// until ctx ends.
+func runEngine(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	// One `run` per machine and site: a second one waits for the first to stop.
 	for announced := false; ; {
 		lock, holder, err := engine.TryLocalLock(lockPath(cfg), "run", net2.ProcessName(), time.Now())
@@ -176,7 +185,10 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	// Net2 may not be up yet (the PC booted before Net2): wait for it, saying so, instead of
 	// exiting; a wrong configuration still stops at once.
-	var svc *service
+	var (
+		svc *service
+		err error
+	)
 	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
 		svc, err = newService(ctx, cfg, logger)
 		if err == nil || !net2.IsUnavailable(err) {
