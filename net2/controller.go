@@ -46,6 +46,11 @@ type ControllerConfig struct {
 	TokenRescanEvery time.Duration
 	// Cache keeps what this controller knows between runs (see Cache); nil keeps it in memory.
 	Cache *Cache
+	// Alert, when set, receives conditions the admins must hear of (a permission set Net2
+	// stores in another form than written): notify.Alerts.Raise.
+	Alert func(key, summary, detail string)
+	// ClearAlert ends such a condition (notify.Alerts.Clear).
+	ClearAlert func(key string)
 	// Logger receives drift reports and refusals; nil discards them.
 	Logger *slog.Logger
 }
@@ -319,6 +324,7 @@ func (c *Controller) managedUser(u User, d *userDetails) accessplan.ManagedUser 
 			m.Permissions = mm.wrote // stop rewriting what Net2 stores in its own form
 		} else {
 			delete(c.mismatch, u.ID)
+			c.clearReadback(u.ID)
 		}
 	}
 	if u.ExpiryDate != nil {
@@ -527,7 +533,10 @@ func (c *Controller) SetPermissions(ctx context.Context, id int, p accessplan.Pe
 		d.perms = got
 	}
 	if samePerms(got, want) {
-		delete(c.mismatch, id)
+		if c.mismatch[id] != nil {
+			delete(c.mismatch, id)
+			c.clearReadback(id)
+		}
 		return nil
 	}
 	mm := c.mismatch[id]
@@ -541,8 +550,19 @@ func (c *Controller) SetPermissions(ctx context.Context, id int, p accessplan.Pe
 	if mm.times == 2 {
 		c.log.Error("ALERT: Net2 stores this user's permission set differently from what net2booking writes, twice in a row; it is not rewritten until the plan or Net2 changes. Check the user's rights in Net2 and net2.permission_ids (`net2booking check --live`)",
 			"user_id", id, "wrote", describePerms(want), "sent", describeSet(set), "read_back", describePerms(got), "received", describeSet(back))
+		if c.cfg.Alert != nil {
+			c.cfg.Alert(fmt.Sprintf("readback:%d", id), fmt.Sprintf("Net2 stores the permission set of user %d in another form than net2booking writes; check net2.permission_ids with `net2booking check --live`", id),
+				fmt.Sprintf("wrote %s, read back %s", describePerms(want), describePerms(got)))
+		}
 	}
 	return nil
+}
+
+// clearReadback ends the admins' condition about user id's permission set.
+func (c *Controller) clearReadback(id int) {
+	if c.cfg.ClearAlert != nil {
+		c.cfg.ClearAlert(fmt.Sprintf("readback:%d", id))
+	}
 }
 
 // CodesInUse returns every PIN (PIN mode) or every token value (QR mode) held by anyone in

@@ -16,6 +16,7 @@ import (
 	"github.com/net2booking/net2booking/config"
 	"github.com/net2booking/net2booking/engine"
 	"github.com/net2booking/net2booking/identifier"
+	"github.com/net2booking/net2booking/logfile"
 	"github.com/net2booking/net2booking/net2"
 )
 
@@ -195,18 +196,6 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("the configuration does not match Net2:\n%w", joinLines(errs))
 	}
-	ctl, err := net2.NewController(client, net2.ControllerConfig{
-		MarkerField: resolved.MarkerField, Code: accessplan.CodeKind(cfg.Access.Identifier), QRTokenType: cfg.Access.QRTokenType,
-		Location: cfg.Site.Location, PermissionIDs: resolved.PermissionIDs, DoorAreas: resolved.DoorAreas,
-		Cache: cache, Logger: logger,
-	})
-	if err != nil {
-		return nil, err
-	}
-	alloc, err := newAllocator(cfg)
-	if err != nil {
-		return nil, badInput(err)
-	}
 	policy := policyFromConfig(cfg, &resolved)
 	mailer, err := newMailer(cfg, logger)
 	if err != nil {
@@ -221,8 +210,22 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 		return nil, err
 	}
 	var alerter engine.Alerter
+	var alert func(key, summary, detail string)
+	var clearAlert func(key string)
 	if alerts != nil {
-		alerter = alerts
+		alerter, alert, clearAlert = alerts, alerts.Raise, alerts.Clear
+	}
+	ctl, err := net2.NewController(client, net2.ControllerConfig{
+		MarkerField: resolved.MarkerField, Code: accessplan.CodeKind(cfg.Access.Identifier), QRTokenType: cfg.Access.QRTokenType,
+		Location: cfg.Site.Location, PermissionIDs: resolved.PermissionIDs, DoorAreas: resolved.DoorAreas,
+		Cache: cache, Alert: alert, ClearAlert: clearAlert, Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	alloc, err := newAllocator(cfg)
+	if err != nil {
+		return nil, badInput(err)
 	}
 	lease, err := net2.NewLease(client, net2.LeaseConfig{MarkerField: resolved.MarkerField, TTL: 3 * cfg.Access.FetchInterval, Logger: logger})
 	if err != nil {
@@ -253,13 +256,29 @@ func joinLines(errs []error) error {
 	return fmt.Errorf("%s", strings.Join(lines, "\n"))
 }
 
-// newLogger logs text lines on w at level, with every configuration secret masked.
-func newLogger(w io.Writer, cfg *config.Config, level slog.Level) *slog.Logger {
+// newLogger logs text lines on w at level, and to every extra handler (the log files, the
+// status page's recent problems) at their own levels, with every configuration secret masked
+// once for all of them.
+func newLogger(w io.Writer, cfg *config.Config, level slog.Level, extra ...slog.Handler) *slog.Logger {
 	var secrets []string
 	if cfg != nil {
 		secrets = cfg.Secrets()
 	}
-	return slog.New(&redactHandler{next: slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}), secrets: secrets})
+	var next slog.Handler = slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
+	if len(extra) > 0 {
+		next = slog.NewMultiHandler(append([]slog.Handler{next}, extra...)...)
+	}
+	return slog.New(&redactHandler{next: next, secrets: secrets})
+}
+
+// openLogFile opens the rotating JSON log files of logging.dir (SPEC F23) at logging.level,
+// to pass to newLogger; close the closer when the command ends.
+func openLogFile(cfg *config.Config) (slog.Handler, io.Closer, error) {
+	w, err := logfile.Open(cfg.Logging.Dir, logfile.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: logging.dir: %w", cfg.Path, err)
+	}
+	return logfile.Handler(w, logLevel(cfg)), w, nil
 }
 
 // cliLogger logs warnings and errors for one-shot commands.
