@@ -204,8 +204,10 @@ func TestPermissionSetsComparedAsNet2NormalisesThem(t *testing.T) {
 				mode = net2.PermissionDoors
 			}
 			logs := &syncBuffer{}
+			var raised []string
 			ctl, err := net2.NewController(h.client, net2.ControllerConfig{MarkerField: 10, Code: accessplan.CodePIN, Location: siteZone,
-				PermissionIDs: mode, DoorAreas: doorAreas(t, h), Logger: slog.New(slog.NewTextHandler(logs, nil))})
+				PermissionIDs: mode, DoorAreas: doorAreas(t, h), Logger: slog.New(slog.NewTextHandler(logs, nil)),
+				Alert: func(key, _, _ string) { raised = append(raised, key) }})
 			require.NoError(t, err)
 			id, err := ctl.CreateUser(c, "jane@example.com", spec("jane@example.com"))
 			require.NoError(t, err)
@@ -225,6 +227,7 @@ func TestPermissionSetsComparedAsNet2NormalisesThem(t *testing.T) {
 					require.NoError(t, err)
 					got = state.Users[0].Permissions
 					assert.Contains(t, logs.String(), "ALERT: Net2 stores this user's permission set differently")
+					assert.Equal(t, []string{fmt.Sprintf("readback:%d", id)}, raised, "and the admins hear of it")
 				}
 				plan := accessplan.Permissions{AccessLevels: want.AccessLevels, Doors: want.Doors, TimezoneIDs: want.TimezoneIDs}
 				assert.True(t, samePlanPerms(plan, got), "%v read back as %v", want, got)
