@@ -40,6 +40,8 @@ func commands() []command {
 		{"check", "check configuration, Net2 login and names, every source and the templates: check --config F [--live [--keep]]", runCheck},
 		{"sync", "one cycle: fetch, plan, apply to Net2: sync --config F [--dry-run] [--accept-shrink]", runSync},
 		{"run", "run in the foreground until stopped: run --config F", runRun},
+		{"logs", "show the log files readably, newest last: logs --config F [--lines 500] [--filter TERM]... [--level warn] [--follow]", runLogs},
+		{"why", "why a person could or could not open a door at an instant, from the logs: why --config F --email E --door D --at T", runWhy},
 		{"service", "install or control the system service that runs `run`: service install|uninstall|start|stop|restart|status --config F", runServiceCmd},
 		{"rooms", "list Outlook rooms and room lists, with the lines to paste: rooms --config F [--source NAME]", runRooms},
 		{"net2", "list Net2 objects to fill in the configuration: net2 doors|areas|access-levels|departments|fields|operators|timezones --config F", runNet2},

@@ -24,7 +24,12 @@ func runSync(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := cliLogger(env.stderr, cfg)
+	fileLog, closer, err := openLogFile(cfg)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	logger := newLogger(env.stderr, cfg, slog.LevelWarn, fileLog)
 	svc, err := newService(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -154,7 +159,12 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := newLogger(env.stderr, cfg, logLevel(cfg))
+	fileLog, closer, err := openLogFile(cfg)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	logger := newLogger(env.stderr, cfg, logLevel(cfg), fileLog)
 	return runManaged(ctx, cfg, logger, func(ctx context.Context) error { return runEngine(ctx, cfg, logger) })
 }
 
