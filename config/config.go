@@ -272,6 +272,11 @@ type Status struct {
 	// Listen is host:port to listen on; empty (the default, also when the key is absent) =
 	// off. An empty host (":8089") listens on every interface.
 	Listen string
+	// Token (secret; e.g. ${STATUS_TOKEN}) is what a client must send, as `Authorization:
+	// Bearer TOKEN` or `?token=TOKEN`, to see the status server. It is required when Listen
+	// is not a loopback address (the server refuses to start without it); when set, it is
+	// required on loopback too.
+	Token string
 }
 
 // Service start modes (service.start): how the Windows service waits for Net2 at boot.

@@ -374,6 +374,11 @@ func TestValid(t *testing.T) {
 			}},
 		{"service section empty", base + "service:\n", nil,
 			func(t *testing.T, c *Config) { assert.Equal(t, ServiceStartDependency, c.Service.Start) }},
+		{"status token from the environment", base + "status: {listen: '0.0.0.0:9000', token: '${STATUS_TOKEN}'}\n", map[string]string{"STATUS_TOKEN": "s3cr3t-token"},
+			func(t *testing.T, c *Config) {
+				assert.Equal(t, "s3cr3t-token", c.Status.Token)
+				assert.Contains(t, c.Secrets(), "s3cr3t-token", "the token is masked in logs")
+			}},
 		{"status empty is off", base + "status: {listen: ''}\n", nil,
 			func(t *testing.T, c *Config) { assert.Equal(t, "", c.Status.Listen) }},
 		{"anchors and aliases", "sources: [{type: ical, url: x.ics}]\nresources:\n  A: &front [1, 2]\n  B: *front\n", nil,

@@ -19,7 +19,7 @@ import (
 // error messages quote, and hiding it would only make them harder to act on.
 func (c *Config) Secrets() []string {
 	var s []string
-	s = append(s, c.Net2.Password, c.Net2.ClientID, c.Email.SMTP.Password)
+	s = append(s, c.Net2.Password, c.Net2.ClientID, c.Email.SMTP.Password, c.Status.Token)
 	for _, src := range c.Sources {
 		s = append(s, src.ClientSecret)
 		if src.Type == SourceICal && isHTTP(src.URL) {

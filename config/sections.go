@@ -872,8 +872,9 @@ func (p *parser) logging(top *section) Logging {
 }
 
 func (p *parser) status(top *section) Status {
-	s := p.sub(top, "status", []string{"listen"})
+	s := p.sub(top, "status", []string{"listen", "token"})
 	var st Status
+	s.str("token", &st.Token, true)
 	if v, given, ok := s.value("listen", false); given && ok && strings.TrimSpace(v.text) != "" {
 		addr := strings.TrimSpace(v.text)
 		_, port, err := net.SplitHostPort(addr)

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/net2booking/net2booking/accessplan"
 	"github.com/net2booking/net2booking/config"
 	"github.com/net2booking/net2booking/engine"
 	"github.com/net2booking/net2booking/net2"
+	"github.com/net2booking/net2booking/status"
 )
 
 func runSync(ctx context.Context, env *cliEnv, args []string) error {
@@ -164,14 +166,35 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer closer.Close()
-	logger := newLogger(env.stderr, cfg, logLevel(cfg), fileLog)
-	return runManaged(ctx, cfg, logger, func(ctx context.Context) error { return runEngine(ctx, cfg, logger) })
+	if cfg.Status.Listen == "" {
+		logger := newLogger(env.stderr, cfg, logLevel(cfg), fileLog)
+		return runManaged(ctx, cfg, logger, func(ctx context.Context) error { return runEngine(ctx, cfg, logger) })
+	}
+	// The status server (SPEC B6): refused before anything starts when it would be open to
+	// other machines without a token; it stops with run.
+	if err := status.CheckListen(cfg.Status.Listen, cfg.Status.Token); err != nil {
+		return badInput(fmt.Errorf("%s: %w", cfg.Path, err))
+	}
+	st := status.New(status.Options{FetchInterval: cfg.Access.FetchInterval, Location: cfg.Site.Location, Token: cfg.Status.Token})
+	logger := newLogger(env.stderr, cfg, logLevel(cfg), fileLog, st.LogHandler())
+	ln, err := net.Listen("tcp", cfg.Status.Listen)
+	if err != nil {
+		return fmt.Errorf("status.listen %s: %w", cfg.Status.Listen, err)
+	}
+	return runManaged(ctx, cfg, logger, func(ctx context.Context) error {
+		sctx, stop := context.WithCancel(ctx)
+		served := make(chan struct{})
+		go func() { defer close(served); st.Serve(sctx, ln, logger) }()
+		defer func() { stop(); <-served }()
+		logger.Info("status server listening", "listen", ln.Addr().String())
+		return runEngine(ctx, cfg, logger, serviceExtras{wrapNet2: st.Transport, afterCycle: st.Observe})
+	})
 }
 
 // runEngine is the engine of `run`, in the foreground or as the system service: it takes
 // the local lock (waiting for another `run`), waits for Net2 to answer, then runs cycles
 // until ctx ends.
-func runEngine(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+func runEngine(ctx context.Context, cfg *config.Config, logger *slog.Logger, extras ...serviceExtras) error {
 	// One `run` per machine and site: a second one waits for the first to stop.
 	for announced := false; ; {
 		lock, holder, err := engine.TryLocalLock(lockPath(cfg), "run", net2.ProcessName(), time.Now())
@@ -200,7 +223,7 @@ func runEngine(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		err error
 	)
 	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
-		svc, err = newService(ctx, cfg, logger)
+		svc, err = newService(ctx, cfg, logger, extras...)
 		if err == nil || !net2.IsUnavailable(err) {
 			break
 		}

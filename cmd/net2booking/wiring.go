@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -139,19 +140,26 @@ func graphOptions(cfg *config.Config, s config.Source, logger *slog.Logger) grap
 	}
 }
 
-// newNet2Client returns a Net2 client for the configuration's net2 section.
-func newNet2Client(cfg *config.Config, logger *slog.Logger) (*net2.Client, error) {
+// newNet2Client returns a Net2 client for the configuration's net2 section. wrap, when
+// given, wraps its transport (the status server's request counter); net2 only accepts its
+// own transport with a pinned or unchecked certificate, so then the requests go uncounted.
+func newNet2Client(cfg *config.Config, logger *slog.Logger, wrap ...func(http.RoundTripper) http.RoundTripper) (*net2.Client, error) {
+	var hc *http.Client
+	if len(wrap) > 0 && wrap[0] != nil && cfg.Net2.TLS.PinSHA256 == "" && !cfg.Net2.TLS.InsecureSkipVerify {
+		hc = &http.Client{Timeout: 60 * time.Second, Transport: wrap[0](http.DefaultTransport.(*http.Transport).Clone())}
+	}
 	if !cfg.Net2.Present {
 		return nil, badInput(fmt.Errorf("%s has no net2 section: this command talks to Net2 (add net2.url, net2.operator, net2.password and net2.client_id)", cfg.Path))
 	}
 	return net2.New(net2.Config{
-		BaseURL:  cfg.Net2.URL,
-		Operator: cfg.Net2.Operator,
-		Password: cfg.Net2.Password,
-		ClientID: cfg.Net2.ClientID,
-		TLS:      net2.TLSConfig{InsecureSkipVerify: cfg.Net2.TLS.InsecureSkipVerify, PinSHA256: cfg.Net2.TLS.PinSHA256},
-		Logger:   logger,
-		Location: cfg.Site.Location,
+		BaseURL:    cfg.Net2.URL,
+		Operator:   cfg.Net2.Operator,
+		Password:   cfg.Net2.Password,
+		ClientID:   cfg.Net2.ClientID,
+		TLS:        net2.TLSConfig{InsecureSkipVerify: cfg.Net2.TLS.InsecureSkipVerify, PinSHA256: cfg.Net2.TLS.PinSHA256},
+		Logger:     logger,
+		Location:   cfg.Site.Location,
+		HTTPClient: hc,
 	})
 }
 
@@ -177,13 +185,23 @@ type service struct {
 	lease   *net2.Lease
 }
 
+// serviceExtras are the status server's hooks into a service (run only).
+type serviceExtras struct {
+	wrapNet2   func(http.RoundTripper) http.RoundTripper
+	afterCycle func(*engine.Report, error)
+}
+
 // newService logs in to Net2, resolves the configuration's names and wires the engine.
-func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*service, error) {
+func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, extras ...serviceExtras) (*service, error) {
+	var ex serviceExtras
+	if len(extras) > 0 {
+		ex = extras[0]
+	}
 	sources, err := buildSources(cfg, logger)
 	if err != nil {
 		return nil, badInput(err)
 	}
-	client, err := newNet2Client(cfg, logger)
+	client, err := newNet2Client(cfg, logger, ex.wrapNet2)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +257,7 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 		Sources: sources, Controller: ctl, Allocator: alloc, Policy: policy, PreviousNames: previous, Lease: lease,
 		Notifier: notifier, Alerts: alerter,
 		FetchInterval: cfg.Access.FetchInterval, MaxShrink: cfg.Safety.MaxShrink, VerifyEvery: cfg.Safety.VerifyEvery,
-		Logger: logger,
+		Logger: logger, AfterCycle: ex.afterCycle,
 	})
 	if err != nil {
 		return nil, err
