@@ -47,6 +47,9 @@ type Config struct {
 	// asks for pinning or no verification, its Transport must be nil or an *http.Transport,
 	// which is cloned, not modified.
 	HTTPClient *http.Client
+	// WrapTransport, when set, wraps the transport the client ends up with (after TLS
+	// pinning or verification is set up), e.g. to count requests for metrics.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 	// Logger receives the client's logs; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock used for token lifetimes; nil means time.Now.
@@ -97,6 +100,15 @@ func New(cfg Config) (*Client, error) {
 	hc, err := httpClient(cfg.HTTPClient, tlsCfg)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.WrapTransport != nil {
+		cp := *hc
+		rt := cp.Transport
+		if rt == nil {
+			rt = http.DefaultTransport
+		}
+		cp.Transport = cfg.WrapTransport(rt)
+		hc = &cp
 	}
 	c := &Client{
 		base:     base,

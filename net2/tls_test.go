@@ -2,7 +2,9 @@ package net2_test
 
 import (
 	"errors"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -90,4 +92,34 @@ func colons(hex string) string {
 		parts = append(parts, strings.ToUpper(hex[i:i+2]))
 	}
 	return strings.Join(parts, ":")
+}
+
+// countingTransport counts the requests it passes on.
+type countingTransport struct {
+	next http.RoundTripper
+	n    atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+// TestWrapTransportWorksWithAPinnedCertificate: the status server's request counter wraps
+// the transport whatever the TLS mode, and the pin is still checked.
+func TestWrapTransportWorksWithAPinnedCertificate(t *testing.T) {
+	h := newHarness(t, withTLS())
+	pin := net2.FingerprintDER(h.srv.Certificate().Raw)
+	var counter *countingTransport
+	wrap := func(next http.RoundTripper) http.RoundTripper {
+		counter = &countingTransport{next: next}
+		return counter
+	}
+	c := h.newClient(func(cfg *net2.Config) { cfg.TLS.PinSHA256 = pin; cfg.WrapTransport = wrap })
+	_, err := c.Doors(ctx(t))
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, counter.n.Load(), int64(2), "login and the door list were counted")
+	bad := h.newClient(func(cfg *net2.Config) { cfg.TLS.PinSHA256 = strings.Repeat("0f", 32); cfg.WrapTransport = wrap })
+	_, err = bad.Doors(ctx(t))
+	require.Error(t, h.err(err), "a wrong pin is still refused through the wrapper")
 }

@@ -141,25 +141,24 @@ func graphOptions(cfg *config.Config, s config.Source, logger *slog.Logger) grap
 }
 
 // newNet2Client returns a Net2 client for the configuration's net2 section. wrap, when
-// given, wraps its transport (the status server's request counter); net2 only accepts its
-// own transport with a pinned or unchecked certificate, so then the requests go uncounted.
+// given, wraps its transport (the status server's request counter), whatever the TLS mode.
 func newNet2Client(cfg *config.Config, logger *slog.Logger, wrap ...func(http.RoundTripper) http.RoundTripper) (*net2.Client, error) {
-	var hc *http.Client
-	if len(wrap) > 0 && wrap[0] != nil && cfg.Net2.TLS.PinSHA256 == "" && !cfg.Net2.TLS.InsecureSkipVerify {
-		hc = &http.Client{Timeout: 60 * time.Second, Transport: wrap[0](http.DefaultTransport.(*http.Transport).Clone())}
+	var wrapper func(http.RoundTripper) http.RoundTripper
+	if len(wrap) > 0 {
+		wrapper = wrap[0]
 	}
 	if !cfg.Net2.Present {
 		return nil, badInput(fmt.Errorf("%s has no net2 section: this command talks to Net2 (add net2.url, net2.operator, net2.password and net2.client_id)", cfg.Path))
 	}
 	return net2.New(net2.Config{
-		BaseURL:    cfg.Net2.URL,
-		Operator:   cfg.Net2.Operator,
-		Password:   cfg.Net2.Password,
-		ClientID:   cfg.Net2.ClientID,
-		TLS:        net2.TLSConfig{InsecureSkipVerify: cfg.Net2.TLS.InsecureSkipVerify, PinSHA256: cfg.Net2.TLS.PinSHA256},
-		Logger:     logger,
-		Location:   cfg.Site.Location,
-		HTTPClient: hc,
+		BaseURL:       cfg.Net2.URL,
+		Operator:      cfg.Net2.Operator,
+		Password:      cfg.Net2.Password,
+		ClientID:      cfg.Net2.ClientID,
+		TLS:           net2.TLSConfig{InsecureSkipVerify: cfg.Net2.TLS.InsecureSkipVerify, PinSHA256: cfg.Net2.TLS.PinSHA256},
+		Logger:        logger,
+		Location:      cfg.Site.Location,
+		WrapTransport: wrapper,
 	})
 }
 
