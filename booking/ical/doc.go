@@ -5,7 +5,7 @@
 // exactly where feeds follow it and leniently, but never silently, where real feeds do not.
 //
 // github.com/emersion/go-ical is the parser of record for component and property syntax; this
-// package wraps it (see /work/shared/research/ical.md §3) to fix what it gets wrong on real
+// package wraps it (see docs/research/ical.md §3) to fix what it gets wrong on real
 // feeds:
 //
 //   - input hygiene (lines.go, stream.go): a UTF-8 BOM is dropped; CRLF, LF and CR-only line
