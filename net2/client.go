@@ -318,7 +318,11 @@ func (c *Client) transportError(method, route string, err error) error {
 	case errors.As(err, &pin):
 		return fmt.Errorf("net2: %s %s: %w", method, route, pin)
 	case errors.As(err, &cve):
-		return fmt.Errorf("net2: %s %s: the Net2 server's TLS certificate is not trusted (Net2 uses a self-signed certificate unless the site installed its own): pin it with its SHA-256 fingerprint (see net2.Fingerprint) or install a trusted certificate: %w", method, route, err)
+		pin := "its SHA-256 fingerprint"
+		if len(cve.UnverifiedCertificates) > 0 {
+			pin = "net2.tls.pin_sha256: " + FingerprintDER(cve.UnverifiedCertificates[0].Raw) + " (check it is the Net2 server's before you trust it)"
+		}
+		return fmt.Errorf("net2: %s %s: the Net2 server's TLS certificate is not trusted (Net2 uses a self-signed certificate unless the site installed its own): pin it with %s, or install a trusted certificate: %w", method, route, pin, err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("net2: %s %s: %w", method, route, err)
 	}

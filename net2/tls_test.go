@@ -52,6 +52,7 @@ func TestTLSVerifyModeRefusesASelfSignedCertificate(t *testing.T) {
 	require.Error(t, h.err(err))
 	assert.Contains(t, err.Error(), "TLS certificate is not trusted")
 	assert.Contains(t, err.Error(), "pin it")
+	assert.Contains(t, err.Error(), "net2.tls.pin_sha256: "+net2.FingerprintDER(h.srv.Certificate().Raw), "the error gives the pin to write")
 	assert.Zero(t, h.tokenRequests())
 }
 
