@@ -61,6 +61,8 @@ func TestLogFilesLogsAndWhyFromALifecycle(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "COULD open door "+itoa(net2sim.DemoStudio1))
 	assert.Contains(t, r.stdout, "a1 (Studio 1)")
+	assert.Contains(t, r.stdout, "memo records 1 booking(s)", "and from the Net2 memo")
+	assert.Regexp(t, `\* skedda/a1 Studio 1: `, r.stdout, "the memo's booking that gives the door now is marked")
 
 	r = runCLI(t, "why", "--config", cfg, "--email", "bo@example.com", "--door", itoa(net2sim.DemoMeetingRoomA), "--at", now)
 	require.Equal(t, 0, r.code, r.stderr)
@@ -71,6 +73,7 @@ func TestLogFilesLogsAndWhyFromALifecycle(t *testing.T) {
 	r = runCLI(t, "why", "--config", cfg, "--email", "ann@example.com", "--door", itoa(net2sim.DemoStudio1), "--at", before)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "The logs do not cover")
+	assert.Regexp(t, `\n   skedda/a1 Studio 1: `, r.stdout, "the memo still says which bookings exist; none gives the door then")
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
