@@ -115,6 +115,9 @@ func New(opts Options) (*Syncer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if opts.Alerts == nil {
+		opts.Alerts = noAlerts{}
+	}
 	if opts.NewTimer == nil {
 		opts.NewTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
 			t := time.NewTimer(d)
@@ -156,7 +159,18 @@ type Alerter interface {
 	Raise(key, summary, detail string)
 	Clear(key string)
 	Flush(ctx context.Context) error
+	// Keys lists the keys of the active conditions, so a level-triggered caller clears those
+	// it no longer observes, also after a restart.
+	Keys() []string
 }
+
+// noAlerts is the Alerter of a site without admins: conditions go nowhere but the log.
+type noAlerts struct{}
+
+func (noAlerts) Raise(string, string, string) {}
+func (noAlerts) Clear(string)                 {}
+func (noAlerts) Flush(context.Context) error  { return nil }
+func (noAlerts) Keys() []string               { return nil }
 
 // persister is a controller that keeps what it knows between runs (net2.Controller's cache).
 type persister interface{ Persist() error }
@@ -200,15 +214,13 @@ func (s *Syncer) store(i int, f booking.Fetched, now time.Time) {
 		}
 		// A blip is not worth an email: the admins hear of a source failing for a while (or
 		// at once when this process has never had an answer from it, e.g. a one-off sync).
-		if s.opts.Alerts != nil && (now.Sub(st.failingSince) >= sourceAlertAfter || !st.known) {
+		if now.Sub(st.failingSince) >= sourceAlertAfter || !st.known {
 			s.opts.Alerts.Raise("source:"+st.src.Name(), "booking source "+st.src.Name()+" fails since "+st.failingSince.UTC().Format(time.RFC3339)+"; its last good bookings stay in force", f.Err.Error())
 		}
 		return
 	}
 	st.failingSince = time.Time{}
-	if s.opts.Alerts != nil {
-		s.opts.Alerts.Clear("source:" + st.src.Name())
-	}
+	s.opts.Alerts.Clear("source:" + st.src.Name())
 	st.known, st.bookings, st.lastGood = true, f.Result.Bookings, now
 	for _, w := range f.Result.Warnings {
 		s.warnOnce("warning:"+w.String(), "booking skipped or partly read", "source", w.Source, "uid", w.UID, "reason", w.Reason)
@@ -381,16 +393,14 @@ func (s *Syncer) plan(ctx context.Context, o CycleOptions) (*Report, error) {
 	full := o.FullVerify || s.lastVerify.IsZero() || now.Sub(s.lastVerify) >= s.opts.VerifyEvery
 	state, err := s.opts.Controller.Snapshot(ctx, full)
 	if err != nil {
-		if ctx.Err() == nil && s.opts.Alerts != nil {
+		if ctx.Err() == nil {
 			s.opts.Alerts.Raise("net2", "Net2 cannot be read; nothing changes in Net2 until it answers", err.Error())
 			s.flushAlerts(ctx)
 		}
 		return nil, fmt.Errorf("reading Net2: %w", err)
 	}
-	if s.opts.Alerts != nil {
-		s.opts.Alerts.Clear("net2")
-		s.refusedAddresses(state)
-	}
+	s.opts.Alerts.Clear("net2")
+	s.refusedAddresses(state)
 	if full {
 		s.lastVerify = now
 	}
@@ -460,9 +470,7 @@ func (s *Syncer) reportProblems(plan *accessplan.Plan) {
 // alertOnce logs an ALERT when a condition starts (not every cycle while it lasts);
 // clearAlert ends it, so a new start is logged again.
 func (s *Syncer) alertOnce(key, msg string, args ...any) {
-	if s.opts.Alerts != nil {
-		s.opts.Alerts.Raise(key, strings.TrimPrefix(msg, "ALERT: "), detail(args))
-	}
+	s.opts.Alerts.Raise(key, strings.TrimPrefix(msg, "ALERT: "), detail(args))
 	if s.warned["alert:"+key] {
 		return
 	}
@@ -471,9 +479,7 @@ func (s *Syncer) alertOnce(key, msg string, args ...any) {
 }
 
 func (s *Syncer) clearAlert(key string) {
-	if s.opts.Alerts != nil {
-		s.opts.Alerts.Clear(key)
-	}
+	s.opts.Alerts.Clear(key)
 	if s.warned["alert:"+key] {
 		delete(s.warned, "alert:"+key)
 		s.log.Info("cleared: "+strings.SplitN(key, ":", 2)[0]+" condition ended", "key", key)
@@ -486,18 +492,21 @@ func (s *Syncer) refusedAddresses(state accessplan.Net2State) {
 	now := map[string]bool{}
 	for _, u := range state.Users {
 		if u.Memo.MailRefused != "" {
-			key := "mail-refused:" + u.Memo.Email
-			now[key] = true
-			s.opts.Alerts.Raise(key, "the mail server refused the address of "+u.Memo.Email+" for good; fix the address in the booking system and clear the \"mail refused\" line of Net2 user "+fmt.Sprint(u.ID)+"'s memo", u.Memo.MailRefused)
+			now[s.raiseRefused(u.Memo.Email, u.ID, u.Memo.MailRefused)] = true
 		}
 	}
-	if k, ok := s.opts.Alerts.(interface{ Keys() []string }); ok {
-		for _, key := range k.Keys() {
-			if strings.HasPrefix(key, "mail-refused:") && !now[key] {
-				s.opts.Alerts.Clear(key)
-			}
+	for _, key := range s.opts.Alerts.Keys() {
+		if strings.HasPrefix(key, "mail-refused:") && !now[key] {
+			s.opts.Alerts.Clear(key)
 		}
 	}
+}
+
+// raiseRefused raises the condition of one refused address and returns its key.
+func (s *Syncer) raiseRefused(email string, userID int, detail string) string {
+	key := "mail-refused:" + email
+	s.opts.Alerts.Raise(key, "the mail server refused the address of "+email+" for good; fix the address in the booking system and clear the \"mail refused\" line of Net2 user "+fmt.Sprint(userID)+"'s memo", detail)
+	return key
 }
 
 // detail renders log attributes as lines for an alert's body.
@@ -511,9 +520,6 @@ func detail(args []any) string {
 
 // flushAlerts sends the admins' alerts that are due (bounded: mail never holds a door).
 func (s *Syncer) flushAlerts(ctx context.Context) {
-	if s.opts.Alerts == nil {
-		return
-	}
 	fctx, cancel := context.WithTimeout(ctx, mailBudget)
 	defer cancel()
 	if err := s.opts.Alerts.Flush(fctx); err != nil && ctx.Err() == nil {
@@ -544,6 +550,7 @@ func (s *Syncer) apply(ctx context.Context, plan *accessplan.Plan, rep *Report) 
 	codes := map[string]string{} // issued in this cycle, for the email
 	var mails []accessplan.Action
 	defer func() { s.sendMail(ctx, plan, mails, codes, rep) }()
+	s.forgetSettled(plan)
 	for _, a := range plan.Actions {
 		if failedEmail[a.Email] {
 			continue
@@ -559,6 +566,7 @@ func (s *Syncer) apply(ctx context.Context, plan *accessplan.Plan, rep *Report) 
 			}
 			if b.key != actionKey(a) {
 				delete(s.backoff, a.Email) // something changed: try at once
+				s.opts.Alerts.Clear("write:" + a.Email)
 			}
 		}
 		id := a.UserID
@@ -609,12 +617,28 @@ func (s *Syncer) apply(ctx context.Context, plan *accessplan.Plan, rep *Report) 
 		if b := s.backoff[a.Email]; b != nil && b.key == actionKey(a) {
 			s.log.Info("Net2 write succeeded after failing before", "action", string(a.Kind), "email", a.Email, "user_id", id, "failures", b.failures)
 			delete(s.backoff, a.Email)
-			if s.opts.Alerts != nil {
-				s.opts.Alerts.Clear("write:" + a.Email)
-			}
+			s.opts.Alerts.Clear("write:" + a.Email)
 		}
 		rep.Applied = append(rep.Applied, a)
 		s.log.Info("applied", "action", string(a.Kind), "email", a.Email, "user_id", id, "reason", a.Reason)
+	}
+}
+
+// forgetSettled drops the backoff of persons the plan asks nothing of any more (the write
+// became unnecessary, or the person is gone), and ends their admin condition.
+func (s *Syncer) forgetSettled(plan *accessplan.Plan) {
+	if len(s.backoff) == 0 {
+		return
+	}
+	pending := map[string]bool{}
+	for _, a := range plan.Actions {
+		pending[a.Email] = true
+	}
+	for email := range s.backoff {
+		if !pending[email] {
+			delete(s.backoff, email)
+			s.opts.Alerts.Clear("write:" + email)
+		}
 	}
 }
 
@@ -666,7 +690,7 @@ func (s *Syncer) noteFailure(a accessplan.Action, err error, now time.Time) {
 		if permanent {
 			s.log.Error("Net2 refuses this write; it is retried hourly, and at once when the plan for this person changes; other persons go on",
 				"action", string(a.Kind), "email", a.Email, "user_id", a.UserID, "failures", b.failures, "error", err.Error())
-			if s.opts.Alerts != nil && a.Kind != accessplan.ActNotify {
+			if a.Kind != accessplan.ActNotify {
 				s.opts.Alerts.Raise("write:"+a.Email, "Net2 refuses a write for "+a.Email+" ("+string(a.Kind)+")", err.Error())
 			}
 		} else {
@@ -765,15 +789,12 @@ func (s *Syncer) sendMail(ctx context.Context, plan *accessplan.Plan, mails []ac
 		case errors.Is(err, accessplan.ErrPermanent):
 			rep.Failed = append(rep.Failed, ActionError{Action: a, Err: err})
 			refused := a.Spec
-			refused.Memo = a.Spec.Memo
 			refused.Memo.CodeNotified = false
 			refused.Memo.MailRefused = rep.Now.UTC().Format(time.RFC3339) + " " + err.Error()
 			refused.Memo.Records = unmarked(a.Spec.Memo.Records, a.Notification)
 			s.log.Error("ALERT: the mail server refused a booker's address for good; it is recorded in the user's memo and no email is sent to it until an operator clears that line",
 				"email", a.Email, "user_id", a.UserID, "error", err.Error())
-			if s.opts.Alerts != nil {
-				s.opts.Alerts.Raise("mail-refused:"+a.Email, "the mail server refused the address of "+a.Email+" for good", err.Error())
-			}
+			s.raiseRefused(a.Email, a.UserID, refused.Memo.MailRefused)
 			if werr := s.opts.Controller.UpdateUser(ctx, a.UserID, refused); werr != nil {
 				s.log.Error("could not record the refused address in Net2; the email is tried again", "email", a.Email, "error", werr.Error())
 			}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,9 +182,14 @@ func TestOneShotSyncWithCacheIsCheap(t *testing.T) {
 	require.Len(t, s.managed(), 10)
 
 	s.sim.ResetLog()
+	before, err := os.Stat(file)
+	require.NoError(t, err)
 	rep := oneShot()
 	assert.Empty(t, rep.Plan.Actions)
 	assert.False(t, rep.Verified, "the last verification was just now: not due")
+	after, err := os.Stat(file)
+	require.NoError(t, err)
+	assert.True(t, os.SameFile(before, after), "a steady cycle does not rewrite the cache file")
 	assert.LessOrEqual(t, len(s.sim.Requests()), 3, "login + GET /users: %v", s.sim.Counts())
 	assert.Equal(t, 0, s.sim.Writes())
 

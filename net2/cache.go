@@ -1,6 +1,7 @@
 package net2
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -37,7 +38,8 @@ type Cache struct {
 
 	mu    sync.Mutex
 	data  cacheData
-	dirty bool // the file on disk is marked dirty (a write is under way)
+	dirty bool   // the file on disk is marked dirty (a write is under way)
+	saved []byte // what the file holds now, so an unchanged state is not written again
 }
 
 // cacheVersion is the file format; another version is ignored.
@@ -47,7 +49,6 @@ type cacheData struct {
 	Version  int    `json:"version"`
 	Identity string `json:"identity"`
 	Clean    bool   `json:"clean"`
-	Saved    time.Time
 
 	Site   *Site     `json:"site,omitempty"`
 	SiteAt time.Time `json:"siteAt"`
@@ -97,6 +98,7 @@ func OpenCache(path, identity string, logger *slog.Logger) *Cache {
 		logger.Warn("net2: cache file was left by an interrupted cycle; reading Net2 in full", "file", path)
 	default:
 		c.data = d
+		c.saved = b
 	}
 	return c
 }
@@ -157,12 +159,15 @@ func (c *Cache) save(d cacheData) error {
 	return nil
 }
 
-// writeLocked writes the file atomically (temporary file, then rename).
+// writeLocked writes the file atomically (temporary file, then rename), unless it already
+// holds exactly this (a steady cycle changes nothing, and writes nothing).
 func (c *Cache) writeLocked(d cacheData) error {
-	d.Saved = time.Now().UTC()
 	b, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("net2: encoding the cache: %w", err)
+	}
+	if bytes.Equal(b, c.saved) {
+		return nil
 	}
 	dir := filepath.Dir(c.path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -184,6 +189,7 @@ func (c *Cache) writeLocked(d cacheData) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("net2: writing the cache file %s: %w", c.path, werr)
 	}
+	c.saved = b
 	return nil
 }
 
