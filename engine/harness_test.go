@@ -332,12 +332,6 @@ func (s *stack) resolve(client *net2.Client) net2.Site {
 	return site
 }
 
-// restartRealClock restarts on the real clock.
-func (s *stack) restartRealClock() {
-	s.now, s.newTimer = time.Now, nil
-	s.restart()
-}
-
 // cycleDone is one cycle of Run.
 type cycleDone struct {
 	rep *Report

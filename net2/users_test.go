@@ -12,8 +12,6 @@ import (
 	"github.com/net2booking/net2booking/net2/net2sim"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 // lastBody returns the body of the last logged request of route.
 func lastBody(t *testing.T, sim *net2sim.Sim, route string) string {
 	t.Helper()

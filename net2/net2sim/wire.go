@@ -33,9 +33,6 @@ func decodeObject(body []byte) (object, error) {
 	return o, nil
 }
 
-// has reports whether the property is present (even if null).
-func (o object) has(key string) bool { _, ok := o[strings.ToLower(key)]; return ok }
-
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 // str reads a text property; numbers and bools are accepted as written, null is "".
