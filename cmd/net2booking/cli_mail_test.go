@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -13,67 +11,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/net2booking/net2booking/internal/smtptest"
 	"github.com/net2booking/net2booking/net2/net2sim"
 )
-
-// inbox is a real SMTP server on loopback that keeps what it receives.
-type inbox struct {
-	addr string
-	mu   sync.Mutex
-	msgs []*mail.Message
-}
-
-func newInbox(t *testing.T) *inbox {
-	in := &inbox{}
-	srv := smtp.NewServer(in)
-	srv.Domain = "localhost"
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	in.addr = ln.Addr().String()
-	return in
-}
-
-func (in *inbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &inboxSession{in}, nil }
-
-// received returns the messages so far (safe while the server receives more).
-func (in *inbox) received() []*mail.Message {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return append([]*mail.Message(nil), in.msgs...)
-}
-
-type inboxSession struct{ in *inbox }
-
-func (s *inboxSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *inboxSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *inboxSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	m, err := mail.ReadMessage(bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	s.in.mu.Lock()
-	s.in.msgs = append(s.in.msgs, m)
-	s.in.mu.Unlock()
-	return nil
-}
-func (s *inboxSession) Reset()        {}
-func (s *inboxSession) Logout() error { return nil }
 
 func TestTemplatesAreWrittenAndChecked(t *testing.T) {
 	dir := t.TempDir()
@@ -98,13 +45,13 @@ func TestTemplatesAreWrittenAndChecked(t *testing.T) {
 }
 
 func TestNotifyTestSendsBothKinds(t *testing.T) {
-	in := newInbox(t)
-	host, port, _ := net.SplitHostPort(in.addr)
+	in := smtptest.Start(t)
+	host, port := in.Host, strconv.Itoa(in.Port)
 	_, cfg := simSite(t, "email:\n  smtp: {host: "+host+", port: "+port+", security: none}\n  notifications:\n    enabled: true\n    sender: Front desk <desk@example.com>\n")
 	r := runCLI(t, "notify", "test", "--config", cfg, "--to", "admin@example.com")
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
-	require.Len(t, in.received(), 2)
-	for _, m := range in.received() {
+	require.Len(t, in.Messages(), 2)
+	for _, m := range in.Messages() {
 		assert.Contains(t, m.Header.Get("To"), "<admin@example.com>")
 		assert.Contains(t, m.Header.Get("From"), "desk@example.com")
 	}
@@ -113,19 +60,19 @@ func TestNotifyTestSendsBothKinds(t *testing.T) {
 }
 
 func TestSyncEmailsTheBookers(t *testing.T) {
-	in := newInbox(t)
-	host, port, _ := net.SplitHostPort(in.addr)
+	in := smtptest.Start(t)
+	host, port := in.Host, strconv.Itoa(in.Port)
 	_, cfg := simSite(t, "email:\n  smtp: {host: "+host+", port: "+port+", security: none}\n  notifications:\n    enabled: true\n    sender: Front desk <desk@example.com>\n")
 	r := runCLI(t, "sync", "--config", cfg, "--dry-run")
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
 	assert.Regexp(t, `would notify ann@example.com: email owed: the personal PIN code; 1 new booking\(s\) \(a1\)`, r.stdout)
-	assert.Empty(t, in.received(), "a dry run sends nothing")
+	assert.Empty(t, in.Messages(), "a dry run sends nothing")
 	r = runCLI(t, "sync", "--config", cfg)
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
-	assert.Len(t, in.received(), 2, "ann and bo")
+	assert.Len(t, in.Messages(), 2, "ann and bo")
 	r = runCLI(t, "sync", "--config", cfg)
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
-	assert.Len(t, in.received(), 2, "nothing twice")
+	assert.Len(t, in.Messages(), 2, "nothing twice")
 }
 
 func TestDemoWritesTheEmails(t *testing.T) {
@@ -146,8 +93,8 @@ func TestDemoWritesTheEmails(t *testing.T) {
 // TestOneEmailForBookingsFromTwoSources: the same person booked through two feeds gets one
 // email listing both bookings.
 func TestOneEmailForBookingsFromTwoSources(t *testing.T) {
-	in := newInbox(t)
-	host, port, _ := net.SplitHostPort(in.addr)
+	in := smtptest.Start(t)
+	host, port := in.Host, strconv.Itoa(in.Port)
 	now := time.Now().UTC().Truncate(time.Minute)
 	feed := func(uid, room string, at time.Time) string {
 		return fmt.Sprintf("BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nATTENDEE;CN=Ann Example:mailto:ann@example.com\r\nDTSTART:%s\r\nDTEND:%s\r\nRESOURCES:%s\r\nUID:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
@@ -179,8 +126,8 @@ email:
 `, net2srv.URL, net2sim.DemoOperator, net2sim.DemoPassword, net2sim.DemoClientID, srv1.URL, srv2.URL, host, port))
 	r := runCLI(t, "sync", "--config", cfg)
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
-	require.Len(t, in.received(), 1, "one email")
-	body, err := io.ReadAll(in.received()[0].Body)
+	require.Len(t, in.Messages(), 1, "one email")
+	body, err := io.ReadAll(in.Messages()[0].Body)
 	require.NoError(t, err)
 	assert.Contains(t, string(body), "Studio 1")
 	assert.Contains(t, string(body), "Meeting room A")
@@ -189,8 +136,8 @@ email:
 // TestAdminsHearOfAFailingSourceOnce: a sync every 10 minutes against a feed that is down
 // emails the admins once, not every time, and once more when it recovers.
 func TestAdminsHearOfAFailingSourceOnce(t *testing.T) {
-	in := newInbox(t)
-	host, port, _ := net.SplitHostPort(in.addr)
+	in := smtptest.Start(t)
+	host, port := in.Host, strconv.Itoa(in.Port)
 	var down atomic.Bool
 	down.Store(true)
 	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -218,13 +165,13 @@ email:
 		r := runCLI(t, "sync", "--config", cfg)
 		assert.Equal(t, 1, r.code, "a failed source fails the sync")
 	}
-	require.Len(t, in.received(), 1, "the admins hear of it once")
-	assert.Contains(t, in.received()[0].Header.Get("To"), "ops@example.com")
-	body, _ := io.ReadAll(in.received()[0].Body)
+	require.Len(t, in.Messages(), 1, "the admins hear of it once")
+	assert.Contains(t, in.Messages()[0].Header.Get("To"), "ops@example.com")
+	body, _ := io.ReadAll(in.Messages()[0].Body)
 	assert.Contains(t, string(body), "skedda")
 	assert.NotContains(t, string(body), "FEEDTOKEN123", "no secret in an alert")
 	down.Store(false)
 	r := runCLI(t, "sync", "--config", cfg)
 	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
-	assert.Len(t, in.received(), 2, "and once when it is over")
+	assert.Len(t, in.Messages(), 2, "and once when it is over")
 }
