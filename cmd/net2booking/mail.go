@@ -52,14 +52,7 @@ func newAlerts(cfg *config.Config, m *notify.SMTP, logger *slog.Logger) (*notify
 	a, err := notify.NewAlerts(notify.AlertsConfig{
 		Admins: cfg.Email.Admins, StatePath: cfg.Net2.CacheFile + ".alerts.json",
 		Location: cfg.Site.Location, Send: m.SendAlert, Logger: logger,
-		Redact: func(s string) string {
-			for _, sec := range secrets {
-				if len(sec) >= 4 {
-					s = strings.ReplaceAll(s, sec, "***")
-				}
-			}
-			return s
-		},
+		Redact: func(s string) string { return maskSecrets(secrets, s) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("admin alerts: %w", err)

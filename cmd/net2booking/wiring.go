@@ -361,8 +361,11 @@ func (h *redactHandler) attr(a slog.Attr) slog.Attr {
 	return a
 }
 
-func (h *redactHandler) mask(s string) string {
-	for _, sec := range h.secrets {
+func (h *redactHandler) mask(s string) string { return maskSecrets(h.secrets, s) }
+
+// maskSecrets replaces every configuration secret in s (logs, alert emails) by "***".
+func maskSecrets(secrets []string, s string) string {
+	for _, sec := range secrets {
 		if len(sec) >= 4 {
 			s = strings.ReplaceAll(s, sec, "***")
 		}
