@@ -415,9 +415,14 @@ func (c *Client) pinFinding(ctx context.Context, probe User, others []User) Find
 		f.Observed = "accepted: two users may hold one PIN"
 		f.Implies = "nothing to set: net2booking draws PINs unique among all users itself"
 		// Do not leave a duplicate, even on an inactive probe that is about to be deleted.
-		if again, err := c.User(ctx, probe.ID); err == nil {
+		again, err := c.User(ctx, probe.ID)
+		if err == nil {
 			again.PIN = randomDigits(8)
-			c.UpdateUser(ctx, again)
+			_, err = c.UpdateUser(ctx, again)
+		}
+		if err != nil {
+			f.Observed += "; giving the probe another PIN failed: " + err.Error()
+			f.Problem = true
 		}
 	}
 	return f
@@ -462,12 +467,15 @@ func (c *Client) tokenFinding(ctx context.Context, probeID int, others []User, m
 	default:
 		f.Observed = "accepted: two users may hold one card value"
 		f.Implies = "nothing to set: net2booking keeps QR numbers unique among all users itself"
-		if list, err := c.Tokens(ctx, probeID); err == nil {
-			for _, t := range list {
-				if SameTokenValue(t.TokenValue, value) {
-					c.DeleteToken(ctx, probeID, t.ID)
-				}
+		list, err := c.Tokens(ctx, probeID)
+		for _, t := range list {
+			if err == nil && SameTokenValue(t.TokenValue, value) {
+				err = c.DeleteToken(ctx, probeID, t.ID)
 			}
+		}
+		if err != nil {
+			f.Observed += "; removing the duplicate from the probe failed: " + err.Error()
+			f.Problem = true
 		}
 	}
 	return f
