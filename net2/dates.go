@@ -3,9 +3,11 @@ package net2
 // Dates in Net2.
 //
 // Net2 keeps a user's activation and expiry as wall-clock times and, in practice, whole days:
-// its own user editor stores activation at 00:00 and expiry at 23:59 of a day, and one report
-// has a time-of-day dropped on write (research §4, §5.2). Net2's replies carry the server's
-// offset ("2013-11-11T00:00:00+01:00").
+// one client says its own user editor stores activation at 00:00 and expiry at 23:59 of a
+// day, and a live 6.7+ server dropped the time of day of an expiry and expired the user at the
+// start of that day (research §4, §5.2, §12: the planner therefore writes the day after the
+// last day with access). Net2's replies carry the server's offset
+// ("2013-11-11T00:00:00+01:00").
 //
 // Choices made here (research open question 7):
 //   - Requests carry dates as the site's wall-clock time without an offset
