@@ -4,8 +4,10 @@
 // cycle reads the desired state (bookings) and the observed state (Net2) afresh, so a crash
 // at any point converges on the next cycle.
 //
-// It holds the only mutable state of the service: each source's last good fetch, kept in
-// force while the source fails (SPEC B3).
+// It holds the service's state between cycles: each source's last good fetch, kept in force
+// while the source fails (SPEC B3), the backoff of writes that failed, and which problems it
+// has already logged. Fetching runs in the background (Run); writes happen only while this
+// process holds the site's lease (DESIGN invariant 9); owed emails go out after the doors.
 package engine
 
 import (

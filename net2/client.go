@@ -3,13 +3,18 @@
 // site's doors, access levels, departments, timezones and user fields, and reads and writes
 // users, their department, their door permission set and their tokens (cards, QR numbers).
 //
-// The client follows what is known of real Net2 servers (shared research notes, §10.6): it
+// The client follows what is known of real Net2 servers (docs/research/net2-api.md §10.6, §12): it
 // form-encodes the token request, refreshes tokens before they expire, logs in again once
 // when a call gets 401, serialises token requests and backs off on 429, always sends both
 // validity dates when updating a user (Net2 clears an omitted expiry), and parses replies
 // tolerantly (any 2xx, empty bodies, missing fields, null or 0001-01-01 dates). Errors are
 // *APIError values that name the route template and say what an admin can do; the password,
 // client id and tokens never appear in errors or logs.
+//
+// On top of the client: the Controller (the accessplan.AccessController that writes doors as
+// their reader areas, compares permission sets as Net2 stores them and keeps a Cache for
+// one-shot syncs), ResolveSite (every name of a configuration to its Net2 id), the Lease (one
+// writer per site) and SelfTest (`check --live`).
 //
 // Package net2/net2sim is an in-memory emulator of the same API for tests and demos.
 package net2

@@ -110,7 +110,8 @@ type DoorPermissionSet struct {
 	IndividualPermissions []IndividualPermission
 }
 
-// IndividualPermission grants one door (ID, the door's ACU address as listed by Doors) during
+// IndividualPermission grants one reader area, or on servers that take door ids one door (ID,
+// see PermissionIDs), during
 // a timezone.
 type IndividualPermission struct {
 	ID         int
