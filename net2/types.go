@@ -110,9 +110,8 @@ type DoorPermissionSet struct {
 	IndividualPermissions []IndividualPermission
 }
 
-// IndividualPermission grants one reader area, or on servers that take door ids one door (ID,
-// see PermissionIDs), during
-// a timezone.
+// IndividualPermission grants one reader area (or, on servers that take door ids, one door;
+// see PermissionIDs) during a timezone.
 type IndividualPermission struct {
 	ID         int
 	TimezoneID int
