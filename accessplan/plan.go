@@ -177,6 +177,15 @@ const maxUnmappedExamples = 3
 
 // Compute makes the plan for in.Now. It is deterministic: the same input gives the same plan.
 func Compute(in Input) *Plan {
+	plan := ComputeAccess(in)
+	plan.diff(in)
+	return plan
+}
+
+// ComputeAccess makes the part of the plan that says who may open which door when (Persons,
+// Unmapped, Vanished), without comparing it with Net2: no Users, no Actions. It is what
+// `preview` and `check` need, and Compute less the diff.
+func ComputeAccess(in Input) *Plan {
 	p := in.Policy
 	plan := &Plan{Now: in.Now, Window: p.Window(in.Now), aliases: map[string]string{}}
 	idx := newResourceIndex(p.Doors)
@@ -199,12 +208,18 @@ func Compute(in Input) *Plan {
 		}
 	}
 
+	memos := slices.ContainsFunc(in.Net2.Users, func(u ManagedUser) bool { return len(u.Memo.Records) > 0 })
 	for _, src := range sources {
-		listed := make(map[string]bool, len(src.Bookings))
+		var listed map[string]bool // only memo records ask
+		if memos {
+			listed = make(map[string]bool, len(src.Bookings))
+		}
 		if src.Known {
 			for i := range src.Bookings {
 				b.addBooking(&src.Bookings[i], plan.Window, false)
-				listed[src.Bookings[i].Key()] = true
+				if memos {
+					listed[src.Bookings[i].Key()] = true
+				}
 			}
 		}
 		// Memo records stand in for a source not heard from since start-up, and for the
@@ -228,7 +243,6 @@ func Compute(in Input) *Plan {
 	}
 	plan.Persons = b.finish()
 	plan.Unmapped = b.unmappedList()
-	plan.diff(in)
 	return plan
 }
 
@@ -277,9 +291,9 @@ type builder struct {
 // on the order sources answered in: a booking with a display name beats one without, then the
 // earliest booking, then source and key.
 type nameChoice struct {
-	unnamed bool
-	start   time.Time
-	tie     string
+	unnamed     bool
+	start       time.Time
+	source, key string
 }
 
 func (c nameChoice) less(o nameChoice) bool {
@@ -289,7 +303,10 @@ func (c nameChoice) less(o nameChoice) bool {
 	if !c.start.Equal(o.start) {
 		return c.start.Before(o.start)
 	}
-	return c.tie < o.tie
+	if c.source != o.source {
+		return c.source < o.source
+	}
+	return c.key < o.key
 }
 
 func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMemo bool) {
@@ -314,9 +331,10 @@ func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMem
 	}
 	slices.Sort(doors)
 	doors = slices.Compact(doors)
+	key := bk.Key()
 	g := Grant{
 		Source:    bk.Source,
-		Key:       bk.Key(),
+		Key:       key,
 		Resources: resources,
 		Start:     bk.Start,
 		End:       bk.End,
@@ -324,24 +342,22 @@ func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMem
 		Doors:     doors,
 		FromMemo:  fromMemo,
 	}
-	seen := map[string]bool{}
-	for _, person := range bk.Persons {
-		if person.Email == "" || seen[person.Email] {
+	for i, person := range bk.Persons {
+		if person.Email == "" || slices.ContainsFunc(bk.Persons[:i], func(q booking.Person) bool { return q.Email == person.Email }) {
 			continue
 		}
-		seen[person.Email] = true
 		p := b.persons[person.Email]
 		if p == nil {
 			p = &Person{Email: person.Email}
 			b.persons[person.Email] = p
 		}
-		b.chooseName(p, person, bk)
+		b.chooseName(p, person, bk, key)
 		p.Grants = append(p.Grants, g)
 	}
 }
 
-func (b *builder) chooseName(p *Person, person booking.Person, bk *booking.Booking) {
-	c := nameChoice{unnamed: person.DisplayName == "", start: bk.Start, tie: bk.Source + "\x00" + bk.Key()}
+func (b *builder) chooseName(p *Person, person booking.Person, bk *booking.Booking, key string) {
+	c := nameChoice{unnamed: person.DisplayName == "", start: bk.Start, source: bk.Source, key: key}
 	if old, had := b.names[p.Email]; had && !c.less(old) {
 		return
 	}
@@ -380,21 +396,43 @@ func (b *builder) finish() []*Person {
 		p.Grants = slices.CompactFunc(p.Grants, func(x, y Grant) bool {
 			return x.Source == y.Source && x.Key == y.Key && x.Start.Equal(y.Start)
 		})
-		perDoor := map[int][]Interval{}
 		all := make([]Interval, 0, len(p.Grants))
+		n := 0
 		for _, g := range p.Grants {
 			all = append(all, g.Window)
-			for _, d := range g.Doors {
-				perDoor[d] = append(perDoor[d], g.Window)
-			}
+			n += len(g.Doors)
 		}
 		p.Windows = mergeIntervals(all)
-		for d, ivs := range perDoor {
-			if merged := mergeIntervals(ivs); len(merged) > 0 {
-				p.Doors = append(p.Doors, DoorAccess{Door: d, Windows: merged})
+		// Every (door, window) pair, by door: each door's run is merged on its own, in
+		// place in one array for the person.
+		perDoor := make([]doorWindow, 0, n)
+		for _, g := range p.Grants {
+			for _, d := range g.Doors {
+				perDoor = append(perDoor, doorWindow{d, g.Window})
 			}
 		}
-		slices.SortFunc(p.Doors, func(x, y DoorAccess) int { return x.Door - y.Door })
+		slices.SortFunc(perDoor, func(x, y doorWindow) int { return x.door - y.door })
+		wins := make([]Interval, len(perDoor))
+		doors := 0
+		for i, dw := range perDoor {
+			wins[i] = dw.window
+			if i == 0 || dw.door != perDoor[i-1].door {
+				doors++
+			}
+		}
+		if doors > 0 {
+			p.Doors = make([]DoorAccess, 0, doors)
+		}
+		for i := 0; i < len(perDoor); {
+			j := i + 1
+			for j < len(perDoor) && perDoor[j].door == perDoor[i].door {
+				j++
+			}
+			if merged := mergeIntervals(wins[i:j:j]); len(merged) > 0 {
+				p.Doors = append(p.Doors, DoorAccess{Door: perDoor[i].door, Windows: merged})
+			}
+			i = j
+		}
 		if p.Name == "" {
 			p.Name = strings.TrimSpace(p.FirstName + " " + p.LastName)
 		}
@@ -402,6 +440,11 @@ func (b *builder) finish() []*Person {
 	}
 	slices.SortFunc(out, func(x, y *Person) int { return strings.Compare(x.Email, y.Email) })
 	return out
+}
+
+type doorWindow struct {
+	door   int
+	window Interval
 }
 
 func (b *builder) unmappedList() []Unmapped {

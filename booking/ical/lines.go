@@ -22,6 +22,7 @@ const (
 type logical struct {
 	text    []byte // unfolded; valid until the next call of next
 	line    int    // number of its first physical line
+	after   int    // number of the physical line after it
 	tooLong bool   // text is only the first lineHead bytes
 }
 
@@ -46,11 +47,23 @@ type lineReader struct {
 	// skip, when set, tells from the first physical line of a folded line (one that holds
 	// its name and the colon) that nobody reads it.
 	skip func(head []byte) bool
+	// State of copyBody across calls: the unfolded length of the logical line being copied,
+	// and whether the rest of its current physical line, or its further physical lines, are
+	// dropped (it is longer than maxLine).
+	bodyLen                     int
+	dropLine, dropCont, midLine bool
 }
 
 func newBytesReader(data []byte, limit int64) *lineReader {
 	lr := &lineReader{buf: data, end: len(data), eof: true, line: 1, read: int64(len(data)), limit: limit}
 	return lr
+}
+
+// reset makes lr read data (the lines of one event, already prepared), numbering its first
+// physical line first; lr keeps its scratch buffers.
+func (lr *lineReader) reset(data []byte, first int) {
+	*lr = lineReader{buf: data, end: len(data), eof: true, line: first, read: int64(len(data)), limit: int64(len(data)),
+		started: true, segs: lr.segs[:0], scratch: lr.scratch[:0], skip: lr.skip}
 }
 
 func newStreamReader(r io.Reader, limit int64) *lineReader {
@@ -203,6 +216,7 @@ func (lr *lineReader) next() (ll logical, ok bool, err error) {
 		lr.pos = next
 		break
 	}
+	ll.after = lr.line
 	switch {
 	case ll.tooLong:
 		ll.text = lr.scratch
@@ -220,6 +234,107 @@ func (lr *lineReader) next() (ll logical, ok bool, err error) {
 	}
 	return ll, true, nil
 }
+
+// copyBody copies the physical lines that follow, as they are (folds and line endings
+// included), to dst, up to the first one that may be a BEGIN or END line (it starts with b,
+// B, e or E, and is not a continuation), and stops at its start or at the end of the input.
+// With a nil dst the lines are only counted. It is how the body of a VEVENT is read: the
+// structure is all the scan needs, and workers split, unfold and decode the lines.
+//
+// Of a logical line whose unfolded length passes maxLine, only its first maxLine+bodyMargin
+// unfolded bytes are copied (so the line reader that splits them finds it too long), and
+// each further physical line becomes an empty line: line numbers stay exact and memory does
+// not follow the junk.
+func (lr *lineReader) copyBody(dst *[]byte) error {
+	if !lr.started {
+		if err := lr.prepare(); err != nil {
+			return err
+		}
+	}
+	run := lr.pos // start of what is not copied yet
+	flush := func(to int) {
+		if dst != nil && to > run {
+			*dst = append(*dst, lr.buf[run:to]...)
+		}
+		run = to
+	}
+	for {
+		if lr.pos >= lr.end {
+			flush(lr.pos)
+			if lr.eof {
+				return nil
+			}
+			if _, err := lr.fill(lr.pos); err != nil {
+				return err
+			}
+			run = lr.pos
+			continue
+		}
+		if lr.dropLine {
+			// The rest of a physical line that is not copied.
+			i := bytes.IndexByte(lr.buf[lr.pos:lr.end], '\n')
+			if i < 0 {
+				lr.pos, run = lr.end, lr.end
+				continue
+			}
+			lr.pos += i + 1
+			run = lr.pos
+			lr.line++
+			lr.dropLine = false
+			continue
+		}
+		content := lr.pos // where the line's part of the unfolded text starts
+		if !lr.midLine {
+			switch c := lr.buf[lr.pos]; {
+			case c == ' ' || c == '\t':
+				if lr.dropCont {
+					flush(lr.pos)
+					if dst != nil {
+						*dst = append(*dst, '\n')
+					}
+					lr.dropLine = true
+					continue
+				}
+				content++
+			case c|0x20 == 'b' || c|0x20 == 'e':
+				flush(lr.pos)
+				lr.bodyLen, lr.dropCont = 0, false
+				return nil
+			default:
+				lr.bodyLen, lr.dropCont = 0, false
+			}
+		}
+		i := bytes.IndexByte(lr.buf[lr.pos:lr.end], '\n')
+		lineEnd := lr.end
+		if i >= 0 {
+			lineEnd = lr.pos + i
+		}
+		n := lineEnd - content
+		if i >= 0 && n > 0 && lr.buf[lineEnd-1] == '\r' {
+			n-- // the CR of CRLF is no text
+		}
+		if lr.bodyLen+n > maxLine+bodyMargin {
+			// Too long: copy the head, end the line, drop the rest.
+			flush(content + (maxLine + bodyMargin - lr.bodyLen))
+			if dst != nil {
+				*dst = append(*dst, '\n')
+			}
+			lr.dropLine, lr.dropCont, lr.midLine = true, true, false
+			continue
+		}
+		lr.bodyLen += n
+		if i < 0 {
+			lr.pos, lr.midLine = lr.end, true // the line goes on in the next read
+			continue
+		}
+		lr.pos, lr.midLine = lineEnd+1, false
+		lr.line++
+	}
+}
+
+// bodyMargin makes a line copyBody cut longer than maxLine however its CR and folds are
+// counted.
+const bodyMargin = 8
 
 // keepHead marks the line too long and keeps its first lineHead bytes in scratch: the
 // segments so far, then buf[p:e].

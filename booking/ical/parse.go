@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -194,7 +195,11 @@ func Parse(data []byte, opts ParseOptions) (*Calendar, error) {
 	if int64(len(data)) > opts.MaxBytes {
 		return nil, fmt.Errorf("iCal feed %s: %d bytes exceed the limit of %d bytes: %w", opts.Name, len(data), opts.MaxBytes, ErrTooLarge)
 	}
-	return parse(newBytesReader(data, opts.MaxBytes), opts)
+	cal, err := parse(newBytesReader(data, opts.MaxBytes), opts, true)
+	if errors.Is(err, errRestart) {
+		cal, err = parse(newBytesReader(data, opts.MaxBytes), opts, false)
+	}
+	return cal, err
 }
 
 // ParseReader reads a whole feed from r, streaming: only the lines bookings are made of are
@@ -211,11 +216,26 @@ func ParseReader(r io.Reader, opts ParseOptions) (*Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parse(newStreamReader(r, opts.MaxBytes), opts)
+	// A file can be read again: its batches need not be kept (see stream.go).
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if at, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			cal, err := parse(newStreamReader(r, opts.MaxBytes), opts, true)
+			if !errors.Is(err, errRestart) {
+				return cal, err
+			}
+			if _, err := rs.Seek(at, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("iCal feed %s: reading it again: %w", opts.Name, err)
+			}
+		}
+	}
+	return parse(newStreamReader(r, opts.MaxBytes), opts, false)
 }
 
-func parse(lr *lineReader, opts ParseOptions) (*Calendar, error) {
+// parse reads the feed. restartable says the input can be read again: batches are then
+// dropped once read, and errRestart returned when they are needed again.
+func parse(lr *lineReader, opts ParseOptions, restartable bool) (*Calendar, error) {
 	p := &parser{
+		restartable: restartable,
 		eventReader: eventReader{
 			opts:    opts,
 			intern:  make(map[string]string),
@@ -229,13 +249,13 @@ func parse(lr *lineReader, opts ParseOptions) (*Calendar, error) {
 	if opts.Dialect != DialectAuto {
 		p.dialect, p.dialectNote = opts.Dialect, fmt.Sprintf("dialect %s (configured)", opts.Dialect)
 	}
+	defer p.stop()
 	s := &scanner{p: p}
 	lr.skip = s.skipLine
-	lr2 := lr
 	// Calendars are read as soon as they end; the scanner queues them in p.pending.
 	var scanErr error
 	for {
-		ll, ok, err := lr2.next()
+		ok, err := s.step(lr)
 		if err != nil {
 			scanErr = err
 			break
@@ -243,16 +263,16 @@ func parse(lr *lineReader, opts ParseOptions) (*Calendar, error) {
 		if !ok {
 			break
 		}
-		if len(ll.text) > 0 {
-			if err := s.line(ll); err != nil {
-				scanErr = err
-				break
-			}
+		if p.restart {
+			return nil, errRestart
 		}
 		for len(p.pending) > 0 {
 			rc := p.pending[0]
 			p.pending = p.pending[1:]
 			if err := p.readCalendar(rc); err != nil {
+				if errors.Is(err, errRestart) {
+					return nil, err
+				}
 				return nil, fmt.Errorf("iCal feed %s: %w", opts.Name, err)
 			}
 		}
@@ -260,7 +280,7 @@ func parse(lr *lineReader, opts ParseOptions) (*Calendar, error) {
 	if scanErr == nil {
 		switch {
 		case len(s.stack) > 0:
-			scanErr = fmt.Errorf("feed is truncated: BEGIN:%s is never closed (END:VCALENDAR missing at line %d): %w", s.stack[len(s.stack)-1], lr2.line, ErrMalformed)
+			scanErr = fmt.Errorf("feed is truncated: BEGIN:%s is never closed (END:VCALENDAR missing at line %d): %w", s.stack[len(s.stack)-1], lr.line, ErrMalformed)
 		case s.cals == 0:
 			scanErr = fmt.Errorf("feed is empty: %w", ErrMalformed)
 		}
@@ -291,6 +311,7 @@ type eventReader struct {
 	dec     *propDecoder
 	cx      *calContext
 	props   []*goical.Prop
+	lr      lineReader // splits event bodies
 }
 
 // parser holds the state of one parse.
@@ -302,7 +323,18 @@ type parser struct {
 	notes       []string
 	dialectNote string
 	pending     []*rawCalendar
-	workers     []*eventReader
+	// The worker pool (stream.go): jobs queues batches, free returns their buffers.
+	jobs        chan *job
+	free        chan *batch
+	restartable bool // the input can be read again: batches are not kept once read
+	restart     bool // a late change needs the batches dropped: start again
+}
+
+// stop ends the worker pool; workers finish the batches queued.
+func (p *parser) stop() {
+	if p.jobs != nil {
+		close(p.jobs)
+	}
 }
 
 // calContext is what the events of one VCALENDAR share.

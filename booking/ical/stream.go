@@ -2,11 +2,10 @@ package ical
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	goical "github.com/emersion/go-ical"
 )
@@ -76,24 +75,20 @@ func lineUse(line []byte) propUse {
 // calendarProps are the VCALENDAR properties we read.
 var calendarProps = map[string]bool{"METHOD": true, "PRODID": true, "X-WR-TIMEZONE": true}
 
-type rawLine struct {
-	off, n int32
-	line   int32
-	use    propUse
-}
-
-// rawEvent is one VEVENT as read: its kept lines in the batch, or why it is broken.
+// rawEvent is one VEVENT as read: its body (the physical lines between BEGIN and END, less
+// nested components) in the batch's data, numbered from dataLine, and what the scan found
+// broken in it.
 type rawEvent struct {
 	line       int
 	index      int
-	first, n   int
+	dataLine   int
+	off, n     int
 	broken     string
 	brokenLine int
 }
 
 type batch struct {
 	data   []byte
-	lines  []rawLine
 	events []rawEvent
 }
 
@@ -110,10 +105,18 @@ type rawVTimezone struct {
 
 // rawCalendar is one VCALENDAR as read.
 type rawCalendar struct {
-	line    int
-	props   []rawProp
-	vtzs    []rawVTimezone
+	line  int
+	props []rawProp
+	vtzs  []rawVTimezone
+	// gen counts the properties and VTIMEZONEs kept: the context they make is that of gen.
+	gen int
+	// setup is the context as of setup.gen, built when the first batch was handed out.
+	setup *calSetup
+	// jobs are the batches handed to the workers, in feed order; batches those kept for the
+	// end of the calendar, after them (the last one, or every one after a late change).
+	jobs    []*job
 	batches []*batch
+	late    bool     // the context changed after batches were handed out
 	notes   []string // calendar-level warnings, in feed order
 }
 
@@ -128,8 +131,8 @@ type scanner struct {
 	events   int
 	cals     int
 	trailing int
-	// dataHint and linesHint size the next batch.
-	dataHint, linesHint int
+	// dataHint sizes the next batch.
+	dataHint int
 }
 
 // beginEnd reports whether the line is a BEGIN or END line, with its (upper-case) name and
@@ -199,7 +202,7 @@ func (s *scanner) line(ll logical) error {
 		if depth == 1 {
 			switch name {
 			case "VEVENT":
-				s.beginEvent(ll.line)
+				s.beginEvent(ll)
 			case "VTIMEZONE":
 				s.vtz = &rawVTimezone{line: ll.line, data: append([]byte(nil), text...)}
 				s.vtz.data = append(s.vtz.data, '\r', '\n')
@@ -222,25 +225,51 @@ func (s *scanner) line(ll logical) error {
 				return nil
 			}
 			s.cal.props = append(s.cal.props, rawProp{line: ll.line, text: bytes.Clone(text)})
+			s.cal.gen++
 		}
 	case depth == 2 && s.ev != nil:
-		if bytes.IndexByte(text, ':') < 0 {
-			s.breakEvent(ll.line, fmt.Sprintf("line %d: %s is not a content line (no colon; a line break inside a value?)", ll.line, preview(text)))
-			return nil
-		}
-		use := lineUse(text)
-		if use == propSkip {
-			return nil
-		}
-		if ll.tooLong {
-			s.breakEvent(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
-			return nil
-		}
+		// A line of the body that starts like BEGIN or END but is neither (EXDATE...): it goes
+		// to the body unfolded, followed by an empty line for each fold, so that the body's
+		// line numbers stay those of the feed.
 		b := s.cur
-		b.lines = append(b.lines, rawLine{off: int32(len(b.data)), n: int32(len(text)), line: int32(ll.line), use: use})
-		b.data = append(b.data, text...)
+		if !ll.tooLong {
+			b.data = append(b.data, text...)
+		} else if lineUse(text) != propSkip {
+			s.breakEvent(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
+		}
+		for range max(ll.after-ll.line, 1) {
+			b.data = append(b.data, '\n')
+		}
 	}
 	return nil
+}
+
+// step reads the next logical line of the feed (with the body of a VEVENT before it, when it
+// is in one) and follows it; ok is false at the end of the input.
+func (s *scanner) step(lr *lineReader) (ok bool, err error) {
+	if s.inBody() {
+		var body *[]byte // the lines of a component inside the event are not kept
+		if len(s.stack) == 2 {
+			body = &s.cur.data
+		}
+		if err := lr.copyBody(body); err != nil {
+			return false, err
+		}
+	}
+	ll, ok, err := lr.next()
+	if err != nil || !ok {
+		return false, err
+	}
+	if len(ll.text) > 0 {
+		err = s.line(ll)
+	}
+	return err == nil, err
+}
+
+// inBody reports that the next lines are the body of a VEVENT (or of a component inside one),
+// which copyBody reads.
+func (s *scanner) inBody() bool {
+	return s.ev != nil && s.vtz == nil && len(s.stack) >= 2
 }
 
 // skipLine reports, from the start of a line that holds its name and a colon, that the
@@ -263,12 +292,16 @@ func (s *scanner) skipLine(head []byte) bool {
 	return true
 }
 
-func (s *scanner) beginEvent(line int) {
+func (s *scanner) beginEvent(ll logical) {
 	if s.cur == nil {
-		// Sized like the previous batch, so filling it does not copy.
-		s.cur = &batch{data: make([]byte, 0, s.dataHint), lines: make([]rawLine, 0, s.linesHint), events: make([]rawEvent, 0, eventBatch)}
+		select {
+		case s.cur = <-s.p.free: // a batch the workers are done with
+		default:
+			// Sized like the previous batch, so filling it does not copy.
+			s.cur = &batch{data: make([]byte, 0, s.dataHint), events: make([]rawEvent, 0, eventBatch)}
+		}
 	}
-	s.ev = &rawEvent{line: line, index: s.events, first: len(s.cur.lines)}
+	s.ev = &rawEvent{line: ll.line, index: s.events, dataLine: ll.after, off: len(s.cur.data)}
 	s.events++
 }
 
@@ -324,17 +357,18 @@ func (s *scanner) pop() {
 	switch len(s.stack) {
 	case 1:
 		if s.ev != nil {
-			s.ev.n = len(s.cur.lines) - s.ev.first
+			s.ev.n = len(s.cur.data) - s.ev.off
 			s.cur.events = append(s.cur.events, *s.ev)
 			s.ev = nil
 			if len(s.cur.events) == eventBatch {
-				s.dataHint, s.linesHint = len(s.cur.data)+len(s.cur.data)/8, len(s.cur.lines)+len(s.cur.lines)/8
-				s.cal.batches = append(s.cal.batches, s.cur)
+				s.dataHint = len(s.cur.data) + len(s.cur.data)/8
+				s.p.handOut(s.cal, s.cur)
 				s.cur = nil
 			}
 		}
 		if s.vtz != nil {
 			s.cal.vtzs = append(s.cal.vtzs, *s.vtz)
+			s.cal.gen++
 			s.vtz = nil
 		}
 	case 0:
@@ -347,43 +381,56 @@ func (s *scanner) pop() {
 	}
 }
 
-// readCalendar reads one VCALENDAR: its properties, its VTIMEZONEs, then its VEVENTs on
-// every core.
-func (p *parser) readCalendar(rc *rawCalendar) error {
-	for _, n := range rc.notes {
-		p.warn.add("", n)
-	}
+// calSetup is the context the events of one VCALENDAR are read in, built from the
+// calendar's properties and VTIMEZONEs as of gen, with what reading them had to say.
+type calSetup struct {
+	gen         int
+	cx          *calContext
+	dialect     Dialect
+	fromProdID  bool // dialect and dialectNote come from this calendar's PRODID
+	dialectNote string
+	prodid      *goical.Prop
+	warnings    []string
+	notes       []string
+	err         error // METHOD unreadable: the feed fails
+}
+
+// buildSetup builds the context of the calendar from what is kept of it so far. It changes
+// nothing in the parser: the setup is applied (its warnings, notes and dialect) only when the
+// calendar ends, by readCalendar.
+func (p *parser) buildSetup(rc *rawCalendar) *calSetup {
+	su := &calSetup{gen: rc.gen, dialect: p.dialect}
 	cx := &calContext{floating: p.site, res: newResolver()}
-	var prodid, xwr *goical.Prop
+	su.cx = cx
+	var xwr *goical.Prop
 	for _, rp := range rc.props {
 		pr, err := p.dec.decodeWhole(rp.text)
 		if err != nil {
 			if strings.EqualFold(propNameString(rp.text), "METHOD") {
 				// METHOD decides what every event of the calendar means (CANCEL): guessing is
 				// not an option.
-				return fmt.Errorf("line %d (property METHOD): %v: %w", rp.line, err, ErrMalformed)
+				su.err = fmt.Errorf("line %d (property METHOD): %v: %w", rp.line, err, ErrMalformed)
+				return su
 			}
-			p.warn.add("", fmt.Sprintf("line %d (property %s) ignored: %v", rp.line, propName(rp.text), err))
+			su.warnings = append(su.warnings, fmt.Sprintf("line %d (property %s) ignored: %v", rp.line, propName(rp.text), err))
 			continue
 		}
 		switch {
 		case pr.Name == "METHOD" && cx.method == "":
 			cx.method = strings.ToUpper(strings.TrimSpace(pr.Value))
-		case pr.Name == "PRODID" && prodid == nil:
-			prodid = pr
+		case pr.Name == "PRODID" && su.prodid == nil:
+			su.prodid = pr
 		case pr.Name == "X-WR-TIMEZONE" && xwr == nil:
 			xwr = pr
 		}
 	}
-	if prodid != nil {
-		p.prodids = append(p.prodids, prodid.Value)
-		if p.dialect == "" && len(p.events) == 0 {
-			p.dialect, p.dialectNote = dialectFromProdID(prodid.Value)
-		}
+	if su.prodid != nil && p.dialect == "" && len(p.events) == 0 {
+		su.dialect, su.dialectNote = dialectFromProdID(su.prodid.Value)
+		su.fromProdID = true
 	}
 	for _, v := range rc.vtzs {
 		if v.broken != "" {
-			p.warn.add("", fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, v.broken))
+			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, v.broken))
 			continue
 		}
 		cal, err := p.dec.decodeCalendar(calBegin, v.data, calEnd)
@@ -391,12 +438,12 @@ func (p *parser) readCalendar(rc *rawCalendar) error {
 			err = fmt.Errorf("unexpected component structure")
 		}
 		if err != nil {
-			p.warn.add("", fmt.Sprintf("VTIMEZONE at line %d ignored: %v", v.line, err))
+			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %v", v.line, err))
 			continue
 		}
 		tzid, z, err := buildVTimezone(cal.Children[0])
 		if err != nil {
-			p.warn.add("", fmt.Sprintf("VTIMEZONE at line %d ignored: %v", v.line, err))
+			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %v", v.line, err))
 			continue
 		}
 		cx.res.inFile[tzid] = z
@@ -404,55 +451,138 @@ func (p *parser) readCalendar(rc *rawCalendar) error {
 	if xwr != nil {
 		name := strings.TrimSpace(unescapeText(xwr.Value))
 		if z, err := cx.res.resolve(name); err != nil {
-			p.warn.add("", fmt.Sprintf("X-WR-TIMEZONE %q ignored (%v); floating times use the site time zone %s", name, err, p.site.name))
+			su.warnings = append(su.warnings, fmt.Sprintf("X-WR-TIMEZONE %q ignored (%v); floating times use the site time zone %s", name, err, p.site.name))
 		} else {
 			cx.floating = z
-			p.notes = append(p.notes, fmt.Sprintf("floating times and all-day dates read in the feed's X-WR-TIMEZONE %q", name))
+			su.notes = append(su.notes, fmt.Sprintf("floating times and all-day dates read in the feed's X-WR-TIMEZONE %q", name))
 		}
 	}
-	p.readBatches(rc.batches, cx)
-	rc.batches = nil
+	return su
+}
+
+// handOut gives a full batch to the workers, to be read in the calendar's context as known
+// now. After a late change (a property or VTIMEZONE after batches were handed out), batches
+// wait for the end of the calendar instead; a parse that can start again does so at once.
+func (p *parser) handOut(rc *rawCalendar, b *batch) {
+	if !rc.late {
+		if rc.setup == nil {
+			rc.setup = p.buildSetup(rc)
+		}
+		if rc.setup.gen == rc.gen {
+			rc.jobs = append(rc.jobs, p.submit(b, rc.setup))
+			return
+		}
+		rc.late = true
+		p.restart = p.restartable
+	}
+	rc.batches = append(rc.batches, b)
+}
+
+// errRestart ends a parse that dropped lines it now needs: the context of a calendar changed
+// after its events were read (a VTIMEZONE after the events). Parse and ParseReader then read
+// the input again, keeping every batch until its calendar ends.
+var errRestart = errors.New("the calendar's context changed after its events were read")
+
+// readCalendar ends one VCALENDAR: its final context is applied, every batch read in an
+// older one is read again, the batches kept for the end are read, and the results joined in
+// feed order.
+func (p *parser) readCalendar(rc *rawCalendar) error {
+	for _, n := range rc.notes {
+		p.warn.add("", n)
+	}
+	su := rc.setup
+	if su == nil || su.gen != rc.gen {
+		su = p.buildSetup(rc)
+	}
+	if su.err != nil {
+		return su.err
+	}
+	for _, w := range su.warnings {
+		p.warn.add("", w)
+	}
+	p.notes = append(p.notes, su.notes...)
+	if su.prodid != nil {
+		p.prodids = append(p.prodids, su.prodid.Value)
+	}
+	if su.fromProdID {
+		p.dialect, p.dialectNote = su.dialect, su.dialectNote
+	}
+	jobs := rc.jobs
+	for i, j := range jobs {
+		if j.setup.gen == su.gen {
+			continue
+		}
+		// Read in an older context: read again, from the kept lines.
+		<-j.done
+		if j.b == nil {
+			return errRestart
+		}
+		jobs[i] = p.submit(j.b, su)
+	}
+	for _, b := range rc.batches {
+		jobs = append(jobs, p.submit(b, su))
+	}
+	rc.jobs, rc.batches = nil, nil
+	for _, j := range jobs {
+		<-j.done
+		p.events = append(p.events, j.events...)
+		for _, w := range j.warn.list {
+			p.warn.add(w.UID, w.Reason)
+		}
+		p.warn.dropped += j.warn.dropped
+	}
 	return nil
 }
 
-// readBatches reads the events of the batches on every core and joins them in feed order.
-func (p *parser) readBatches(batches []*batch, cx *calContext) {
-	if len(batches) == 0 {
-		return
-	}
-	results := make([]*eventReader, len(batches))
-	workers := min(runtime.GOMAXPROCS(0), len(batches))
-	for len(p.workers) < workers {
-		p.workers = append(p.workers, p.newWorker())
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
-		er := p.workers[w]
-		er.cx = &calContext{method: cx.method, floating: cx.floating, res: cx.res.clone()}
-		er.dialect = p.dialect
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(batches) {
-					return
-				}
-				out := &eventReader{}
-				er.events, er.warn = nil, warnings{source: p.warn.source}
-				er.readBatch(batches[i])
-				out.events, out.warn = er.events, er.warn
-				results[i] = out
-				batches[i] = nil
-			}
-		})
-	}
-	wg.Wait()
-	for _, r := range results {
-		p.events = append(p.events, r.events...)
-		for _, w := range r.warn.list {
-			p.warn.add(w.UID, w.Reason)
+// job is one batch read by a worker in one context.
+type job struct {
+	b      *batch // nil once read, when the lines are not kept
+	setup  *calSetup
+	events []*event
+	warn   warnings
+	done   chan struct{}
+}
+
+// submit queues the batch for the workers, starting them on first use. The queue is short,
+// so a scan that runs ahead of the workers waits for them and memory holds a few batches.
+func (p *parser) submit(b *batch, su *calSetup) *job {
+	if p.jobs == nil {
+		n := runtime.GOMAXPROCS(0)
+		p.jobs = make(chan *job, 2*n)
+		p.free = make(chan *batch, 2*n+2)
+		for range n {
+			er := p.newWorker()
+			go er.work(p.jobs, p.free, p.restartable, p.warn.source)
 		}
-		p.warn.dropped += r.warn.dropped
+	}
+	j := &job{b: b, setup: su, done: make(chan struct{})}
+	p.jobs <- j
+	return j
+}
+
+// work reads the queued batches until the queue is closed. When recycle is set, a batch's
+// lines are not needed once read: its buffers go back to the scanner.
+func (er *eventReader) work(jobs <-chan *job, free chan<- *batch, recycle bool, source string) {
+	var cur *calSetup
+	for j := range jobs {
+		if j.setup != cur {
+			cur = j.setup
+			er.cx = &calContext{method: cur.cx.method, floating: cur.cx.floating, res: cur.cx.res.clone()}
+			er.dialect = cur.dialect
+		}
+		er.events, er.warn = nil, warnings{source: source}
+		er.readBatch(j.b)
+		j.events, j.warn = er.events, er.warn
+		if recycle {
+			b := j.b
+			j.b = nil
+			b.data, b.events = b.data[:0], b.events[:0]
+			select {
+			case free <- b:
+			default:
+			}
+		}
+		close(j.done)
 	}
 }
 
@@ -471,15 +601,45 @@ func (r *resolver) clone() *resolver {
 	return &resolver{inFile: r.inFile, cache: make(map[string]resolved)}
 }
 
-// readBatch decodes and reads the events of one batch.
+// readBatch splits, decodes and reads the events of one batch. What the scan found broken
+// in an event and a line of its body that is no content line or too long are reasons of the
+// same kind (the first by line is given); a line go-ical rejects is given only without one.
 func (er *eventReader) readBatch(b *batch) {
+	lr := &er.lr
+	lr.skip = func(head []byte) bool { return lineUse(head) == propSkip }
 	for i := range b.events {
 		re := &b.events[i]
 		er.props = er.props[:0]
-		uid, reason := "", re.broken
-		for _, rl := range b.lines[re.first : re.first+re.n] {
-			text := b.data[rl.off : rl.off+rl.n]
-			pr, err := er.dec.decode(text, rl.use == propCached)
+		uid, reason, reasonLine := "", re.broken, re.brokenLine
+		scanReason := func(line int, why string) {
+			if reason == "" || line < reasonLine {
+				reason, reasonLine = why, line
+			}
+		}
+		decodeErr := ""
+		lr.reset(b.data[re.off:re.off+re.n], re.dataLine)
+		for {
+			ll, ok, _ := lr.next()
+			if !ok {
+				break
+			}
+			text := ll.text
+			if len(text) == 0 {
+				continue
+			}
+			if bytes.IndexByte(text, ':') < 0 {
+				scanReason(ll.line, fmt.Sprintf("line %d: %s is not a content line (no colon; a line break inside a value?)", ll.line, preview(text)))
+				continue
+			}
+			use := lineUse(text)
+			if use == propSkip {
+				continue
+			}
+			if ll.tooLong {
+				scanReason(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
+				continue
+			}
+			pr, err := er.dec.decode(text, use == propCached)
 			if err != nil {
 				if name := propNameString(text); strings.EqualFold(name, "ATTENDEE") || strings.EqualFold(name, "ORGANIZER") {
 					// Booked writes CN unquoted, `;` and `:` included: read it leniently.
@@ -491,8 +651,8 @@ func (er *eventReader) readBatch(b *batch) {
 				}
 			}
 			if err != nil {
-				if reason == "" {
-					reason = fmt.Sprintf("line %d (property %s): %v", rl.line, propName(text), err)
+				if decodeErr == "" {
+					decodeErr = fmt.Sprintf("line %d (property %s): %v", ll.line, propName(text), err)
 				}
 				continue
 			}
@@ -500,6 +660,9 @@ func (er *eventReader) readBatch(b *batch) {
 				uid = strings.TrimSpace(unescapeText(pr.Value))
 			}
 			er.props = append(er.props, pr)
+		}
+		if reason == "" {
+			reason = decodeErr
 		}
 		if reason != "" {
 			er.warn.add(uid, fmt.Sprintf("%s (VEVENT at line %d); event skipped", reason, re.line))

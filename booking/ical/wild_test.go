@@ -153,20 +153,17 @@ func TestJunkIsNotKept(t *testing.T) {
 	lr := newStreamReader(bytes.NewReader(b.Bytes()), DefaultMaxBytes)
 	lr.skip = s.skipLine
 	for {
-		ll, ok, err := lr.next()
+		ok, err := s.step(lr)
 		require.NoError(t, err)
 		if !ok {
 			break
-		}
-		if len(ll.text) > 0 {
-			require.NoError(t, s.line(ll))
 		}
 	}
 	require.Len(t, s.p.pending, 1)
 	rc := s.p.pending[0]
 	assert.Empty(t, rc.props, "no calendar property kept")
 	require.Len(t, rc.batches, 1)
-	assert.Less(t, len(rc.batches[0].data), 200, "only the event's lines are kept")
+	assert.Less(t, len(rc.batches[0].data), maxLine+lineHead, "of the over-long line only about maxLine bytes are kept, not the junk")
 	assert.LessOrEqual(t, cap(lr.buf), 2*maxLine, "the reader holds at most about one maximal line, never the junk")
 
 	cal, err := ParseReader(bytes.NewReader(b.Bytes()), ParseOptions{Name: "junk", SiteLocation: time.UTC})
@@ -287,5 +284,116 @@ func BenchmarkImpossibleRules(b *testing.B) {
 		if res := cal.Bookings(booking.Window{Start: ts("2026-01-01T00:00:00Z"), End: ts("2026-12-31T00:00:00Z")}); len(res.Bookings) != 300 {
 			b.Fatalf("%d bookings", len(res.Bookings))
 		}
+	}
+}
+
+// The scan copies an event's body as it is and a worker splits it: line numbers in warnings
+// stay those of the feed after folded lines, lines that start like BEGIN/END (EXDATE) and
+// over-long lines, whose rest is dropped; an over-long line of a property we keep costs its
+// event, folded or not; one nobody reads costs nothing.
+func TestEventBodiesKeepLineNumbers(t *testing.T) {
+	fold := func(s string) string { // at 75 octets, as producers do
+		var b strings.Builder
+		for len(s) > 75 {
+			b.WriteString(s[:75] + "\r\n ")
+			s = s[75:]
+		}
+		return b.String() + s + "\r\n"
+	}
+	var b strings.Builder
+	line := 1
+	w := func(s string) { b.WriteString(s); line += strings.Count(s, "\n") }
+	w("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	ev := func(uid string, body ...string) {
+		w("BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\n")
+		w("ATTENDEE;CN=A:mailto:a@example.org\r\nRESOURCES:Room 1\r\n")
+		for _, s := range body {
+			w(s)
+		}
+		w("END:VEVENT\r\n")
+	}
+	ev("folds@example.org",
+		fold("EXDATE:"+strings.Repeat("20260611T090000Z,", 10)+"20260612T090000Z"),
+		fold("X-JUNK:"+strings.Repeat("j", 3<<20)),  // folded junk, longer than maxLine
+		"X-LONG:"+strings.Repeat("k", 3<<20)+"\r\n", // one physical line, longer than maxLine
+	)
+	noColon := line + 6 + 1 + 1 // the line after ATTENDEE, RESOURCES and the folded DESCRIPTION
+	ev("no-colon@example.org", fold("DESCRIPTION:"+strings.Repeat("d", 100)), "a line broken by a raw line feed\r\n")
+	longAt := line + 6
+	ev("long-resources@example.org", fold("RESOURCES:"+strings.Repeat("r", 2<<20)))
+	longPlainAt := line + 6
+	ev("long-plain@example.org", "LOCATION:"+strings.Repeat("l", 2<<20)+"\r\n", "STATUS:CONFIRMED\r\n") // one physical line
+	ev("after@example.org")
+	w("END:VCALENDAR\r\n")
+
+	for name, parse := range map[string]func() (*Calendar, error){
+		"bytes": func() (*Calendar, error) {
+			return Parse([]byte(b.String()), ParseOptions{Name: "lines", SiteLocation: time.UTC})
+		},
+		"stream": func() (*Calendar, error) {
+			return ParseReader(strings.NewReader(b.String()), ParseOptions{Name: "lines", SiteLocation: time.UTC})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cal, err := parse()
+			require.NoError(t, err)
+			res := cal.Bookings(wide)
+			uids := map[string]bool{}
+			for _, bk := range res.Bookings {
+				uids[bk.UID] = true
+			}
+			assert.Equal(t, map[string]bool{"folds@example.org": true, "after@example.org": true}, uids)
+			w, ok := warningFor(res, "no-colon@example.org")
+			require.True(t, ok)
+			assert.Contains(t, w.Reason, fmt.Sprintf("line %d: ", noColon))
+			w, ok = warningFor(res, "long-resources@example.org")
+			require.True(t, ok)
+			assert.Contains(t, w.Reason, fmt.Sprintf("line %d (property \"RESOURCES\"): longer than", longAt))
+			w, ok = warningFor(res, "long-plain@example.org")
+			require.True(t, ok)
+			assert.Contains(t, w.Reason, fmt.Sprintf("line %d (property \"LOCATION\"): longer than", longPlainAt))
+			_, ok = warningFor(res, "folds@example.org")
+			assert.False(t, ok, "over-long lines nobody reads cost nothing: %v", res.Warnings)
+		})
+	}
+}
+
+// Batches are read while the scan goes on, in the calendar's context as known then. A
+// VTIMEZONE (or an X-WR-TIMEZONE) after hundreds of events changes that context: every event
+// is still read in the final one, whether the input can be read again (bytes, a file: the
+// parse starts again) or not (an HTTP body: the batches are kept).
+func TestLateContextChangeRereadsEvents(t *testing.T) {
+	const n = 3*eventBatch + 7
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	for i := range n {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:late-%d@example.org\r\nDTSTART;TZID=Late Zone:20260610T090000\r\n", i)
+		b.WriteString("DTEND;TZID=Late Zone:20260610T100000\r\nDTSTAMP:20260101T000000Z\r\n")
+		fmt.Fprintf(&b, "ATTENDEE;CN=P:mailto:p%d@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", i%7)
+	}
+	b.WriteString("BEGIN:VEVENT\r\nUID:allday@example.org\r\nDTSTART;VALUE=DATE:20260611\r\nATTENDEE:mailto:q@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n")
+	b.WriteString("BEGIN:VTIMEZONE\r\nTZID:Late Zone\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n")
+	b.WriteString("X-WR-TIMEZONE:Asia/Tokyo\r\nEND:VCALENDAR\r\n")
+	feed := b.String()
+	opts := ParseOptions{Name: "late", SiteLocation: time.UTC}
+	for name, parse := range map[string]func() (*Calendar, error){
+		"bytes":           func() (*Calendar, error) { return Parse([]byte(feed), opts) },
+		"seekable reader": func() (*Calendar, error) { return ParseReader(strings.NewReader(feed), opts) },
+		"stream":          func() (*Calendar, error) { return ParseReader(struct{ io.Reader }{strings.NewReader(feed)}, opts) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			cal, err := parse()
+			require.NoError(t, err)
+			res := cal.Bookings(wide)
+			assert.Empty(t, res.Warnings)
+			require.Len(t, res.Bookings, n+1)
+			for _, bk := range res.Bookings {
+				if bk.UID == "allday@example.org" {
+					assert.Equal(t, "2026-06-10T15:00:00Z", bk.Start.UTC().Format(time.RFC3339), "the date in X-WR-TIMEZONE")
+					continue
+				}
+				assert.Equal(t, "2026-06-10T06:00:00Z", bk.Start.UTC().Format(time.RFC3339), bk.UID)
+			}
+		})
 	}
 }

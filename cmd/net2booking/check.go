@@ -113,7 +113,7 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		states = append(states, accessplan.SourceState{Name: f.Source.Name(), Known: true, Bookings: f.Result.Bookings})
 	}
-	for _, u := range accessplan.Compute(accessplan.Input{Now: now, Policy: policy, Sources: states}).Unmapped {
+	for _, u := range accessplan.ComputeAccess(accessplan.Input{Now: now, Policy: policy, Sources: states}).Unmapped {
 		fmt.Fprintf(env.stdout, "       warning: resource %q (%d booking(s) in %s) maps to no door\n", u.Resource, u.Bookings, strings.Join(u.Sources, ", "))
 	}
 

@@ -57,7 +57,7 @@ func runPreview(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan := accessplan.Compute(accessplan.Input{Now: at, Policy: policy, Sources: states})
+	plan := accessplan.ComputeAccess(accessplan.Input{Now: at, Policy: policy, Sources: states})
 	warnUnmapped(env.stderr, plan.Unmapped)
 
 	access := plan.Preview(at)
