@@ -121,7 +121,7 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 	default:
 		for _, a := range raw.attendees {
 			e := p.person(a, booking.RoleAttendee)
-			r := e.raw
+			r := &e.raw
 			if r.cutype == "ROOM" || r.cutype == "RESOURCE" || r.partstat == "DECLINED" || r.role == "NON-PARTICIPANT" {
 				continue
 			}

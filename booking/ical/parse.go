@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -120,6 +121,7 @@ type Calendar struct {
 	warnings warnings
 	events   int
 	maxOcc   int
+	maxSpan  time.Duration // the longest single: Bookings searches singles from the window's start less it
 }
 
 // event is one VEVENT as we keep it: only what bookings need. A feed holds up to a few
@@ -312,6 +314,21 @@ type eventReader struct {
 	cx      *calContext
 	props   []*goical.Prop
 	lr      lineReader // splits event bodies
+	// Reused for every event: its ATTENDEE and RESOURCES properties, and the slab its event
+	// is allocated from (one allocation per eventSlab events).
+	attendees, resources []*goical.Prop
+	slab                 []event
+}
+
+const eventSlab = 256
+
+func (p *eventReader) newEvent() *event {
+	if len(p.slab) == 0 {
+		p.slab = make([]event, eventSlab)
+	}
+	ev := &p.slab[0]
+	p.slab = p.slab[1:]
+	return ev
 }
 
 // parser holds the state of one parse.
@@ -398,7 +415,8 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 		skip("event has no UID")
 		return
 	}
-	ev := &event{uid: uid, line: int32(line), order: int32(index), status: booking.StatusConfirmed}
+	ev := p.newEvent()
+	*ev = event{uid: uid, line: int32(line), order: int32(index), status: booking.StatusConfirmed}
 	if s := c.get("SEQUENCE"); s != nil {
 		seq, _ := strconv.Atoi(strings.TrimSpace(s.Value))
 		ev.seq = int32(seq)
@@ -520,17 +538,15 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 		ev.ov = &override{rid: v, future: strings.EqualFold(param(rp, "RANGE"), "THISANDFUTURE")}
 	}
 
-	raw := rawParties{
-		attendees: c.all("ATTENDEE"),
-		organizer: c.get("ORGANIZER"),
-		resources: c.all("RESOURCES"),
-		location:  c.get("LOCATION"),
-	}
+	p.attendees, p.resources = c.appendAll(p.attendees[:0], "ATTENDEE"), c.appendAll(p.resources[:0], "RESOURCES")
+	raw := rawParties{attendees: p.attendees, organizer: c.get("ORGANIZER"), resources: p.resources, location: c.get("LOCATION")}
 	if p.dialect != "" {
 		p.applyDialect(p.dialect, ev, &raw)
 		// Would the other dialect have found a person here? (checkDialect)
 		ev.otherPerson = (p.dialect == DialectBooked && len(raw.attendees) > 0) || (p.dialect != DialectBooked && raw.organizer != nil)
 	} else {
+		// Kept until the dialect is known: copies of the reused buffers.
+		raw.attendees, raw.resources = slices.Clone(raw.attendees), slices.Clone(raw.resources)
 		ev.raw = &raw
 	}
 	p.events = append(p.events, ev)
@@ -579,17 +595,41 @@ func (p *parser) finish() *Calendar {
 	cal.notes = append([]string{p.dialectNote}, p.notes...)
 	p.checkDialect()
 	p.group(cal)
-	slices.SortFunc(cal.singles, func(a, b *event) int {
-		if c := a.startI.Compare(b.startI); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.uid, b.uid); c != 0 {
-			return c
-		}
-		return a.recID().Compare(b.recID())
-	})
+	sortSingles(cal.singles)
+	for _, ev := range cal.singles {
+		cal.maxSpan = max(cal.maxSpan, ev.endI.Sub(ev.startI))
+	}
 	cal.warnings = p.warn
 	return cal
+}
+
+// sortSingles sorts events by start, UID and recurrence instant. The start is compared as
+// two integers held next to the pointer, so most comparisons do not follow it.
+func sortSingles(evs []*event) {
+	type keyed struct {
+		sec int64
+		ns  int
+		ev  *event
+	}
+	keys := make([]keyed, len(evs))
+	for i, ev := range evs {
+		keys[i] = keyed{ev.startI.Unix(), ev.startI.Nanosecond(), ev}
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		if a.sec != b.sec {
+			return cmp.Compare(a.sec, b.sec)
+		}
+		if a.ns != b.ns {
+			return cmp.Compare(a.ns, b.ns)
+		}
+		if c := strings.Compare(a.ev.uid, b.ev.uid); c != 0 {
+			return c
+		}
+		return a.ev.recID().Compare(b.ev.recID())
+	})
+	for i, k := range keys {
+		evs[i] = k.ev
+	}
 }
 
 // checkDialect warns when a configured dialect finds no person in most events while the

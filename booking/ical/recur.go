@@ -323,16 +323,20 @@ func newSeries(m *event, overrides []*event) *series {
 func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 	warn := c.warnings
 	warn.list = slices.Clone(warn.list)
+	// Singles are kept sorted by start, UID and recurrence instant, so without series the
+	// result is already in booking.SortBookings order. Only those starting from the window's
+	// start less the longest single's length up to the window's end can overlap it.
+	from, _ := slices.BinarySearchFunc(c.singles, w.Start.Add(-c.maxSpan), func(ev *event, t time.Time) int { return ev.startI.Compare(t) })
+	to, _ := slices.BinarySearchFunc(c.singles, w.End, func(ev *event, t time.Time) int { return ev.startI.Compare(t) })
+	to = max(to, from)
 	n := 0
-	for _, ev := range c.singles {
+	for _, ev := range c.singles[from:to] {
 		if overlaps(ev.startI, ev.endI, w) {
 			n++
 		}
 	}
 	out := make([]booking.Booking, 0, n)
-	// Singles are kept sorted by start, UID and recurrence instant, so without series the
-	// result is already in booking.SortBookings order.
-	for _, ev := range c.singles {
+	for _, ev := range c.singles[from:to] {
 		if overlaps(ev.startI, ev.endI, w) {
 			out = append(out, c.booking(ev, ev.startI, ev.endI, ev.recID()))
 		}

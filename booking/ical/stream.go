@@ -12,7 +12,7 @@ import (
 
 // How a feed is read: one pass over its logical lines (lineReader) follows the component
 // structure and keeps, of each VEVENT, only the lines of the properties bookings are made of
-// (eventProps), in batches; of each VTIMEZONE its lines; of each VCALENDAR its METHOD, PRODID
+// (lineUse), in batches; of each VTIMEZONE its lines; of each VCALENDAR its METHOD, PRODID
 // and X-WR-TIMEZONE. Nothing else is kept, so memory follows the bookings, not the bytes.
 // When a VCALENDAR ends (its VTIMEZONEs and properties may follow its events), its batches
 // are decoded and read on every core, and the results joined in feed order.
@@ -30,17 +30,6 @@ const eventBatch = 256
 // maxVTimezoneBytes bounds the lines kept of one VTIMEZONE.
 const maxVTimezoneBytes = 1 << 20
 
-// eventProps are the VEVENT properties bookings are made of. Only these lines are decoded
-// (DESCRIPTION, SUMMARY, VALARMs... are skipped): a malformed line in a property we never read
-// cannot cost the event. Properties marked propCached repeat across events and are remembered
-// whole once decoded (see propDecoder).
-var eventProps = map[string]propUse{
-	"UID": propDecode, "DTSTART": propDecode, "DTEND": propDecode, "RECURRENCE-ID": propDecode,
-	"DURATION": propCached, "RRULE": propCached, "RDATE": propCached, "EXDATE": propCached,
-	"SEQUENCE": propCached, "DTSTAMP": propCached, "STATUS": propCached, "ATTENDEE": propCached,
-	"ORGANIZER": propCached, "RESOURCES": propCached, "LOCATION": propCached,
-}
-
 type propUse uint8
 
 const (
@@ -49,25 +38,30 @@ const (
 	propCached
 )
 
-// lineUse classifies a content line of a VEVENT by its property name (eventProps, without
-// a map lookup: this runs for every line of every event).
+// lineUse classifies a content line of a VEVENT by its property name: the properties bookings
+// are made of are decoded, every other one (DESCRIPTION, SUMMARY, X-...) is skipped, so a
+// malformed line in a property we never read cannot cost the event. Properties that repeat
+// across events (propCached) are remembered whole once decoded (see propDecoder). This runs
+// for every line of every event: a switch, no map.
 func lineUse(line []byte) propUse {
-	i := bytes.IndexAny(line, ";:")
-	if i < 3 || i > 13 {
-		return propSkip
-	}
 	var upper [13]byte
-	for j := 0; j < i; j++ {
-		c := line[j]
+	i := 0
+	for ; i < len(line) && line[i] != ';' && line[i] != ':'; i++ {
+		if i == len(upper) {
+			return propSkip
+		}
+		c := line[i]
 		if 'a' <= c && c <= 'z' {
 			c -= 'a' - 'A'
 		}
-		upper[j] = c
+		upper[i] = c
 	}
-	name := upper[:i]
-	switch name[0] {
-	case 'U', 'D', 'R', 'E', 'S', 'A', 'O', 'L':
-		return eventProps[string(name)]
+	switch string(upper[:i]) {
+	case "UID", "DTSTART", "DTEND", "RECURRENCE-ID":
+		return propDecode
+	case "DURATION", "RRULE", "RDATE", "EXDATE", "SEQUENCE", "DTSTAMP", "STATUS", "ATTENDEE",
+		"ORGANIZER", "RESOURCES", "LOCATION":
+		return propCached
 	}
 	return propSkip
 }
@@ -710,4 +704,14 @@ func (v vevent) all(name string) []*goical.Prop {
 		}
 	}
 	return out
+}
+
+// appendAll appends every property with the (upper-case) name to dst, in feed order.
+func (v vevent) appendAll(dst []*goical.Prop, name string) []*goical.Prop {
+	for _, p := range v.props {
+		if p.Name == name {
+			dst = append(dst, p)
+		}
+	}
+	return dst
 }

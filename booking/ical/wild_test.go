@@ -397,3 +397,27 @@ func TestLateContextChangeRereadsEvents(t *testing.T) {
 		})
 	}
 }
+
+// Bookings searches the sorted singles from the window's start less the longest single's
+// length: a long booking that started well before the window is still found, a short one
+// that ended before it is not.
+func TestBookingsFindsLongSinglesBeforeTheWindow(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	ev := func(uid, start, end string) {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:%s\r\nDTSTART:%s\r\nDTEND:%s\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", uid, start, end)
+	}
+	ev("long", "20260601T090000Z", "20260620T090000Z")
+	ev("short-before", "20260609T090000Z", "20260609T100000Z")
+	ev("inside", "20260610T120000Z", "20260610T130000Z")
+	ev("after", "20260612T090000Z", "20260612T100000Z")
+	b.WriteString("END:VCALENDAR\r\n")
+	cal, err := Parse([]byte(b.String()), ParseOptions{Name: "long", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(win("2026-06-10T00:00:00Z", "2026-06-11T00:00:00Z"))
+	var uids []string
+	for _, bk := range res.Bookings {
+		uids = append(uids, bk.UID)
+	}
+	assert.Equal(t, []string{"long", "inside"}, uids)
+}
