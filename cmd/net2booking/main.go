@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/net2booking/net2booking/internal/gcbudget"
 )
 
 // command is one subcommand: its name, a one-line summary for the usage text, and its body.
@@ -53,8 +55,15 @@ func commands() []command {
 	}
 }
 
+// oneShot are the commands that read the feeds once and exit: they collect garbage on a
+// batch budget (internal/gcbudget). run and service keep Go's defaults.
+var oneShot = []string{"preview", "check", "sync", "validate"}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if len(os.Args) > 1 && slices.Contains(oneShot, os.Args[1]) {
+		gcbudget.ForBatch()
+	}
 	code := run(ctx, &cliEnv{stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv}, os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -1,0 +1,44 @@
+package gcbudget
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The budget applies GOGC=400 under MinLimit, and the limit follows a live heap larger than
+// half of it up to twice the live heap, so a large input is not collected over and over.
+func TestBudgetFollowsTheLiveHeap(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	require.True(t, ForBatch())
+	assert.Equal(t, percent, debug.SetGCPercent(percent), "GOGC while the heap is small")
+	assert.Equal(t, int64(MinLimit), debug.SetMemoryLimit(-1))
+
+	live := make([][]byte, 0, 64)
+	for range 64 {
+		live = append(live, make([]byte, 4<<20)) // 256 MiB live
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for debug.SetMemoryLimit(-1) < 2*256<<20 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond) // the finalizer runs on its own goroutine
+	}
+	assert.GreaterOrEqual(t, debug.SetMemoryLimit(-1), int64(2*256<<20), "limit follows the live heap")
+	runtime.KeepAlive(live)
+}
+
+// GOGC or GOMEMLIMIT in the environment is the user's choice: nothing is changed.
+func TestEnvironmentWins(t *testing.T) {
+	t.Setenv("GOGC", "150")
+	before := debug.SetGCPercent(-1)
+	debug.SetGCPercent(before)
+	assert.False(t, ForBatch())
+	assert.Equal(t, before, debug.SetGCPercent(before))
+}
