@@ -238,14 +238,16 @@ func (lr *lineReader) next() (ll logical, ok bool, err error) {
 // copyBody copies the physical lines that follow, as they are (folds and line endings
 // included), to dst, up to the first one that may be a BEGIN or END line (it starts with b,
 // B, e or E, and is not a continuation), and stops at its start or at the end of the input.
-// With a nil dst the lines are only counted. It is how the body of a VEVENT is read: the
-// structure is all the scan needs, and workers split, unfold and decode the lines.
+// It is how the body of a VEVENT is read: the structure is all the scan needs, and workers
+// split, unfold and decode the lines. With keep false (a component inside the event, whose
+// lines nobody reads), each physical line becomes an empty line, so that the body's line
+// numbers stay those of the feed.
 //
 // Of a logical line whose unfolded length passes maxLine, only its first maxLine+bodyMargin
 // unfolded bytes are copied (so the line reader that splits them finds it too long), and
 // each further physical line becomes an empty line: line numbers stay exact and memory does
 // not follow the junk.
-func (lr *lineReader) copyBody(dst *[]byte) error {
+func (lr *lineReader) copyBody(dst *[]byte, keep bool) error {
 	if !lr.started {
 		if err := lr.prepare(); err != nil {
 			return err
@@ -253,8 +255,14 @@ func (lr *lineReader) copyBody(dst *[]byte) error {
 	}
 	run := lr.pos // start of what is not copied yet
 	flush := func(to int) {
-		if dst != nil && to > run {
+		switch {
+		case to <= run:
+		case keep:
 			*dst = append(*dst, lr.buf[run:to]...)
+		default:
+			for range bytes.Count(lr.buf[run:to], []byte{'\n'}) {
+				*dst = append(*dst, '\n')
+			}
 		}
 		run = to
 	}
@@ -283,15 +291,50 @@ func (lr *lineReader) copyBody(dst *[]byte) error {
 			lr.dropLine = false
 			continue
 		}
+		if !lr.midLine && !lr.dropCont {
+			// The common case, in locals: whole physical lines that leave their logical line
+			// well under maxLine, up to one that needs the careful path below (a BEGIN or END
+			// candidate, a line going on beyond the buffer, a line that gets long).
+			buf, pos, end, line, bodyLen := lr.buf, lr.pos, lr.end, lr.line, lr.bodyLen
+			for pos < end {
+				c := buf[pos]
+				n := 0
+				switch {
+				case c == ' ' || c == '\t':
+					n = -1 // the fold's space is no text
+				case c|0x20 == 'b' || c|0x20 == 'e':
+					end = pos // stop here
+					continue
+				default:
+					bodyLen = 0
+				}
+				i := bytes.IndexByte(buf[pos:end], '\n')
+				if i < 0 {
+					break
+				}
+				n += i
+				if i > 0 && buf[pos+i-1] == '\r' {
+					n--
+				}
+				if bodyLen+n > maxLine {
+					break
+				}
+				bodyLen += n
+				pos += i + 1
+				line++
+			}
+			if pos > lr.pos {
+				lr.pos, lr.line, lr.bodyLen = pos, line, bodyLen
+				continue
+			}
+		}
 		content := lr.pos // where the line's part of the unfolded text starts
 		if !lr.midLine {
 			switch c := lr.buf[lr.pos]; {
 			case c == ' ' || c == '\t':
 				if lr.dropCont {
 					flush(lr.pos)
-					if dst != nil {
-						*dst = append(*dst, '\n')
-					}
+					*dst = append(*dst, '\n')
 					lr.dropLine = true
 					continue
 				}
@@ -316,9 +359,7 @@ func (lr *lineReader) copyBody(dst *[]byte) error {
 		if lr.bodyLen+n > maxLine+bodyMargin {
 			// Too long: copy the head, end the line, drop the rest.
 			flush(content + (maxLine + bodyMargin - lr.bodyLen))
-			if dst != nil {
-				*dst = append(*dst, '\n')
-			}
+			*dst = append(*dst, '\n')
 			lr.dropLine, lr.dropCont, lr.midLine = true, true, false
 			continue
 		}

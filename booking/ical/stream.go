@@ -227,7 +227,7 @@ func (s *scanner) line(ll logical) error {
 		// line numbers stay those of the feed.
 		b := s.cur
 		if !ll.tooLong {
-			b.data = append(b.data, text...)
+			b.data = append(append(b.data, text...), '\r') // with the \n below, a CRLF: a CR of the text stays
 		} else if lineUse(text) != propSkip {
 			s.breakEvent(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
 		}
@@ -241,12 +241,10 @@ func (s *scanner) line(ll logical) error {
 // step reads the next logical line of the feed (with the body of a VEVENT before it, when it
 // is in one) and follows it; ok is false at the end of the input.
 func (s *scanner) step(lr *lineReader) (ok bool, err error) {
-	if s.inBody() {
-		var body *[]byte // the lines of a component inside the event are not kept
-		if len(s.stack) == 2 {
-			body = &s.cur.data
-		}
-		if err := lr.copyBody(body); err != nil {
+	body := s.inBody()
+	if body {
+		// The lines of a component inside the event are not kept.
+		if err := lr.copyBody(&s.cur.data, len(s.stack) == 2); err != nil {
 			return false, err
 		}
 	}
@@ -254,8 +252,19 @@ func (s *scanner) step(lr *lineReader) (ok bool, err error) {
 	if err != nil || !ok {
 		return false, err
 	}
+	ev, n := s.ev, 0
+	if body {
+		n = len(s.cur.data)
+	}
 	if len(ll.text) > 0 {
 		err = s.line(ll)
+	}
+	if body && s.ev == ev && len(s.cur.data) == n {
+		// A line of the body the scan took (a nested component's BEGIN or END, a line inside
+		// it): an empty line for each of its physical lines keeps the body's numbering.
+		for range max(ll.after-ll.line, 1) {
+			s.cur.data = append(s.cur.data, '\n')
+		}
 	}
 	return err == nil, err
 }

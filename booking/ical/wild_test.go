@@ -319,6 +319,9 @@ func TestEventBodiesKeepLineNumbers(t *testing.T) {
 	)
 	noColon := line + 6 + 1 + 1 // the line after ATTENDEE, RESOURCES and the folded DESCRIPTION
 	ev("no-colon@example.org", fold("DESCRIPTION:"+strings.Repeat("d", 100)), "a line broken by a raw line feed\r\n")
+	alarmAt := line + 6 + 5 + 1 // after a VALARM of 5 lines (one folded) and an EXDATE folded once
+	ev("alarm@example.org", "BEGIN:VALARM\r\nTRIGGER:-PT5M\r\nDESCRIPTION:a\r\n b\r\nEND:VALARM\r\n", "EXDATE:20260611T090000Z,\r\n 20260612T090000Z\r\n", "SEQUENCE 1\r\n")
+	alarmAt++
 	longAt := line + 6
 	ev("long-resources@example.org", fold("RESOURCES:"+strings.Repeat("r", 2<<20)))
 	longPlainAt := line + 6
@@ -346,6 +349,9 @@ func TestEventBodiesKeepLineNumbers(t *testing.T) {
 			w, ok := warningFor(res, "no-colon@example.org")
 			require.True(t, ok)
 			assert.Contains(t, w.Reason, fmt.Sprintf("line %d: ", noColon))
+			w, ok = warningFor(res, "alarm@example.org")
+			require.True(t, ok)
+			assert.Contains(t, w.Reason, fmt.Sprintf("line %d: ", alarmAt))
 			w, ok = warningFor(res, "long-resources@example.org")
 			require.True(t, ok)
 			assert.Contains(t, w.Reason, fmt.Sprintf("line %d (property \"RESOURCES\"): longer than", longAt))
