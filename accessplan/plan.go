@@ -9,8 +9,10 @@
 package accessplan
 
 import (
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/net2booking/net2booking/booking"
@@ -383,63 +385,79 @@ func (b *builder) noteUnmapped(resource string, bk *booking.Booking) {
 func (b *builder) finish() []*Person {
 	out := make([]*Person, 0, len(b.persons))
 	for _, p := range b.persons {
-		slices.SortFunc(p.Grants, func(x, y Grant) int {
-			if c := x.Start.Compare(y.Start); c != 0 {
-				return c
-			}
-			if c := strings.Compare(x.Source, y.Source); c != 0 {
-				return c
-			}
-			return strings.Compare(x.Key, y.Key)
-		})
-		// The same occurrence may arrive twice (a memo record and a source); keep one.
-		p.Grants = slices.CompactFunc(p.Grants, func(x, y Grant) bool {
-			return x.Source == y.Source && x.Key == y.Key && x.Start.Equal(y.Start)
-		})
-		all := make([]Interval, 0, len(p.Grants))
-		n := 0
-		for _, g := range p.Grants {
-			all = append(all, g.Window)
-			n += len(g.Doors)
-		}
-		p.Windows = mergeIntervals(all)
-		// Every (door, window) pair, by door: each door's run is merged on its own, in
-		// place in one array for the person.
-		perDoor := make([]doorWindow, 0, n)
-		for _, g := range p.Grants {
-			for _, d := range g.Doors {
-				perDoor = append(perDoor, doorWindow{d, g.Window})
-			}
-		}
-		slices.SortFunc(perDoor, func(x, y doorWindow) int { return x.door - y.door })
-		wins := make([]Interval, len(perDoor))
-		doors := 0
-		for i, dw := range perDoor {
-			wins[i] = dw.window
-			if i == 0 || dw.door != perDoor[i-1].door {
-				doors++
-			}
-		}
-		if doors > 0 {
-			p.Doors = make([]DoorAccess, 0, doors)
-		}
-		for i := 0; i < len(perDoor); {
-			j := i + 1
-			for j < len(perDoor) && perDoor[j].door == perDoor[i].door {
-				j++
-			}
-			if merged := mergeIntervals(wins[i:j:j]); len(merged) > 0 {
-				p.Doors = append(p.Doors, DoorAccess{Door: perDoor[i].door, Windows: merged})
-			}
-			i = j
-		}
-		if p.Name == "" {
-			p.Name = strings.TrimSpace(p.FirstName + " " + p.LastName)
-		}
 		out = append(out, p)
 	}
+	// Each person is finished on its own: on every core for a large plan.
+	n := min(runtime.GOMAXPROCS(0), len(out)/512+1)
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Go(func() {
+			for i := w; i < len(out); i += n {
+				finishPerson(out[i])
+			}
+		})
+	}
+	wg.Wait()
 	slices.SortFunc(out, func(x, y *Person) int { return strings.Compare(x.Email, y.Email) })
 	return out
+}
+
+// finishPerson sorts a person's grants, drops repeats and merges the windows, overall and
+// per door.
+func finishPerson(p *Person) {
+	slices.SortFunc(p.Grants, func(x, y Grant) int {
+		if c := x.Start.Compare(y.Start); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.Source, y.Source); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Key, y.Key)
+	})
+	// The same occurrence may arrive twice (a memo record and a source); keep one.
+	p.Grants = slices.CompactFunc(p.Grants, func(x, y Grant) bool {
+		return x.Source == y.Source && x.Key == y.Key && x.Start.Equal(y.Start)
+	})
+	all := make([]Interval, 0, len(p.Grants))
+	n := 0
+	for _, g := range p.Grants {
+		all = append(all, g.Window)
+		n += len(g.Doors)
+	}
+	p.Windows = mergeIntervals(all)
+	// Every (door, window) pair, by door: each door's run is merged on its own, in
+	// place in one array for the person.
+	perDoor := make([]doorWindow, 0, n)
+	for _, g := range p.Grants {
+		for _, d := range g.Doors {
+			perDoor = append(perDoor, doorWindow{d, g.Window})
+		}
+	}
+	slices.SortFunc(perDoor, func(x, y doorWindow) int { return x.door - y.door })
+	wins := make([]Interval, len(perDoor))
+	doors := 0
+	for i, dw := range perDoor {
+		wins[i] = dw.window
+		if i == 0 || dw.door != perDoor[i-1].door {
+			doors++
+		}
+	}
+	if doors > 0 {
+		p.Doors = make([]DoorAccess, 0, doors)
+	}
+	for i := 0; i < len(perDoor); {
+		j := i + 1
+		for j < len(perDoor) && perDoor[j].door == perDoor[i].door {
+			j++
+		}
+		if merged := mergeIntervals(wins[i:j:j]); len(merged) > 0 {
+			p.Doors = append(p.Doors, DoorAccess{Door: perDoor[i].door, Windows: merged})
+		}
+		i = j
+	}
+	if p.Name == "" {
+		p.Name = strings.TrimSpace(p.FirstName + " " + p.LastName)
+	}
 }
 
 type doorWindow struct {

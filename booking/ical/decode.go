@@ -37,7 +37,7 @@ func newPropDecoder() *propDecoder {
 	return &propDecoder{
 		br:     bufio.NewReaderSize(nil, 4096),
 		prefix: make(map[string]*goical.Prop),
-		lines:  make(map[string]*goical.Prop),
+		lines:  make(map[string]*goical.Prop, workerMapHint),
 	}
 }
 

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goical "github.com/emersion/go-ical"
@@ -318,6 +320,12 @@ type eventReader struct {
 	// is allocated from (one allocation per eventSlab events).
 	attendees, resources []*goical.Prop
 	slab                 []event
+	// last remembers what the last SEQUENCE and DTSTAMP read to: shared properties repeat.
+	last struct {
+		seqProp, stampProp *goical.Prop
+		seq                int32
+		stamp              time.Time
+	}
 }
 
 const eventSlab = 256
@@ -418,13 +426,20 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 	ev := p.newEvent()
 	*ev = event{uid: uid, line: int32(line), order: int32(index), status: booking.StatusConfirmed}
 	if s := c.get("SEQUENCE"); s != nil {
-		seq, _ := strconv.Atoi(strings.TrimSpace(s.Value))
-		ev.seq = int32(seq)
+		if s != p.last.seqProp { // the same line in event after event is one shared property
+			seq, _ := strconv.Atoi(strings.TrimSpace(s.Value))
+			p.last.seqProp, p.last.seq = s, int32(seq)
+		}
+		ev.seq = p.last.seq
 	}
 	if s := c.get("DTSTAMP"); s != nil {
-		if w, k, err := parseTimeText(s.Value, ""); err == nil && k == kindUTC {
-			ev.stamp = w
+		if s != p.last.stampProp {
+			p.last.stampProp, p.last.stamp = s, time.Time{}
+			if w, k, err := parseTimeText(s.Value, ""); err == nil && k == kindUTC {
+				p.last.stamp = w
+			}
 		}
+		ev.stamp = p.last.stamp
 	}
 	if s := c.get("STATUS"); s != nil {
 		switch st := strings.ToUpper(strings.TrimSpace(s.Value)); st {
@@ -615,7 +630,7 @@ func sortSingles(evs []*event) {
 	for i, ev := range evs {
 		keys[i] = keyed{ev.startI.Unix(), ev.startI.Nanosecond(), ev}
 	}
-	slices.SortFunc(keys, func(a, b keyed) int {
+	order := func(a, b keyed) int {
 		if a.sec != b.sec {
 			return cmp.Compare(a.sec, b.sec)
 		}
@@ -626,9 +641,29 @@ func sortSingles(evs []*event) {
 			return c
 		}
 		return a.ev.recID().Compare(b.ev.recID())
-	})
-	for i, k := range keys {
-		evs[i] = k.ev
+	}
+	if len(keys) < 1<<14 || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(keys, order)
+		for i, k := range keys {
+			evs[i] = k.ev
+		}
+		return
+	}
+	// Two halves on two cores, then merged.
+	h := len(keys) / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(keys[:h], order) })
+	slices.SortFunc(keys[h:], order)
+	wg.Wait()
+	i, j := 0, h
+	for k := range evs {
+		if j == len(keys) || (i < h && order(keys[i], keys[j]) <= 0) {
+			evs[k] = keys[i].ev
+			i++
+		} else {
+			evs[k] = keys[j].ev
+			j++
+		}
 	}
 }
 
