@@ -28,6 +28,10 @@ type propDecoder struct {
 	prefix map[string]*goical.Prop
 	lines  map[string]*goical.Prop
 	slab   []goical.Prop
+	last   [numProps]struct {
+		line []byte
+		p    *goical.Prop
+	}
 }
 
 // maxCachedLines bounds each memo of decoded lines and prefixes.
@@ -105,6 +109,28 @@ func (d *propDecoder) decode(line []byte, shared bool) (*goical.Prop, error) {
 			return p, nil
 		}
 	}
+	return d.decodeNew(line, shared)
+}
+
+// decodeAs is decode for a line known to be of property id: a shared line equal to the last
+// one of its property (the same DTSTAMP, SEQUENCE or STATUS in event after event) is found
+// without hashing it.
+func (d *propDecoder) decodeAs(id propID, line []byte) (*goical.Prop, error) {
+	if !id.cached() {
+		return d.decodeNew(line, false)
+	}
+	last := &d.last[id]
+	if last.p != nil && bytes.Equal(last.line, line) {
+		return last.p, nil
+	}
+	p, err := d.decode(line, true)
+	if err == nil {
+		last.line, last.p = append(last.line[:0], line...), p
+	}
+	return p, err
+}
+
+func (d *propDecoder) decodeNew(line []byte, shared bool) (*goical.Prop, error) {
 	var p *goical.Prop
 	// A line likely to repeat is decoded whole once; the prefix memo serves the lines that
 	// are unique (UID, DTSTART, DTEND).

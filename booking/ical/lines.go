@@ -52,9 +52,6 @@ type lineReader struct {
 	// dropped (it is longer than maxLine).
 	bodyLen                     int
 	dropLine, dropCont, midLine bool
-	// nextCandidate's memory for the current buffer.
-	cand   [len(candNeedles)]int
-	candOK bool
 }
 
 func newBytesReader(data []byte, limit int64) *lineReader {
@@ -113,7 +110,6 @@ func (lr *lineReader) fill(from int) (shift int, err error) {
 	if lr.eof {
 		return 0, nil
 	}
-	lr.candOK = false
 	if from > 0 {
 		n := copy(lr.buf, lr.buf[from:lr.end])
 		for i := range lr.segs {
@@ -296,16 +292,7 @@ func (lr *lineReader) copyBody(dst *[]byte, keep bool) error {
 			continue
 		}
 		if !lr.midLine && !lr.dropCont {
-			// Most of a body: every line up to the next one that may be BEGIN or END, found
-			// with a vectorised search, when no line in between can be too long.
-			if c := lr.buf[lr.pos] | 0x20; c != 'b' && c != 'e' {
-				if next := lr.nextCandidate(); next > lr.pos && next-lr.pos <= maxLine-lr.bodyLen {
-					lr.line += bytes.Count(lr.buf[lr.pos:next], []byte{'\n'})
-					lr.pos, lr.bodyLen = next, 0
-					continue
-				}
-			}
-			// Else, in locals: whole physical lines that leave their logical line
+			// The common case, in locals: whole physical lines that leave their logical line
 			// well under maxLine, up to one that needs the careful path below (a BEGIN or END
 			// candidate, a line going on beyond the buffer, a line that gets long).
 			buf, pos, end, line, bodyLen := lr.buf, lr.pos, lr.end, lr.line, lr.bodyLen
@@ -384,33 +371,6 @@ func (lr *lineReader) copyBody(dst *[]byte, keep bool) error {
 		lr.pos, lr.midLine = lineEnd+1, false
 		lr.line++
 	}
-}
-
-// candNeedles start the lines that may be BEGIN or END.
-var candNeedles = [...][]byte{[]byte("\nE"), []byte("\nB"), []byte("\ne"), []byte("\nb")}
-
-// nextCandidate returns where the next line after lr.pos that starts with b, B, e or E
-// starts, if the buffer holds one, else -1. The position of each kind is remembered until
-// passed, and its absence until the buffer is refilled, so a buffer is searched about once.
-func (lr *lineReader) nextCandidate() int {
-	if !lr.candOK {
-		lr.cand, lr.candOK = [len(candNeedles)]int{}, true
-	}
-	best := -1
-	for k, needle := range candNeedles {
-		c := lr.cand[k]
-		if c != -1 && c <= lr.pos {
-			c = -1
-			if j := bytes.Index(lr.buf[lr.pos:lr.end], needle); j >= 0 {
-				c = lr.pos + j + 1
-			}
-			lr.cand[k] = c
-		}
-		if c > lr.pos && (best < 0 || c < best) {
-			best = c
-		}
-	}
-	return best
 }
 
 // bodyMargin makes a line copyBody cut longer than maxLine however its CR and folds are

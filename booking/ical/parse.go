@@ -314,7 +314,7 @@ type eventReader struct {
 	resOf   map[*goical.Prop][]string
 	dec     *propDecoder
 	cx      *calContext
-	props   []*goical.Prop
+	ev      vevent     // the event being read
 	lr      lineReader // splits event bodies
 	// Reused for every event: its ATTENDEE and RESOURCES properties, and the slab its event
 	// is allocated from (one allocation per eventSlab events).
@@ -411,9 +411,9 @@ func readTimeProp(pr *goical.Prop, cx *calContext, def *zone) (tval, error) {
 }
 
 // readEvent turns one decoded VEVENT into an event, or skips it with a warning.
-func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
+func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 	uid := ""
-	if u := c.get("UID"); u != nil {
+	if u := c.get(propUID); u != nil {
 		uid = strings.TrimSpace(unescapeText(u.Value))
 	}
 	skip := func(reason string) {
@@ -425,14 +425,14 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 	}
 	ev := p.newEvent()
 	*ev = event{uid: uid, line: int32(line), order: int32(index), status: booking.StatusConfirmed}
-	if s := c.get("SEQUENCE"); s != nil {
+	if s := c.get(propSequence); s != nil {
 		if s != p.last.seqProp { // the same line in event after event is one shared property
 			seq, _ := strconv.Atoi(strings.TrimSpace(s.Value))
 			p.last.seqProp, p.last.seq = s, int32(seq)
 		}
 		ev.seq = p.last.seq
 	}
-	if s := c.get("DTSTAMP"); s != nil {
+	if s := c.get(propDTStamp); s != nil {
 		if s != p.last.stampProp {
 			p.last.stampProp, p.last.stamp = s, time.Time{}
 			if w, k, err := parseTimeText(s.Value, ""); err == nil && k == kindUTC {
@@ -441,7 +441,7 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 		}
 		ev.stamp = p.last.stamp
 	}
-	if s := c.get("STATUS"); s != nil {
+	if s := c.get(propStatus); s != nil {
 		switch st := strings.ToUpper(strings.TrimSpace(s.Value)); st {
 		case "", "CONFIRMED":
 		case "TENTATIVE":
@@ -458,7 +458,7 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 		ev.status = booking.StatusCancelled
 	}
 
-	ds := c.get("DTSTART")
+	ds := c.get(propDTSTART)
 	if ds == nil {
 		skip("event has no DTSTART")
 		return
@@ -470,7 +470,7 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 	}
 	ev.start, ev.startI = start, start.instant()
 
-	switch de, du := c.get("DTEND"), c.get("DURATION"); {
+	switch de, du := c.get(propDTEND), c.get(propDuration); {
 	case de != nil: // RFC 5545 forbids DTEND with DURATION; DTEND wins if both appear
 		end, err := readTimeProp(de, cx, cx.floating)
 		if err != nil {
@@ -506,7 +506,7 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 
 	// Recurrence. Floating EXDATE/RDATE values belong to the series' zone.
 	def := start.zone
-	for _, rp := range c.all("RRULE") {
+	for _, rp := range c.all(propRRule) {
 		rs, err := parseRRule(rp.Value)
 		if err == nil {
 			err = rs.prepare(start)
@@ -522,7 +522,7 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 		}
 		ev.recur().rules = append(ev.recur().rules, rs)
 	}
-	for _, rp := range c.all("RDATE") {
+	for _, rp := range c.all(propRDate) {
 		vt := strings.ToUpper(param(rp, "VALUE"))
 		for _, item := range strings.Split(rp.Value, ",") {
 			rd, err := readRDate(item, vt, param(rp, "TZID"), cx, def)
@@ -533,7 +533,7 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 			ev.recur().rdates = append(ev.recur().rdates, rd)
 		}
 	}
-	for _, rp := range c.all("EXDATE") {
+	for _, rp := range c.all(propEXDate) {
 		vt := strings.ToUpper(param(rp, "VALUE"))
 		for _, item := range strings.Split(rp.Value, ",") {
 			v, err := readTime(item, vt, param(rp, "TZID"), cx, def)
@@ -544,7 +544,7 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 			ev.recur().exdates = append(ev.recur().exdates, v)
 		}
 	}
-	if rp := c.get("RECURRENCE-ID"); rp != nil {
+	if rp := c.get(propRecurrenceID); rp != nil {
 		v, err := readTimeProp(rp, cx, cx.floating)
 		if err != nil {
 			skip(fmt.Sprintf("RECURRENCE-ID: %v", err))
@@ -553,8 +553,8 @@ func (p *eventReader) readEvent(c vevent, line, index int, cx *calContext) {
 		ev.ov = &override{rid: v, future: strings.EqualFold(param(rp, "RANGE"), "THISANDFUTURE")}
 	}
 
-	p.attendees, p.resources = c.appendAll(p.attendees[:0], "ATTENDEE"), c.appendAll(p.resources[:0], "RESOURCES")
-	raw := rawParties{attendees: p.attendees, organizer: c.get("ORGANIZER"), resources: p.resources, location: c.get("LOCATION")}
+	p.attendees, p.resources = c.appendAll(p.attendees[:0], propAttendee), c.appendAll(p.resources[:0], propResources)
+	raw := rawParties{attendees: p.attendees, organizer: c.get(propOrganizer), resources: p.resources, location: c.get(propLocation)}
 	if p.dialect != "" {
 		p.applyDialect(p.dialect, ev, &raw)
 		// Would the other dialect have found a person here? (checkDialect)

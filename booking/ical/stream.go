@@ -30,20 +30,39 @@ const eventBatch = 256
 // maxVTimezoneBytes bounds the lines kept of one VTIMEZONE.
 const maxVTimezoneBytes = 1 << 20
 
-type propUse uint8
+// propID names the VEVENT properties bookings are made of; every other one (DESCRIPTION,
+// SUMMARY, X-...) is propSkip and never decoded, so a malformed line in a property we never
+// read cannot cost the event.
+type propID uint8
 
 const (
-	propSkip propUse = iota
-	propDecode
-	propCached
+	propSkip propID = iota
+	// Decoded by prefix: unique to each event.
+	propUID
+	propDTSTART
+	propDTEND
+	propRecurrenceID
+	// Remembered whole once decoded: they repeat across events (see propDecoder).
+	propDuration
+	propRRule
+	propRDate
+	propEXDate
+	propSequence
+	propDTStamp
+	propStatus
+	propAttendee
+	propOrganizer
+	propResources
+	propLocation
+	numProps
 )
 
-// lineUse classifies a content line of a VEVENT by its property name: the properties bookings
-// are made of are decoded, every other one (DESCRIPTION, SUMMARY, X-...) is skipped, so a
-// malformed line in a property we never read cannot cost the event. Properties that repeat
-// across events (propCached) are remembered whole once decoded (see propDecoder). This runs
-// for every line of every event: a switch, no map.
-func lineUse(line []byte) propUse {
+// cached says the property's lines repeat across events.
+func (id propID) cached() bool { return id >= propDuration }
+
+// lineUse tells from a content line's name which property it is. This runs for every line
+// of every event: a switch, no map.
+func lineUse(line []byte) propID {
 	var upper [13]byte
 	i := 0
 	for ; i < len(line) && line[i] != ';' && line[i] != ':'; i++ {
@@ -57,11 +76,36 @@ func lineUse(line []byte) propUse {
 		upper[i] = c
 	}
 	switch string(upper[:i]) {
-	case "UID", "DTSTART", "DTEND", "RECURRENCE-ID":
-		return propDecode
-	case "DURATION", "RRULE", "RDATE", "EXDATE", "SEQUENCE", "DTSTAMP", "STATUS", "ATTENDEE",
-		"ORGANIZER", "RESOURCES", "LOCATION":
-		return propCached
+	case "UID":
+		return propUID
+	case "DTSTART":
+		return propDTSTART
+	case "DTEND":
+		return propDTEND
+	case "RECURRENCE-ID":
+		return propRecurrenceID
+	case "DURATION":
+		return propDuration
+	case "RRULE":
+		return propRRule
+	case "RDATE":
+		return propRDate
+	case "EXDATE":
+		return propEXDate
+	case "SEQUENCE":
+		return propSequence
+	case "DTSTAMP":
+		return propDTStamp
+	case "STATUS":
+		return propStatus
+	case "ATTENDEE":
+		return propAttendee
+	case "ORGANIZER":
+		return propOrganizer
+	case "RESOURCES":
+		return propResources
+	case "LOCATION":
+		return propLocation
 	}
 	return propSkip
 }
@@ -616,7 +660,7 @@ func (er *eventReader) readBatch(b *batch) {
 	lr.skip = func(head []byte) bool { return lineUse(head) == propSkip }
 	for i := range b.events {
 		re := &b.events[i]
-		er.props = er.props[:0]
+		er.ev.reset()
 		uid, reason, reasonLine := "", re.broken, re.brokenLine
 		scanReason := func(line int, why string) {
 			if reason == "" || line < reasonLine {
@@ -646,7 +690,7 @@ func (er *eventReader) readBatch(b *batch) {
 				scanReason(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
 				continue
 			}
-			pr, err := er.dec.decode(text, use == propCached)
+			pr, err := er.dec.decodeAs(use, text)
 			if err != nil {
 				if name := propNameString(text); strings.EqualFold(name, "ATTENDEE") || strings.EqualFold(name, "ORGANIZER") {
 					// Booked writes CN unquoted, `;` and `:` included: read it leniently.
@@ -663,10 +707,10 @@ func (er *eventReader) readBatch(b *batch) {
 				}
 				continue
 			}
-			if uid == "" && pr.Name == "UID" {
+			if uid == "" && use == propUID {
 				uid = strings.TrimSpace(unescapeText(pr.Value))
 			}
-			er.props = append(er.props, pr)
+			er.ev.add(use, pr)
 		}
 		if reason == "" {
 			reason = decodeErr
@@ -675,7 +719,7 @@ func (er *eventReader) readBatch(b *batch) {
 			er.warn.add(uid, fmt.Sprintf("%s (VEVENT at line %d); event skipped", reason, re.line))
 			continue
 		}
-		er.readEvent(vevent{props: er.props}, re.line, re.index, er.cx)
+		er.readEvent(&er.ev, re.line, re.index, er.cx)
 	}
 }
 
@@ -693,36 +737,43 @@ func propName(b []byte) string {
 	return preview(b)
 }
 
-// vevent is a decoded VEVENT: the properties bookings are made of, in feed order.
+// vevent is a decoded VEVENT: the properties bookings are made of, in feed order, with
+// which property each is (known from the scan: no name is compared again).
 type vevent struct {
 	props []*goical.Prop
+	ids   []propID
+	first [numProps]*goical.Prop
 }
 
-// get returns the first property with the (upper-case) name.
-func (v vevent) get(name string) *goical.Prop {
-	for _, p := range v.props {
-		if p.Name == name {
-			return p
-		}
+func (v *vevent) reset() {
+	v.props, v.ids, v.first = v.props[:0], v.ids[:0], [numProps]*goical.Prop{}
+}
+
+func (v *vevent) add(id propID, p *goical.Prop) {
+	v.props, v.ids = append(v.props, p), append(v.ids, id)
+	if v.first[id] == nil {
+		v.first[id] = p
 	}
-	return nil
 }
 
-// all returns every property with the (upper-case) name, in feed order.
-func (v vevent) all(name string) []*goical.Prop {
-	var out []*goical.Prop
-	for _, p := range v.props {
-		if p.Name == name {
-			out = append(out, p)
-		}
+// get returns the first property of the kind.
+func (v *vevent) get(id propID) *goical.Prop { return v.first[id] }
+
+// all returns every property of the kind, in feed order.
+func (v *vevent) all(id propID) []*goical.Prop {
+	if v.first[id] == nil {
+		return nil
 	}
-	return out
+	return v.appendAll(nil, id)
 }
 
-// appendAll appends every property with the (upper-case) name to dst, in feed order.
-func (v vevent) appendAll(dst []*goical.Prop, name string) []*goical.Prop {
-	for _, p := range v.props {
-		if p.Name == name {
+// appendAll appends every property of the kind to dst, in feed order.
+func (v *vevent) appendAll(dst []*goical.Prop, id propID) []*goical.Prop {
+	if v.first[id] == nil {
+		return dst
+	}
+	for i, p := range v.props {
+		if v.ids[i] == id {
 			dst = append(dst, p)
 		}
 	}
