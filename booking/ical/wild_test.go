@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -426,4 +427,43 @@ func TestBookingsFindsLongSinglesBeforeTheWindow(t *testing.T) {
 		uids = append(uids, bk.UID)
 	}
 	assert.Equal(t, []string{"long", "inside"}, uids)
+}
+
+// The reader splits its work over the cores (batches read by workers, singles sorted in
+// halves): the answer is the same on any number of them, warnings and their
+// order included, for a feed large enough to take every parallel path, with duplicate UIDs,
+// undecidable ties, series and overrides.
+func TestSameAnswerOnAnyNumberOfCores(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	ev := func(uid, extra, start string, seq int) {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:%s\r\n%sDTSTART:%s\r\nDURATION:PT1H\r\nSEQUENCE:%d\r\nDTSTAMP:20260101T000000Z\r\n", uid, extra, start, seq)
+		b.WriteString("ATTENDEE;CN=P:mailto:p@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n")
+	}
+	for i := range 20_000 {
+		day := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(i%400) * 24 * time.Hour).Format("20060102T150405Z")
+		uid := fmt.Sprintf("e%d@example.org", i%15_000) // a quarter of the UIDs twice
+		ev(uid, "", day, i/15_000)
+		switch i % 997 {
+		case 0:
+			ev(uid, "", day, i/15_000) // an undecidable tie: a warning
+		case 1:
+			ev("s"+uid, "RRULE:FREQ=WEEKLY;COUNT=5\r\n", day, 0)
+			ev("s"+uid, "RECURRENCE-ID:"+day+"\r\nSTATUS:CANCELLED\r\n", day, 1)
+		}
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	feed := []byte(b.String())
+	read := func(procs int) booking.FetchResult {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		cal, err := Parse(feed, ParseOptions{Name: "cores", SiteLocation: time.UTC})
+		require.NoError(t, err)
+		return cal.Bookings(wide)
+	}
+	one := read(1)
+	require.NotEmpty(t, one.Warnings)
+	require.Greater(t, len(one.Bookings), 15_000)
+	for _, procs := range []int{2, 3, 4} {
+		assert.Equal(t, one, read(procs), "GOMAXPROCS=%d", procs)
+	}
 }
