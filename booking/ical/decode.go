@@ -27,8 +27,11 @@ type propDecoder struct {
 	br     *bufio.Reader
 	prefix map[string]*goical.Prop
 	lines  map[string]*goical.Prop
-	slab   []goical.Prop
-	last   [numProps]struct {
+	// scratch holds the properties of the event's unique lines (UID, DTSTART...), reused
+	// from event to event: such a property is valid only until nextEvent.
+	scratch []goical.Prop
+	used    int
+	last    [numProps]struct {
 		line []byte
 		p    *goical.Prop
 	}
@@ -112,6 +115,10 @@ func (d *propDecoder) decode(line []byte, shared bool) (*goical.Prop, error) {
 	return d.decodeNew(line, shared)
 }
 
+// nextEvent ends the event whose lines were decoded: the properties of its unique lines
+// are reused.
+func (d *propDecoder) nextEvent() { d.used = 0 }
+
 // decodeAs is decode for a line known to be of property id: a shared line equal to the last
 // one of its property (the same DTSTAMP, SEQUENCE or STATUS in event after event) is found
 // without hashing it.
@@ -145,11 +152,12 @@ func (d *propDecoder) decodeNew(line []byte, shared bool) (*goical.Prop, error) 
 			}
 		}
 		if shape != nil {
-			if len(d.slab) == 0 {
-				d.slab = make([]goical.Prop, 256)
+			if d.used == len(d.scratch) {
+				d.scratch = append(d.scratch, goical.Prop{})
+				d.scratch = d.scratch[:cap(d.scratch)]
 			}
-			p = &d.slab[0]
-			d.slab = d.slab[1:]
+			p = &d.scratch[d.used]
+			d.used++
 			*p = goical.Prop{Name: shape.Name, Params: shape.Params, Value: string(line[k:])}
 		}
 	}

@@ -186,10 +186,7 @@ func (p *eventReader) person(pr *goical.Prop, role booking.Role) *personEntry {
 		e.p, e.err = booking.NewPerson(e.raw.addr, e.raw.cn, role)
 	}
 	if e.err == nil {
-		e.p.Email = p.internString(e.p.Email)
-		e.p.DisplayName = p.internString(e.p.DisplayName)
-		e.p.FirstName = p.internString(e.p.FirstName)
-		e.p.LastName = p.internString(e.p.LastName)
+		// Read once per distinct line: no need to intern its strings.
 		e.alone = []booking.Person{e.p}
 	}
 	if len(p.persons) < maxCachedLines {

@@ -661,6 +661,7 @@ func (er *eventReader) readBatch(b *batch) {
 	for i := range b.events {
 		re := &b.events[i]
 		er.ev.reset()
+		er.dec.nextEvent()
 		uid, reason, reasonLine := "", re.broken, re.brokenLine
 		scanReason := func(line int, why string) {
 			if reason == "" || line < reasonLine {
