@@ -1,9 +1,7 @@
 package ical
 
 import (
-	"bytes"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -12,85 +10,8 @@ import (
 	"time"
 
 	"github.com/net2booking/net2booking/accessplan"
+	"github.com/net2booking/net2booking/internal/feedgen"
 )
-
-// skeddaFeed generates a realistic Skedda-style feed: CRLF, lines folded at 75 octets,
-// UTC+01/UTC+02 VTIMEZONEs chosen per date as Skedda does, ATTENDEE with CN, repeated
-// RESOURCES, DESCRIPTION/SUMMARY/SEQUENCE/DTSTAMP/STATUS on every event.
-func skeddaFeed(events, persons, resources int) []byte {
-	var b bytes.Buffer
-	b.Grow(events * 600) // about 591 bytes per event: the benchmark holds no slack
-	line := func(s string) {
-		// Fold at 75 octets (RFC 5545 §3.1), continuation lines start with a space.
-		for len(s) > 75 {
-			b.WriteString(s[:75])
-			b.WriteString("\r\n ")
-			s = s[75:]
-		}
-		b.WriteString(s)
-		b.WriteString("\r\n")
-	}
-	line("BEGIN:VCALENDAR")
-	line("PRODID:-//Skedda Pty Ltd//Skedda//EN")
-	line("VERSION:2.0")
-	for _, off := range []string{"+01", "+02"} {
-		line("BEGIN:VTIMEZONE")
-		line("TZID:UTC" + off)
-		line("BEGIN:STANDARD")
-		line("DTSTART:20160101T020000")
-		line("TZNAME:UTC" + off)
-		line("TZOFFSETFROM:" + off + "00")
-		line("TZOFFSETTO:" + off + "00")
-		line("END:STANDARD")
-		line("END:VTIMEZONE")
-	}
-	rng := rand.New(rand.NewPCG(42, 7))
-	room := func(i int) string { return fmt.Sprintf("Meeting Room %03d – Floor %d", i, i%7) }
-	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range events {
-		day := base.AddDate(0, 0, i%365)
-		start := day.Add(time.Duration(7+rng.IntN(11))*time.Hour + time.Duration(rng.IntN(4))*15*time.Minute)
-		end := start.Add(time.Duration(1+rng.IntN(8)) * 30 * time.Minute)
-		tz := "UTC+01"
-		if m := day.Month(); m >= time.April && m <= time.October {
-			tz = "UTC+02"
-		}
-		p := rng.IntN(persons)
-		name := fmt.Sprintf("Person%04d Surname%04d", p, p)
-		nres := 1 + rng.IntN(3)
-		rooms := make([]string, nres)
-		for j := range rooms {
-			rooms[j] = room(rng.IntN(resources))
-		}
-		line("BEGIN:VEVENT")
-		line(fmt.Sprintf("ATTENDEE;CN=%s:mailto:person%04d.surname@example.com", name, p))
-		line(fmt.Sprintf(`DESCRIPTION:Spaces: %s\n\nNotes: Weekly planning session with the product and engineering teams`, joinEscaped(rooms)))
-		line("DTEND;TZID=" + tz + ":" + end.Format("20060102T150405"))
-		line("DTSTAMP:20260127T120000Z")
-		line("DTSTART;TZID=" + tz + ":" + start.Format("20060102T150405"))
-		for _, r := range rooms {
-			line("RESOURCES:" + r)
-		}
-		line("SEQUENCE:0")
-		line("STATUS:CONFIRMED")
-		line(fmt.Sprintf("SUMMARY:%s: Team meeting (%s + %d others)", name, rooms[0], nres-1))
-		line(fmt.Sprintf("UID:%d_%d", 24600000+i, 639052344000000000+int64(i)*36000000000))
-		line("END:VEVENT")
-	}
-	line("END:VCALENDAR")
-	return b.Bytes()
-}
-
-func joinEscaped(rooms []string) string {
-	var b bytes.Buffer
-	for i, r := range rooms {
-		if i > 0 {
-			b.WriteString(`\, `)
-		}
-		b.WriteString(r)
-	}
-	return b.String()
-}
 
 var (
 	benchOnce sync.Once
@@ -100,7 +21,7 @@ var (
 const benchEvents = 100_000
 
 func benchData() []byte {
-	benchOnce.Do(func() { benchFeed = skeddaFeed(benchEvents, 5000, 200) })
+	benchOnce.Do(func() { benchFeed = feedgen.Skedda(benchEvents, 5000, 200, true) })
 	return benchFeed
 }
 
@@ -170,8 +91,9 @@ func BenchmarkParsePeakHeap(b *testing.B) {
 }
 
 // BenchmarkParseAndPreview is what `net2booking preview` does with the 100,000-event feed:
-// parse, expand over the planning window at an instant, plan (accessplan.Compute, every room
-// mapped to doors) and answer Preview at that instant.
+// parse, expand over the planning window at an instant, plan (accessplan.ComputeAccess,
+// every room mapped to doors) and answer Preview at that instant. The whole process, startup
+// and output included, is BenchmarkPreviewProcess in cmd/net2booking.
 func BenchmarkParseAndPreview(b *testing.B) {
 	data := benchData()
 	doors := map[string][]int{}
@@ -189,7 +111,7 @@ func BenchmarkParseAndPreview(b *testing.B) {
 			b.Fatal(err)
 		}
 		res := cal.Bookings(policy.Window(at))
-		plan := accessplan.Compute(accessplan.Input{Now: at, Policy: policy,
+		plan := accessplan.ComputeAccess(accessplan.Input{Now: at, Policy: policy,
 			Sources: []accessplan.SourceState{{Name: "bench", Known: true, Bookings: res.Bookings}}})
 		if len(plan.Unmapped) != 0 || len(plan.Preview(at)) == 0 {
 			b.Fatalf("unmapped %v, nobody has access at %s", plan.Unmapped, at)
