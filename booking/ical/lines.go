@@ -59,13 +59,6 @@ func newBytesReader(data []byte, limit int64) *lineReader {
 	return lr
 }
 
-// reset makes lr read data (the lines of one event, already prepared), numbering its first
-// physical line first; lr keeps its scratch buffers.
-func (lr *lineReader) reset(data []byte, first int) {
-	*lr = lineReader{buf: data, end: len(data), eof: true, line: first, read: int64(len(data)), limit: int64(len(data)),
-		started: true, segs: lr.segs[:0], scratch: lr.scratch[:0], skip: lr.skip}
-}
-
 func newStreamReader(r io.Reader, limit int64) *lineReader {
 	return &lineReader{r: r, buf: make([]byte, readChunk), line: 1, limit: limit, owned: true}
 }
@@ -270,6 +263,10 @@ func (lr *lineReader) copyBody(dst *[]byte, keep bool) error {
 		if lr.pos >= lr.end {
 			flush(lr.pos)
 			if lr.eof {
+				if lr.midLine || lr.dropLine { // a last line without line ending counts too
+					lr.line++
+					lr.midLine, lr.dropLine = false, false
+				}
 				return nil
 			}
 			if _, err := lr.fill(lr.pos); err != nil {

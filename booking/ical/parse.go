@@ -315,7 +315,7 @@ type eventReader struct {
 	dec     *propDecoder
 	cx      *calContext
 	ev      vevent     // the event being read
-	lr      lineReader // splits event bodies
+	body    bodyLines  // splits event bodies
 	// Reused for every event: its ATTENDEE and RESOURCES properties, and the slab its event
 	// is allocated from (one allocation per eventSlab events).
 	attendees, resources []*goical.Prop

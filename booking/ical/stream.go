@@ -164,7 +164,8 @@ type scanner struct {
 	stack    []string
 	cal      *rawCalendar
 	cur      *batch
-	ev       *rawEvent
+	ev       rawEvent // the open event, when inEv
+	inEv     bool
 	vtz      *rawVTimezone
 	events   int
 	cals     int
@@ -265,7 +266,7 @@ func (s *scanner) line(ll logical) error {
 			s.cal.props = append(s.cal.props, rawProp{line: ll.line, text: bytes.Clone(text)})
 			s.cal.gen++
 		}
-	case depth == 2 && s.ev != nil:
+	case depth == 2 && s.inEv:
 		// A line of the body that starts like BEGIN or END but is neither (EXDATE...): it goes
 		// to the body unfolded, followed by an empty line for each fold, so that the body's
 		// line numbers stay those of the feed.
@@ -296,14 +297,14 @@ func (s *scanner) step(lr *lineReader) (ok bool, err error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	ev, n := s.ev, 0
+	started, n := s.events, 0
 	if body {
 		n = len(s.cur.data)
 	}
 	if len(ll.text) > 0 {
 		err = s.line(ll)
 	}
-	if body && s.ev == ev && len(s.cur.data) == n {
+	if body && s.inEv && s.events == started && len(s.cur.data) == n {
 		// A line of the body the scan took (a nested component's BEGIN or END, a line inside
 		// it): an empty line for each of its physical lines keeps the body's numbering.
 		for range max(ll.after-ll.line, 1) {
@@ -316,7 +317,7 @@ func (s *scanner) step(lr *lineReader) (ok bool, err error) {
 // inBody reports that the next lines are the body of a VEVENT (or of a component inside one),
 // which copyBody reads.
 func (s *scanner) inBody() bool {
-	return s.ev != nil && s.vtz == nil && len(s.stack) >= 2
+	return s.inEv && s.vtz == nil && len(s.stack) >= 2
 }
 
 // skipLine reports, from the start of a line that holds its name and a colon, that the
@@ -329,9 +330,9 @@ func (s *scanner) skipLine(head []byte) bool {
 		return false
 	}
 	switch {
-	case s.ev != nil && len(s.stack) == 2:
+	case s.inEv && len(s.stack) == 2:
 		return lineUse(head) == propSkip
-	case s.ev != nil:
+	case s.inEv:
 		return true
 	case len(s.stack) == 1:
 		return !calendarProps[strings.ToUpper(propNameString(head))]
@@ -348,12 +349,12 @@ func (s *scanner) beginEvent(ll logical) {
 			s.cur = &batch{data: make([]byte, 0, s.dataHint), events: make([]rawEvent, 0, eventBatch)}
 		}
 	}
-	s.ev = &rawEvent{line: ll.line, index: s.events, dataLine: ll.after, off: len(s.cur.data)}
+	s.ev, s.inEv = rawEvent{line: ll.line, index: s.events, dataLine: ll.after, off: len(s.cur.data)}, true
 	s.events++
 }
 
 func (s *scanner) breakEvent(line int, reason string) {
-	if s.ev != nil && s.ev.broken == "" {
+	if s.inEv && s.ev.broken == "" {
 		s.ev.broken, s.ev.brokenLine = reason, line
 	}
 }
@@ -391,7 +392,7 @@ func (s *scanner) end(ll logical, value []byte) error {
 
 // breakComponent marks the open top-level component (an event or a VTIMEZONE) broken.
 func (s *scanner) breakComponent(line int, reason string) {
-	if s.ev != nil {
+	if s.inEv {
 		s.breakEvent(line, reason)
 	}
 	if s.vtz != nil && s.vtz.broken == "" {
@@ -403,10 +404,10 @@ func (s *scanner) pop() {
 	s.stack = s.stack[:len(s.stack)-1]
 	switch len(s.stack) {
 	case 1:
-		if s.ev != nil {
+		if s.inEv {
 			s.ev.n = len(s.cur.data) - s.ev.off
-			s.cur.events = append(s.cur.events, *s.ev)
-			s.ev = nil
+			s.cur.events = append(s.cur.events, s.ev)
+			s.inEv = false
 			if len(s.cur.events) == eventBatch {
 				s.dataHint = len(s.cur.data) + len(s.cur.data)/8
 				s.p.handOut(s.cal, s.cur)
@@ -656,8 +657,7 @@ func (r *resolver) clone() *resolver {
 // in an event and a line of its body that is no content line or too long are reasons of the
 // same kind (the first by line is given); a line go-ical rejects is given only without one.
 func (er *eventReader) readBatch(b *batch) {
-	lr := &er.lr
-	lr.skip = func(head []byte) bool { return lineUse(head) == propSkip }
+	lr := &er.body
 	for i := range b.events {
 		re := &b.events[i]
 		er.ev.reset()
@@ -671,7 +671,7 @@ func (er *eventReader) readBatch(b *batch) {
 		decodeErr := ""
 		lr.reset(b.data[re.off:re.off+re.n], re.dataLine)
 		for {
-			ll, ok, _ := lr.next()
+			ll, ok := lr.next()
 			if !ok {
 				break
 			}
@@ -722,6 +722,74 @@ func (er *eventReader) readBatch(b *batch) {
 		}
 		er.readEvent(&er.ev, re.line, re.index, er.cx)
 	}
+}
+
+// bodyLines splits an event body as copyBody copied it into logical lines, as lineReader
+// does (a fold is a line ending followed by a space or TAB; a CR before the LF is no text; a
+// line longer than maxLine keeps only its head), but on a whole slice, without the buffer
+// management, and without unfolding a folded line whose property nobody reads.
+type bodyLines struct {
+	data    []byte
+	pos     int
+	line    int
+	scratch []byte
+}
+
+func (bl *bodyLines) reset(data []byte, first int) {
+	bl.data, bl.pos, bl.line = data, 0, first
+}
+
+// physical returns the physical line at bl.pos without its line ending, and moves past it.
+func (bl *bodyLines) physical() []byte {
+	rest := bl.data[bl.pos:]
+	end, next := len(rest), len(rest)
+	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+		end, next = i, i+1
+	}
+	if end > 0 && rest[end-1] == '\r' {
+		end--
+	}
+	bl.pos += next
+	bl.line++
+	return rest[:end]
+}
+
+// folded reports that the next physical line continues the current one.
+func (bl *bodyLines) folded() bool {
+	return bl.pos < len(bl.data) && (bl.data[bl.pos] == ' ' || bl.data[bl.pos] == '\t')
+}
+
+func (bl *bodyLines) next() (ll logical, ok bool) {
+	if bl.pos >= len(bl.data) {
+		return ll, false
+	}
+	ll.line = bl.line
+	head := bl.physical()
+	if !bl.folded() {
+		ll.text, ll.after = head, bl.line
+		if len(head) > maxLine {
+			ll.text, ll.tooLong = head[:lineHead], true
+		}
+		return ll, true
+	}
+	if bytes.IndexByte(head, ':') >= 0 && lineUse(head) == propSkip {
+		// Nobody reads it: the head names it, the rest is not unfolded.
+		for bl.folded() {
+			bl.physical()
+		}
+		ll.text, ll.after = head, bl.line
+		return ll, true
+	}
+	bl.scratch = append(bl.scratch[:0], head...)
+	for bl.folded() {
+		bl.pos++ // the fold's space
+		bl.scratch = append(bl.scratch, bl.physical()...)
+	}
+	ll.text, ll.after = bl.scratch, bl.line
+	if len(bl.scratch) > maxLine {
+		ll.text, ll.tooLong = bl.scratch[:lineHead], true
+	}
+	return ll, true
 }
 
 func propNameString(b []byte) string {

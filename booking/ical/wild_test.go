@@ -467,3 +467,14 @@ func TestSameAnswerOnAnyNumberOfCores(t *testing.T) {
 		assert.Equal(t, one, read(procs), "GOMAXPROCS=%d", procs)
 	}
 }
+
+// A truncated feed names the line after its last one, also when that last line is in an
+// event's body and has no line ending.
+func TestTruncatedInABodyNamesTheNextLine(t *testing.T) {
+	for _, tail := range []string{"SUMMARY:cut", "SUMMARY:cut\r\n", "X-LONG:" + strings.Repeat("x", 2<<20)} {
+		feed := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:cut@example.org\r\n" + tail
+		_, err := Parse([]byte(feed), ParseOptions{Name: "cut", SiteLocation: time.UTC})
+		require.ErrorIs(t, err, ErrMalformed)
+		assert.Contains(t, err.Error(), "END:VCALENDAR missing at line 6", "%.40q", tail)
+	}
+}
