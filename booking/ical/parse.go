@@ -314,8 +314,8 @@ type eventReader struct {
 	resOf   map[*goical.Prop][]string
 	dec     *propDecoder
 	cx      *calContext
-	ev      vevent     // the event being read
-	body    bodyLines  // splits event bodies
+	ev      vevent    // the event being read
+	body    bodyLines // splits event bodies
 	// Reused for every event: its ATTENDEE and RESOURCES properties, and the slab its event
 	// is allocated from (one allocation per eventSlab events).
 	attendees, resources []*goical.Prop
