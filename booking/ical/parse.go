@@ -2,8 +2,10 @@ package ical
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"runtime"
 	"slices"
@@ -623,12 +625,15 @@ func (p *parser) finish() *Calendar {
 func sortSingles(evs []*event) {
 	type keyed struct {
 		sec int64
-		ns  int
+		ns  int32
+		uid uint64 // the UID's first 8 bytes, big-endian: most ties are decided without it
 		ev  *event
 	}
 	keys := make([]keyed, len(evs))
 	for i, ev := range evs {
-		keys[i] = keyed{ev.startI.Unix(), ev.startI.Nanosecond(), ev}
+		var head [8]byte
+		copy(head[:], ev.uid)
+		keys[i] = keyed{ev.startI.Unix(), int32(ev.startI.Nanosecond()), binary.BigEndian.Uint64(head[:]), ev}
 	}
 	order := func(a, b keyed) int {
 		if a.sec != b.sec {
@@ -636,6 +641,9 @@ func sortSingles(evs []*event) {
 		}
 		if a.ns != b.ns {
 			return cmp.Compare(a.ns, b.ns)
+		}
+		if a.uid != b.uid {
+			return cmp.Compare(a.uid, b.uid)
 		}
 		if c := strings.Compare(a.ev.uid, b.ev.uid); c != 0 {
 			return c
@@ -715,15 +723,35 @@ type uidGroup struct {
 	more  []*event
 }
 
+// uidHash hashes UIDs for group; tests replace it with one that makes every UID collide.
+var uidHash = maphash.String
+
 func (p *parser) group(cal *Calendar) {
-	index := make(map[string]int, len(p.events))
+	// UIDs are indexed by a hash (a smaller, faster map); a hash shared by two UIDs, which
+	// practically never happens, sends the second to an index by UID.
+	seed := maphash.MakeSeed()
+	index := make(map[uint64]int32, len(p.events))
+	var byUID map[string]int32
 	groups := make([]uidGroup, 0, len(p.events))
 	for _, ev := range p.events {
-		if i, ok := index[ev.uid]; ok {
+		h := uidHash(seed, ev.uid)
+		i, ok := index[h]
+		if ok && groups[i].first.uid != ev.uid {
+			i, ok = byUID[ev.uid]
+			if !ok {
+				if byUID == nil {
+					byUID = map[string]int32{}
+				}
+				byUID[ev.uid] = int32(len(groups))
+				groups = append(groups, uidGroup{first: ev})
+				continue
+			}
+		}
+		if ok {
 			groups[i].more = append(groups[i].more, ev)
 			continue
 		}
-		index[ev.uid] = len(groups)
+		index[h] = int32(len(groups))
 		groups = append(groups, uidGroup{first: ev})
 	}
 	p.events = nil

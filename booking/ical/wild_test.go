@@ -3,6 +3,7 @@ package ical
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"runtime"
 	"strings"
@@ -477,4 +478,33 @@ func TestTruncatedInABodyNamesTheNextLine(t *testing.T) {
 		require.ErrorIs(t, err, ErrMalformed)
 		assert.Contains(t, err.Error(), "END:VCALENDAR missing at line 6", "%.40q", tail)
 	}
+}
+
+// group indexes UIDs by a hash; UIDs that share one are still told apart.
+func TestGroupTellsCollidingUIDsApart(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	ev := func(uid, extra string, seq int) {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:%s\r\n%sDTSTART:20260610T090000Z\r\nDURATION:PT1H\r\nSEQUENCE:%d\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", uid, extra, seq)
+	}
+	ev("a", "", 0)
+	ev("b", "RRULE:FREQ=DAILY;COUNT=3\r\n", 0)
+	ev("a", "SUMMARY:newer\r\n", 1)
+	ev("c", "", 0)
+	ev("b", "RECURRENCE-ID:20260611T090000Z\r\nSTATUS:CANCELLED\r\n", 1)
+	ev("c", "", 0) // an undecidable tie: a warning
+	b.WriteString("END:VCALENDAR\r\n")
+	read := func() booking.FetchResult {
+		cal, err := Parse([]byte(b.String()), ParseOptions{Name: "collide", SiteLocation: time.UTC})
+		require.NoError(t, err)
+		return cal.Bookings(wide)
+	}
+	want := read()
+	defer func(h func(maphash.Seed, string) uint64) { uidHash = h }(uidHash)
+	uidHash = func(maphash.Seed, string) uint64 { return 42 }
+	got := read()
+	assert.Equal(t, want, got)
+	assert.Len(t, got.Bookings, 5, "a once (the newer copy), b's three occurrences (one cancelled), c once")
+	_, warned := warningFor(got, "c")
+	assert.True(t, warned, "the tie of c is reported")
 }
