@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	goical "github.com/emersion/go-ical"
 )
@@ -27,6 +28,7 @@ type propDecoder struct {
 	br     *bufio.Reader
 	prefix map[string]*goical.Prop
 	lines  map[string]*goical.Prop
+	common *commonLines // the workers' common memo, if any
 	// scratch holds the properties of the event's unique lines (UID, DTSTART...), reused
 	// from event to event: such a property is valid only until nextEvent.
 	scratch []goical.Prop
@@ -107,12 +109,59 @@ func (d *propDecoder) decodeWhole(line []byte) (*goical.Prop, error) {
 // decode returns go-ical's decoding of the content line. shared says the line is likely to
 // repeat; its property is then remembered whole and shared (never modify a returned Prop).
 func (d *propDecoder) decode(line []byte, shared bool) (*goical.Prop, error) {
-	if shared {
-		if p, ok := d.lines[string(line)]; ok {
-			return p, nil
-		}
+	if !shared {
+		return d.decodeNew(line, false)
 	}
-	return d.decodeNew(line, shared)
+	if p, ok := d.lines[string(line)]; ok {
+		return p, nil
+	}
+	if d.common == nil {
+		return d.decodeNew(line, true)
+	}
+	// Another worker may have decoded it.
+	p := d.common.get(line)
+	if p == nil {
+		var err error
+		if p, err = d.decodeNew(line, true); err != nil {
+			return nil, err
+		}
+		p = d.common.put(line, p)
+	}
+	if len(d.lines) < maxCachedLines {
+		d.lines[string(line)] = p
+	}
+	return p, nil
+}
+
+// commonLines is the memo of shared lines that the workers of one parse have in common,
+// behind each worker's own: a distinct line is decoded by go-ical about once per parse, not
+// once per worker. It is consulted only when a worker's memo misses.
+type commonLines struct {
+	mu    sync.Mutex
+	lines map[string]*goical.Prop
+}
+
+func newCommonLines() *commonLines {
+	return &commonLines{lines: make(map[string]*goical.Prop, workerMapHint)}
+}
+
+func (c *commonLines) get(line []byte) *goical.Prop {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lines[string(line)]
+}
+
+// put remembers p for the line unless another worker was first, and returns the one kept.
+func (c *commonLines) put(line []byte, p *goical.Prop) *goical.Prop {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if q, ok := c.lines[string(line)]; ok {
+		return q
+	}
+	if len(c.lines) < maxCachedLines {
+		c.lines[string(line)] = p
+	}
+	return p
 }
 
 // nextEvent ends the event whose lines were decoded: the properties of its unique lines
@@ -167,7 +216,7 @@ func (d *propDecoder) decodeNew(line []byte, shared bool) (*goical.Prop, error) 
 			return nil, err
 		}
 	}
-	if shared && len(d.lines) < maxCachedLines {
+	if shared && d.common == nil && len(d.lines) < maxCachedLines {
 		d.lines[string(line)] = p
 	}
 	return p, nil

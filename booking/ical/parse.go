@@ -353,8 +353,9 @@ type parser struct {
 	// The worker pool (stream.go): jobs queues batches, free returns their buffers.
 	jobs        chan *job
 	free        chan *batch
-	restartable bool // the input can be read again: batches are not kept once read
-	restart     bool // a late change needs the batches dropped: start again
+	common      *commonLines // the workers' common memo of shared lines
+	restartable bool         // the input can be read again: batches are not kept once read
+	restart     bool         // a late change needs the batches dropped: start again
 }
 
 // stop ends the worker pool; workers finish the batches queued.

@@ -635,9 +635,14 @@ func (er *eventReader) work(jobs <-chan *job, free chan<- *batch, recycle bool, 
 }
 
 func (p *parser) newWorker() *eventReader {
+	if p.common == nil {
+		p.common = newCommonLines()
+	}
+	dec := newPropDecoder()
+	dec.common = p.common
 	return &eventReader{
 		opts:    p.opts,
-		dec:     newPropDecoder(),
+		dec:     dec,
 		intern:  make(map[string]string, workerMapHint),
 		persons: make(map[personKey]*personEntry, workerMapHint),
 		resOf:   make(map[*goical.Prop][]string),
