@@ -109,7 +109,21 @@ func validDate(y, m, d int) bool {
 	if y < 1 || m < 1 || m > 12 || d < 1 {
 		return false
 	}
-	return d <= time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return d <= daysIn(y, m)
+}
+
+// daysIn is the number of days of month m of year y (proleptic Gregorian, as time.Date).
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // span is the length of an event or occurrence: first days nominal days, added on the wall

@@ -138,3 +138,11 @@ func TestMethodCancel(t *testing.T) {
 	assert.Equal(t, booking.StatusConfirmed, series[2].Status)
 	assert.Equal(t, booking.StatusCancelled, one(t, res, "one-off@example.org").Status, "whole event cancelled (higher SEQUENCE)")
 }
+
+func TestDaysInAgreesWithTime(t *testing.T) {
+	for y := 1; y <= 2500; y++ {
+		for m := 1; m <= 12; m++ {
+			require.Equal(t, time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day(), daysIn(y, m), "%d-%02d", y, m)
+		}
+	}
+}
