@@ -234,7 +234,21 @@ func (f *Feed) readFile() (*Calendar, error) {
 	return cal, err
 }
 
+// loadHTTP fetches and parses the feed. The body is parsed as it arrives, and each batch of
+// events is dropped once read, so memory holds a few batches, not the feed. A feed whose
+// context changes after its events (a VTIMEZONE at the end) cannot be read that way: it is
+// fetched again, unconditionally, and parsed keeping every batch until its calendar ends.
 func (f *Feed) loadHTTP(ctx context.Context) (*Calendar, bool, error) {
+	cal, notModified, err := f.fetchHTTP(ctx, false)
+	if errors.Is(err, errRestart) {
+		cal, notModified, err = f.fetchHTTP(ctx, true)
+	}
+	return cal, notModified, err
+}
+
+// fetchHTTP is one GET of the feed; keep asks for the parse that keeps batches (and for the
+// body, whatever the validators say).
+func (f *Feed) fetchHTTP(ctx context.Context, keep bool) (*Calendar, bool, error) {
 	now := f.now()
 	if now.Before(f.retryUntil) {
 		return nil, false, fmt.Errorf("iCal feed %s: server asked not to be contacted before %s: %w",
@@ -248,7 +262,7 @@ func (f *Feed) loadHTTP(ctx context.Context) (*Calendar, bool, error) {
 	}
 	req.Header.Set("Accept", "text/calendar, text/plain;q=0.9, */*;q=0.5")
 	req.Header.Set("User-Agent", "net2booking-ical")
-	if f.cached != nil {
+	if f.cached != nil && !keep {
 		if f.etag != "" {
 			req.Header.Set("If-None-Match", f.etag)
 		}
@@ -280,8 +294,17 @@ func (f *Feed) loadHTTP(ctx context.Context) (*Calendar, bool, error) {
 	if resp.ContentLength > f.parseOpts.MaxBytes {
 		return nil, false, fmt.Errorf("iCal feed %s: server announces %d bytes, over the limit of %d bytes: %w", f.name, resp.ContentLength, f.parseOpts.MaxBytes, ErrTooLarge)
 	}
-	// The body is parsed as it arrives (ParseReader), never held whole.
-	cal, err := ParseReader(&bodyReader{r: resp.Body, f: f}, f.parseOpts)
+	// The body is parsed as it arrives, never held whole.
+	body := &bodyReader{r: resp.Body, f: f}
+	var cal *Calendar
+	if keep {
+		cal, err = ParseReader(body, f.parseOpts)
+	} else {
+		cal, err = parseDropping(body, f.parseOpts)
+	}
+	if errors.Is(err, errRestart) {
+		return nil, false, err
+	}
 	if err != nil {
 		var re *readError
 		switch {

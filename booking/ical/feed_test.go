@@ -106,6 +106,40 @@ func TestHTTPFetchAndConditionalGET(t *testing.T) {
 	assert.Contains(t, f.Name(), "token=***")
 }
 
+// An HTTP feed is parsed dropping each batch once read; one whose context comes after its
+// events (a VTIMEZONE at the end) is fetched a second time, unconditionally, and parsed keeping
+// them. The next fetch is conditional again.
+func TestHTTPFeedWithLateContextIsFetchedAgain(t *testing.T) {
+	const n = 3*eventBatch + 7
+	body := lateContextFeed(n)
+	var mu sync.Mutex
+	var gotINM []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gotINM = append(gotINM, r.Header.Get("If-None-Match"))
+		mu.Unlock()
+		if r.Header.Get("If-None-Match") == `"late"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"late"`)
+		_, _ = w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	f, _ := newTestFeed(t, srv.URL+"/late.ics", Options{})
+	res, err := f.Fetch(context.Background(), wide)
+	require.NoError(t, err)
+	assert.Empty(t, res.Warnings)
+	checkLateContext(t, res, n)
+	// The next fetch is conditional: 304, the calendar read the second time is kept.
+	res, err = f.Fetch(context.Background(), wide)
+	require.NoError(t, err)
+	checkLateContext(t, res, n)
+	mu.Lock()
+	assert.Equal(t, []string{"", "", `"late"`}, gotINM, "fetched twice, then a 304")
+	mu.Unlock()
+}
+
 func TestHTTPNotModifiedWithoutCacheIsAnError(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)

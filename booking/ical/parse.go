@@ -237,6 +237,17 @@ func ParseReader(r io.Reader, opts ParseOptions) (*Calendar, error) {
 	return parse(newStreamReader(r, opts.MaxBytes), opts, false)
 }
 
+// parseDropping is ParseReader for an input the caller can read again (an HTTP feed fetched
+// again): batches are dropped once read, and errRestart says the input must be read again
+// with ParseReader.
+func parseDropping(r io.Reader, opts ParseOptions) (*Calendar, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return parse(newStreamReader(r, opts.MaxBytes), opts, true)
+}
+
 // parse reads the feed. restartable says the input can be read again: batches are then
 // dropped once read, and errRestart returned when they are needed again.
 func parse(lr *lineReader, opts ParseOptions, restartable bool) (*Calendar, error) {

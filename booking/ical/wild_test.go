@@ -372,17 +372,7 @@ func TestEventBodiesKeepLineNumbers(t *testing.T) {
 // parse starts again) or not (an HTTP body: the batches are kept).
 func TestLateContextChangeRereadsEvents(t *testing.T) {
 	const n = 3*eventBatch + 7
-	var b strings.Builder
-	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
-	for i := range n {
-		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:late-%d@example.org\r\nDTSTART;TZID=Late Zone:20260610T090000\r\n", i)
-		b.WriteString("DTEND;TZID=Late Zone:20260610T100000\r\nDTSTAMP:20260101T000000Z\r\n")
-		fmt.Fprintf(&b, "ATTENDEE;CN=P:mailto:p%d@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", i%7)
-	}
-	b.WriteString("BEGIN:VEVENT\r\nUID:allday@example.org\r\nDTSTART;VALUE=DATE:20260611\r\nATTENDEE:mailto:q@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n")
-	b.WriteString("BEGIN:VTIMEZONE\r\nTZID:Late Zone\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n")
-	b.WriteString("X-WR-TIMEZONE:Asia/Tokyo\r\nEND:VCALENDAR\r\n")
-	feed := b.String()
+	feed := lateContextFeed(n)
 	opts := ParseOptions{Name: "late", SiteLocation: time.UTC}
 	for name, parse := range map[string]func() (*Calendar, error){
 		"bytes":           func() (*Calendar, error) { return Parse([]byte(feed), opts) },
@@ -394,14 +384,7 @@ func TestLateContextChangeRereadsEvents(t *testing.T) {
 			require.NoError(t, err)
 			res := cal.Bookings(wide)
 			assert.Empty(t, res.Warnings)
-			require.Len(t, res.Bookings, n+1)
-			for _, bk := range res.Bookings {
-				if bk.UID == "allday@example.org" {
-					assert.Equal(t, "2026-06-10T15:00:00Z", bk.Start.UTC().Format(time.RFC3339), "the date in X-WR-TIMEZONE")
-					continue
-				}
-				assert.Equal(t, "2026-06-10T06:00:00Z", bk.Start.UTC().Format(time.RFC3339), bk.UID)
-			}
+			checkLateContext(t, res, n)
 		})
 	}
 }
@@ -507,4 +490,33 @@ func TestGroupTellsCollidingUIDsApart(t *testing.T) {
 	assert.Len(t, got.Bookings, 5, "a once (the newer copy), b's three occurrences (one cancelled), c once")
 	_, warned := warningFor(got, "c")
 	assert.True(t, warned, "the tie of c is reported")
+}
+
+// lateContextFeed has n events in the zone "Late Zone" and an all-day one, then the VTIMEZONE
+// of that zone (UTC+03) and an X-WR-TIMEZONE (Asia/Tokyo): its context is known only at its end.
+func lateContextFeed(n int) string {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	for i := range n {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:late-%d@example.org\r\nDTSTART;TZID=Late Zone:20260610T090000\r\n", i)
+		b.WriteString("DTEND;TZID=Late Zone:20260610T100000\r\nDTSTAMP:20260101T000000Z\r\n")
+		fmt.Fprintf(&b, "ATTENDEE;CN=P:mailto:p%d@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", i%7)
+	}
+	b.WriteString("BEGIN:VEVENT\r\nUID:allday@example.org\r\nDTSTART;VALUE=DATE:20260611\r\nATTENDEE:mailto:q@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n")
+	b.WriteString("BEGIN:VTIMEZONE\r\nTZID:Late Zone\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n")
+	b.WriteString("X-WR-TIMEZONE:Asia/Tokyo\r\nEND:VCALENDAR\r\n")
+	return b.String()
+}
+
+// checkLateContext checks that every event of lateContextFeed was read in its final context.
+func checkLateContext(t *testing.T, res booking.FetchResult, n int) {
+	t.Helper()
+	require.Len(t, res.Bookings, n+1)
+	for _, bk := range res.Bookings {
+		if bk.UID == "allday@example.org" {
+			assert.Equal(t, "2026-06-10T15:00:00Z", bk.Start.UTC().Format(time.RFC3339), "the date in X-WR-TIMEZONE")
+			continue
+		}
+		assert.Equal(t, "2026-06-10T06:00:00Z", bk.Start.UTC().Format(time.RFC3339), bk.UID)
+	}
 }
