@@ -10,12 +10,26 @@ import (
 	goical "github.com/emersion/go-ical"
 )
 
-// How a feed is read: one pass over its logical lines (lineReader) follows the component
-// structure and keeps, of each VEVENT, only the lines of the properties bookings are made of
-// (lineUse), in batches; of each VTIMEZONE its lines; of each VCALENDAR its METHOD, PRODID
-// and X-WR-TIMEZONE. Nothing else is kept, so memory follows the bookings, not the bytes.
-// When a VCALENDAR ends (its VTIMEZONEs and properties may follow its events), its batches
-// are decoded and read on every core, and the results joined in feed order.
+// How a feed is read. One pass over the feed (the scan, in the caller's goroutine) follows
+// only the component structure: the logical lines of VCALENDARs and VTIMEZONEs, and the lines
+// that may be BEGIN or END. Of each VEVENT it copies the body as it is (copyBody: whole runs
+// of physical lines, line endings and folds included, nested components as empty lines so
+// line numbers stay the feed's) into a batch; of each VTIMEZONE its lines; of each VCALENDAR
+// its METHOD, PRODID and X-WR-TIMEZONE. Nothing else is kept.
+//
+// A full batch goes at once to a pool of workers (one per core), which split the bodies into
+// logical lines (bodyLines), classify them by name (lineUse), decode the properties bookings
+// are made of (propDecoder) and read the events, in the calendar's context (METHOD, PRODID,
+// X-WR-TIMEZONE, VTIMEZONEs) as known when the batch was handed out, while the scan goes on.
+// Feeds put that context before their events (RFC 5545 puts calendar properties first, and
+// every producer we know writes its VTIMEZONEs first), but a VTIMEZONE may legally follow the
+// events: when the calendar ends, a batch read in an older context than the final one is read
+// again (a late change). When the input can be read again (a []byte, a file, an HTTP feed
+// that Feed fetches again), a batch's bytes are dropped as soon as it is read and its buffers
+// reused, so memory holds a few batches, not the feed, and a late change starts the parse
+// again in the keeping mode; a stream given to ParseReader that cannot be read again keeps
+// every batch until its calendar ends. Results are joined in feed order, so the answer does
+// not depend on the number of cores.
 //
 // What costs one event, with a warning naming the feed, the line, the UID when known and the
 // reason: a content line go-ical rejects or panics on, a line without a colon (a raw line
