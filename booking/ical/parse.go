@@ -131,18 +131,22 @@ type Calendar struct {
 // event is one VEVENT as we keep it: only what bookings need. A feed holds up to a few
 // hundred thousand of them, so what only some events have lives behind pointers.
 type event struct {
-	uid    string
-	line   int32
-	order  int32
-	seq    int32
-	status booking.Status
-	stamp  time.Time
+	uid   string
+	line  int32
+	order int32
+	seq   int32
+	// hasSpan: DTEND or DURATION given; an override without either inherits the master's.
+	hasSpan bool
+	// otherPerson: with a configured dialect, the person property of the other dialect is
+	// present (ORGANIZER for skedda, ATTENDEE for booked).
+	otherPerson bool
+	status      booking.Status
+	stamp       time.Time
 
-	start   tval
-	hasSpan bool // DTEND or DURATION given; an override without either inherits the master's
-	startI  time.Time
-	span    span
-	endI    time.Time
+	start  tval
+	startI time.Time
+	span   span
+	endI   time.Time
 
 	rec *recurrence // RRULE/RDATE/EXDATE of a series master
 	ov  *override   // RECURRENCE-ID of an override
@@ -151,9 +155,6 @@ type event struct {
 	persons   []booking.Person
 	resources []string
 	raw       *rawParties
-	// otherPerson: with a configured dialect, the person property of the other dialect is
-	// present (ORGANIZER for skedda, ATTENDEE for booked).
-	otherPerson bool
 }
 
 // recurrence is what makes an event a series.
