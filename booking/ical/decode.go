@@ -46,7 +46,7 @@ func newPropDecoder() *propDecoder {
 	return &propDecoder{
 		br:     bufio.NewReaderSize(nil, 4096),
 		prefix: make(map[string]*goical.Prop),
-		lines:  make(map[string]*goical.Prop, workerMapHint),
+		lines:  make(map[string]*goical.Prop),
 	}
 }
 
@@ -142,7 +142,7 @@ type commonLines struct {
 }
 
 func newCommonLines() *commonLines {
-	return &commonLines{lines: make(map[string]*goical.Prop, workerMapHint)}
+	return &commonLines{lines: make(map[string]*goical.Prop)}
 }
 
 func (c *commonLines) get(line []byte) *goical.Prop {

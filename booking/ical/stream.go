@@ -657,15 +657,11 @@ func (p *parser) newWorker() *eventReader {
 	return &eventReader{
 		opts:    p.opts,
 		dec:     dec,
-		intern:  make(map[string]string, workerMapHint),
-		persons: make(map[personKey]*personEntry, workerMapHint),
+		intern:  make(map[string]string),
+		persons: make(map[personKey]*personEntry),
 		resOf:   make(map[*goical.Prop][]string),
 	}
 }
-
-// workerMapHint sizes a worker's memos of persons and strings: a feed with events has some
-// thousands, and growing a map step by step costs more than its room.
-const workerMapHint = 2048
 
 // clone returns a resolver sharing the calendar's VTIMEZONEs with a cache of its own.
 func (r *resolver) clone() *resolver {
