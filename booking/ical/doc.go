@@ -17,9 +17,14 @@
 //     raw line break leaves a line without colon, an END is mistyped) costs only its event:
 //     it is skipped with a booking.Warning naming the feed (redacted), the line, the UID
 //     when known and the reason. An unquoted CN holding ';' (Booked) is read leniently.
-//   - streaming: ParseReader (used by Feed for files and HTTP bodies) keeps only the lines of
-//     the properties bookings are made of; go-ical decodes each distinct name+parameter
-//     prefix and each repeated line once (decode.go), and events are read on every core.
+//   - streaming and cores (stream.go): ParseReader (used by Feed for files and HTTP bodies)
+//     reads the feed as it arrives. The scan follows only the structure and copies each
+//     event's body into a batch; workers, one per core, split, decode and read the batches
+//     while the scan goes on, and their buffers are reused, so memory holds a few batches.
+//     A VTIMEZONE or calendar property after the events (legal, rare) makes the events be
+//     read again in the final context: a file or []byte is read again, an HTTP feed fetched
+//     again. go-ical decodes each distinct name+parameter prefix and each repeated line about
+//     once per parse (decode.go). The answer does not depend on the number of cores.
 //   - time zones (tz.go, vtimezone.go): IANA names, in-feed VTIMEZONEs (fixed offsets like
 //     Skedda's UTC+02, or STANDARD/DAYLIGHT rules with RRULE/RDATE evaluated near the instant
 //     whatever their DTSTART year, Outlook's 1601 included; TZIDs unescaped, so `Kuala
