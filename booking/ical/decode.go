@@ -19,7 +19,7 @@ import (
 // colon (`DTSTART;TZID=UTC+02:`), every line with the same prefix decodes to the same name and
 // parameters and the rest of the line as value: the prefix is decoded once and remembered.
 // Whole lines that repeat across events (the same ATTENDEE, RESOURCES, DTSTAMP or STATUS in
-// thousands of events) are remembered as whole properties, shared between events.
+// thousands of events) are remembered as sharedLines, shared between events and workers.
 //
 // A line whose prefix we cannot find, or which go-ical rejects or panics on (index out of
 // range on `DTSTART;TZID="X:2020…`, an explicit panic on `CN="a"x:`), is decoded whole by
@@ -27,7 +27,7 @@ import (
 type propDecoder struct {
 	br     *bufio.Reader
 	prefix map[string]*goical.Prop
-	lines  map[string]*goical.Prop
+	lines  map[string]*sharedLine
 	common *commonLines // the workers' common memo, if any
 	// scratch holds the properties of the event's unique lines (UID, DTSTART...), reused
 	// from event to event: such a property is valid only until nextEvent.
@@ -35,7 +35,7 @@ type propDecoder struct {
 	used    int
 	last    [numProps]struct {
 		line []byte
-		p    *goical.Prop
+		sl   *sharedLine
 	}
 }
 
@@ -46,7 +46,7 @@ func newPropDecoder() *propDecoder {
 	return &propDecoder{
 		br:     bufio.NewReaderSize(nil, 4096),
 		prefix: make(map[string]*goical.Prop),
-		lines:  make(map[string]*goical.Prop),
+		lines:  make(map[string]*sharedLine),
 	}
 }
 
@@ -108,29 +108,30 @@ func (d *propDecoder) decodeWhole(line []byte) (*goical.Prop, error) {
 
 // decode returns go-ical's decoding of the content line. shared says the line is likely to
 // repeat; its property is then remembered whole and shared (never modify a returned Prop).
-func (d *propDecoder) decode(line []byte, shared bool) (*goical.Prop, error) {
-	if !shared {
-		return d.decodeNew(line, false)
+// shared returns the sharedLine of a line that repeats across events: from this worker's
+// memo, else from the parse's common memo, else decoded by go-ical (and remembered in both).
+func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
+	if sl, ok := d.lines[string(line)]; ok {
+		return sl, nil
 	}
-	if p, ok := d.lines[string(line)]; ok {
-		return p, nil
+	var sl *sharedLine
+	if d.common != nil {
+		sl = d.common.get(line) // another worker may have decoded it
 	}
-	if d.common == nil {
-		return d.decodeNew(line, true)
-	}
-	// Another worker may have decoded it.
-	p := d.common.get(line)
-	if p == nil {
-		var err error
-		if p, err = d.decodeNew(line, true); err != nil {
+	if sl == nil {
+		p, err := d.decodeWhole(line)
+		if err != nil {
 			return nil, err
 		}
-		p = d.common.put(line, p)
+		sl = newSharedLine(id, p)
+		if d.common != nil {
+			sl = d.common.put(line, sl)
+		}
 	}
 	if len(d.lines) < maxCachedLines {
-		d.lines[string(line)] = p
+		d.lines[string(line)] = sl
 	}
-	return p, nil
+	return sl, nil
 }
 
 // commonLines is the memo of shared lines that the workers of one parse have in common,
@@ -138,59 +139,64 @@ func (d *propDecoder) decode(line []byte, shared bool) (*goical.Prop, error) {
 // once per worker. It is consulted only when a worker's memo misses.
 type commonLines struct {
 	mu    sync.Mutex
-	lines map[string]*goical.Prop
+	lines map[string]*sharedLine
 }
 
 func newCommonLines() *commonLines {
-	return &commonLines{lines: make(map[string]*goical.Prop)}
+	return &commonLines{lines: make(map[string]*sharedLine)}
 }
 
-func (c *commonLines) get(line []byte) *goical.Prop {
+func (c *commonLines) get(line []byte) *sharedLine {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lines[string(line)]
 }
 
-// put remembers p for the line unless another worker was first, and returns the one kept.
-func (c *commonLines) put(line []byte, p *goical.Prop) *goical.Prop {
+// put remembers sl for the line unless another worker was first, and returns the one kept.
+func (c *commonLines) put(line []byte, sl *sharedLine) *sharedLine {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if q, ok := c.lines[string(line)]; ok {
 		return q
 	}
 	if len(c.lines) < maxCachedLines {
-		c.lines[string(line)] = p
+		c.lines[string(line)] = sl
 	}
-	return p
+	return sl
 }
 
 // nextEvent ends the event whose lines were decoded: the properties of its unique lines
 // are reused.
 func (d *propDecoder) nextEvent() { d.used = 0 }
 
-// decodeAs is decode for a line known to be of property id: a shared line equal to the last
-// one of its property (the same DTSTAMP, SEQUENCE or STATUS in event after event) is found
-// without hashing it.
-func (d *propDecoder) decodeAs(id propID, line []byte) (*goical.Prop, error) {
+// decodeAs returns go-ical's decoding of a content line of property id. A line of a property
+// that repeats across events (id.cached(): ATTENDEE, RESOURCES, DTSTAMP...) comes with its
+// sharedLine, decoded once per parse and never to be modified; its property is &sl.prop, and
+// one equal to the last line of its property (the same DTSTAMP in event after event) is found
+// without hashing it. The property of a unique line (UID, DTSTART...) comes without one and is
+// valid only until nextEvent.
+func (d *propDecoder) decodeAs(id propID, line []byte) (*goical.Prop, *sharedLine, error) {
 	if !id.cached() {
-		return d.decodeNew(line, false)
+		p, err := d.decodeUnique(line)
+		return p, nil, err
 	}
 	last := &d.last[id]
-	if last.p != nil && bytes.Equal(last.line, line) {
-		return last.p, nil
+	if last.sl != nil && bytes.Equal(last.line, line) {
+		return &last.sl.prop, last.sl, nil
 	}
-	p, err := d.decode(line, true)
-	if err == nil {
-		last.line, last.p = append(last.line[:0], line...), p
+	sl, err := d.shared(id, line)
+	if err != nil {
+		return nil, nil, err
 	}
-	return p, err
+	last.line, last.sl = append(last.line[:0], line...), sl
+	return &sl.prop, sl, nil
 }
 
-func (d *propDecoder) decodeNew(line []byte, shared bool) (*goical.Prop, error) {
+// decodeUnique decodes a line unique to its event (UID, DTSTART, DTEND, RECURRENCE-ID) with
+// the prefix memo.
+func (d *propDecoder) decodeUnique(line []byte) (*goical.Prop, error) {
 	var p *goical.Prop
-	// A line likely to repeat is decoded whole once; the prefix memo serves the lines that
-	// are unique (UID, DTSTART, DTEND).
-	if k := prefixEnd(line); k > 0 && !shared {
+	if k := prefixEnd(line); k > 0 {
 		shape, ok := d.prefix[string(line[:k])]
 		if !ok {
 			if s, err := d.decodeWhole(line[:k]); err == nil && s.Value == "" {
@@ -215,9 +221,6 @@ func (d *propDecoder) decodeNew(line []byte, shared bool) (*goical.Prop, error) 
 		if p, err = d.decodeWhole(line); err != nil {
 			return nil, err
 		}
-	}
-	if shared && d.common == nil && len(d.lines) < maxCachedLines {
-		d.lines[string(line)] = p
 	}
 	return p, nil
 }

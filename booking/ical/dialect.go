@@ -14,10 +14,36 @@ import (
 // when the feed's dialect is known: at once for a configured dialect or a telling PRODID,
 // after all events otherwise (auto detection counts the properties).
 type rawParties struct {
-	attendees []*goical.Prop
-	organizer *goical.Prop
-	resources []*goical.Prop
-	location  *goical.Prop
+	attendees []*sharedLine
+	organizer *sharedLine
+	resources []*sharedLine
+	location  *sharedLine
+}
+
+// sharedLine is a content line that repeats across events (an ATTENDEE, RESOURCES, DTSTAMP...),
+// decoded once per parse, with what the dialects read from it, read when it is decoded: the
+// person of an ATTENDEE (as attendee) or ORGANIZER (as organizer) line, the resource names of
+// a RESOURCES (a list) or LOCATION (one name) line. It never changes after, so events and
+// workers share it.
+type sharedLine struct {
+	prop      goical.Prop
+	person    *personEntry
+	resources []string // shared: never append to it in place (its capacity is clipped)
+}
+
+func newSharedLine(id propID, p *goical.Prop) *sharedLine {
+	sl := &sharedLine{prop: *p}
+	switch id {
+	case propAttendee:
+		sl.person = readPersonEntry(&sl.prop, booking.RoleAttendee)
+	case propOrganizer:
+		sl.person = readPersonEntry(&sl.prop, booking.RoleOrganizer)
+	case propResources:
+		sl.resources = resourceNames(sl.prop.Value, true)
+	case propLocation:
+		sl.resources = resourceNames(sl.prop.Value, false)
+	}
+	return sl
 }
 
 // rawPerson is an ATTENDEE or ORGANIZER property: its value and the parameters we use.
@@ -37,13 +63,6 @@ func readPerson(pr *goical.Prop) rawPerson {
 		cutype:   strings.ToUpper(param(pr, "CUTYPE")),
 		role:     strings.ToUpper(param(pr, "ROLE")),
 	}
-}
-
-// personKey identifies a decoded ATTENDEE/ORGANIZER line: go-ical properties of identical
-// lines are shared (see cachedProp), so the pointer is a cheap key.
-type personKey struct {
-	prop *goical.Prop
-	role booking.Role
 }
 
 // personEntry is what one ATTENDEE/ORGANIZER line yields.
@@ -110,17 +129,17 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 	switch d {
 	case DialectBooked:
 		if o := raw.organizer; o != nil {
-			if e := p.person(o, booking.RoleOrganizer); !isPrivate(e.raw.addr) && e.raw.partstat != "DECLINED" {
+			if e := o.person; !isPrivate(e.raw.addr) && e.raw.partstat != "DECLINED" {
 				p.addPerson(ev, e, "organizer")
 			}
 		}
 		if raw.location != nil {
 			// Lenient: Booked does not escape commas, so `Room 1, Floor 2` is one resource.
-			ev.resources = p.resourcesOf(raw.location, false)
+			ev.resources = raw.location.resources
 		}
 	default:
 		for _, a := range raw.attendees {
-			e := p.person(a, booking.RoleAttendee)
+			e := a.person
 			r := &e.raw
 			if r.cutype == "ROOM" || r.cutype == "RESOURCE" || r.partstat == "DECLINED" || r.role == "NON-PARTICIPANT" {
 				continue
@@ -128,11 +147,11 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 			p.addPerson(ev, e, "attendee")
 		}
 		if len(raw.resources) == 1 {
-			ev.resources = p.resourcesOf(raw.resources[0], true)
+			ev.resources = raw.resources[0].resources
 			return
 		}
 		for _, r := range raw.resources {
-			for _, name := range p.resourcesOf(r, true) {
+			for _, name := range r.resources {
 				if !slices.Contains(ev.resources, name) {
 					ev.resources = append(ev.resources, name)
 				}
@@ -141,29 +160,22 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 	}
 }
 
-// resourcesOf reads the resource names of a RESOURCES (list: split on unescaped commas) or
-// LOCATION (one value) property, once per distinct line. The result is shared: never append
-// to it in place (its capacity is clipped, so append copies).
-func (p *eventReader) resourcesOf(pr *goical.Prop, list bool) []string {
-	if r, ok := p.resOf[pr]; ok {
-		return r
-	}
-	parts := []string{pr.Value}
+// resourceNames reads the resource names of a RESOURCES value (list: split on unescaped
+// commas) or a LOCATION value (one name). The result is shared: its capacity is clipped, so
+// an append copies.
+func resourceNames(value string, list bool) []string {
+	parts := []string{value}
 	if list {
-		parts = splitTextList(pr.Value)
+		parts = splitTextList(value)
 	}
 	var out []string
 	for _, part := range parts {
-		name := p.internString(strings.TrimSpace(unescapeText(part)))
+		name := strings.TrimSpace(unescapeText(part))
 		if name != "" && !slices.Contains(out, name) {
 			out = append(out, name)
 		}
 	}
-	out = slices.Clip(out)
-	if len(p.resOf) < maxCachedLines {
-		p.resOf[pr] = out
-	}
-	return out
+	return slices.Clip(out)
 }
 
 // isPrivate recognises Booked's privacy placeholder ("Private" or "MAILTO:Private").
@@ -175,22 +187,14 @@ func isPrivate(addr string) bool {
 	return strings.EqualFold(a, "private")
 }
 
-// person reads an ATTENDEE/ORGANIZER line once per distinct line and role.
-func (p *eventReader) person(pr *goical.Prop, role booking.Role) *personEntry {
-	key := personKey{pr, role}
-	if e, ok := p.persons[key]; ok {
-		return e
-	}
+// readPersonEntry reads the person of an ATTENDEE or ORGANIZER property.
+func readPersonEntry(pr *goical.Prop, role booking.Role) *personEntry {
 	e := &personEntry{raw: readPerson(pr)}
 	if !isPrivate(e.raw.addr) {
 		e.p, e.err = booking.NewPerson(e.raw.addr, e.raw.cn, role)
 	}
 	if e.err == nil {
-		// Read once per distinct line: no need to intern its strings.
 		e.alone = []booking.Person{e.p}
-	}
-	if len(p.persons) < maxCachedLines {
-		p.persons[key] = e
 	}
 	return e
 }
@@ -210,16 +214,4 @@ func (p *eventReader) addPerson(ev *event, e *personEntry, what string) {
 		}
 	}
 	ev.persons = append(ev.persons, e.p)
-}
-
-// internString shares equal strings between events (a 100,000-event feed names a few hundred
-// resources and a few thousand persons).
-func (p *eventReader) internString(s string) string {
-	if v, ok := p.intern[s]; ok {
-		return v
-	}
-	if len(p.intern) < 100_000 {
-		p.intern[s] = s
-	}
-	return s
 }

@@ -255,10 +255,7 @@ func parse(lr *lineReader, opts ParseOptions, restartable bool) (*Calendar, erro
 	p := &parser{
 		restartable: restartable,
 		eventReader: eventReader{
-			opts:    opts,
-			intern:  make(map[string]string),
-			persons: make(map[personKey]*personEntry),
-			resOf:   make(map[*goical.Prop][]string),
+			opts: opts,
 		},
 		site: locationZone(opts.SiteLocation),
 		dec:  newPropDecoder(),
@@ -323,16 +320,13 @@ type eventReader struct {
 	dialect Dialect
 	warn    warnings
 	events  []*event
-	intern  map[string]string
-	persons map[personKey]*personEntry
-	resOf   map[*goical.Prop][]string
 	dec     *propDecoder
 	cx      *calContext
 	ev      vevent    // the event being read
 	body    bodyLines // splits event bodies
 	// Reused for every event: its ATTENDEE and RESOURCES properties, and the slab its event
 	// is allocated from (one allocation per eventSlab events).
-	attendees, resources []*goical.Prop
+	attendees, resources []*sharedLine
 	slab                 []event
 	// last remembers what the last SEQUENCE and DTSTAMP read to: shared properties repeat.
 	last struct {
@@ -568,8 +562,8 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		ev.ov = &override{rid: v, future: strings.EqualFold(param(rp, "RANGE"), "THISANDFUTURE")}
 	}
 
-	p.attendees, p.resources = c.appendAll(p.attendees[:0], propAttendee), c.appendAll(p.resources[:0], propResources)
-	raw := rawParties{attendees: p.attendees, organizer: c.get(propOrganizer), resources: p.resources, location: c.get(propLocation)}
+	p.attendees, p.resources = c.appendShared(p.attendees[:0], propAttendee), c.appendShared(p.resources[:0], propResources)
+	raw := rawParties{attendees: p.attendees, organizer: c.getShared(propOrganizer), resources: p.resources, location: c.getShared(propLocation)}
 	if p.dialect != "" {
 		p.applyDialect(p.dialect, ev, &raw)
 		// Would the other dialect have found a person here? (checkDialect)

@@ -655,11 +655,8 @@ func (p *parser) newWorker() *eventReader {
 	dec := newPropDecoder()
 	dec.common = p.common
 	return &eventReader{
-		opts:    p.opts,
-		dec:     dec,
-		intern:  make(map[string]string),
-		persons: make(map[personKey]*personEntry),
-		resOf:   make(map[*goical.Prop][]string),
+		opts: p.opts,
+		dec:  dec,
 	}
 }
 
@@ -706,14 +703,13 @@ func (er *eventReader) readBatch(b *batch) {
 				scanReason(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
 				continue
 			}
-			pr, err := er.dec.decodeAs(use, text)
-			if err != nil {
-				if name := propNameString(text); strings.EqualFold(name, "ATTENDEE") || strings.EqualFold(name, "ORGANIZER") {
-					// Booked writes CN unquoted, `;` and `:` included: read it leniently.
-					if fixed := repairCN(text); fixed != nil {
-						if pr2, err2 := er.dec.decodeWhole(fixed); err2 == nil {
-							pr, err = pr2, nil
-						}
+			pr, sl, err := er.dec.decodeAs(use, text)
+			if err != nil && (use == propAttendee || use == propOrganizer) {
+				// Booked writes CN unquoted, `;` and `:` included: read it leniently.
+				if fixed := repairCN(text); fixed != nil {
+					if pr2, err2 := er.dec.decodeWhole(fixed); err2 == nil {
+						sl, err = newSharedLine(use, pr2), nil
+						pr = &sl.prop
 					}
 				}
 			}
@@ -726,7 +722,7 @@ func (er *eventReader) readBatch(b *batch) {
 			if uid == "" && use == propUID {
 				uid = strings.TrimSpace(unescapeText(pr.Value))
 			}
-			er.ev.add(use, pr)
+			er.ev.add(use, pr, sl)
 		}
 		if reason == "" {
 			reason = decodeErr
@@ -822,43 +818,64 @@ func propName(b []byte) string {
 }
 
 // vevent is a decoded VEVENT: the properties bookings are made of, in feed order, with
-// which property each is (known from the scan: no name is compared again).
+// which property each is (known from the scan: no name is compared again) and, for those
+// whose lines repeat, their sharedLine.
 type vevent struct {
-	props []*goical.Prop
-	ids   []propID
-	first [numProps]*goical.Prop
+	props  []*goical.Prop
+	shared []*sharedLine
+	ids    []propID
+	first  [numProps]int // index in props + 1; 0: none
 }
 
 func (v *vevent) reset() {
-	v.props, v.ids, v.first = v.props[:0], v.ids[:0], [numProps]*goical.Prop{}
+	v.props, v.shared, v.ids, v.first = v.props[:0], v.shared[:0], v.ids[:0], [numProps]int{}
 }
 
-func (v *vevent) add(id propID, p *goical.Prop) {
-	v.props, v.ids = append(v.props, p), append(v.ids, id)
-	if v.first[id] == nil {
-		v.first[id] = p
+func (v *vevent) add(id propID, p *goical.Prop, sl *sharedLine) {
+	v.props, v.shared, v.ids = append(v.props, p), append(v.shared, sl), append(v.ids, id)
+	if v.first[id] == 0 {
+		v.first[id] = len(v.props)
 	}
 }
 
 // get returns the first property of the kind.
-func (v *vevent) get(id propID) *goical.Prop { return v.first[id] }
+func (v *vevent) get(id propID) *goical.Prop {
+	if i := v.first[id]; i > 0 {
+		return v.props[i-1]
+	}
+	return nil
+}
+
+// getShared returns the sharedLine of the first property of the kind.
+func (v *vevent) getShared(id propID) *sharedLine {
+	if i := v.first[id]; i > 0 {
+		return v.shared[i-1]
+	}
+	return nil
+}
 
 // all returns every property of the kind, in feed order.
 func (v *vevent) all(id propID) []*goical.Prop {
-	if v.first[id] == nil {
+	if v.first[id] == 0 {
 		return nil
 	}
-	return v.appendAll(nil, id)
-}
-
-// appendAll appends every property of the kind to dst, in feed order.
-func (v *vevent) appendAll(dst []*goical.Prop, id propID) []*goical.Prop {
-	if v.first[id] == nil {
-		return dst
-	}
+	var out []*goical.Prop
 	for i, p := range v.props {
 		if v.ids[i] == id {
-			dst = append(dst, p)
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// appendShared appends the sharedLine of every property of the kind to dst, in feed order.
+func (v *vevent) appendShared(dst []*sharedLine, id propID) []*sharedLine {
+	if v.first[id] == 0 {
+		return dst
+	}
+	for i, sl := range v.shared {
+		if v.ids[i] == id {
+			dst = append(dst, sl)
 		}
 	}
 	return dst
