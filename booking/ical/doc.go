@@ -40,8 +40,10 @@
 //     DATE-TIME, PERIOD), RECURRENCE-ID overrides (moved into or out of the window,
 //     cancelled, RANGE=THISANDFUTURE), expanded in the wall-clock space of DTSTART's zone
 //     only up to the requested window, with a per-rule occurrence cap (a warning when hit).
-//     A rule whose parts can never match (BYMONTH=2;BYMONTHDAY=30) is dropped up front with
-//     a warning (DTSTART stays an occurrence) instead of being searched to the year 9999.
+//     A rule whose parts can never match (BYMONTH=2;BYMONTHDAY=30, BYWEEKNO=53;BYMONTH=6,
+//     a BYSETPOS no period reaches) is dropped up front with a warning (DTSTART stays an
+//     occurrence) instead of being searched to the year 9999 on every expansion: the known
+//     classes at once, any other by one search of a whole calendar cycle, per rule.
 //     DTEND gives each occurrence the same exact length, DURATION the same nominal length
 //     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days.
 //   - statuses: CANCELLED/CANCELED and METHOD:CANCEL give booking.StatusCancelled (also

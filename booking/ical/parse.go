@@ -15,6 +15,7 @@ import (
 	"time"
 
 	goical "github.com/emersion/go-ical"
+	"github.com/teambition/rrule-go"
 
 	"github.com/net2booking/net2booking/booking"
 )
@@ -322,8 +323,9 @@ type eventReader struct {
 	events  []*event
 	dec     *propDecoder
 	cx      *calContext
-	ev      vevent    // the event being read
-	body    bodyLines // splits event bodies
+	ev      vevent          // the event being read
+	never   map[string]bool // neverMatches' answers
+	body    bodyLines       // splits event bodies
 	// Reused for every event: its ATTENDEE and RESOURCES properties, and the slab its event
 	// is allocated from (one allocation per eventSlab events).
 	attendees, resources []*sharedLine
@@ -417,6 +419,27 @@ func readTime(text, valueType, tzid string, cx *calContext, def *zone) (tval, er
 
 func readTimeProp(pr *goical.Prop, cx *calContext, def *zone) (tval, error) {
 	return readTime(pr.Value, strings.ToUpper(param(pr, "VALUE")), param(pr, "TZID"), cx, def)
+}
+
+// neverMatches is the package's neverMatches, remembered per rule text and the part of
+// DTSTART the answer depends on: the same rule in many series is searched once.
+func (p *eventReader) neverMatches(text string, opt rrule.ROption, dtstart time.Time) bool {
+	key, ok := neverKey(opt, dtstart)
+	if !ok {
+		return false
+	}
+	key = text + "\x00" + key
+	never, seen := p.never[key]
+	if !seen {
+		never = neverMatches(opt, dtstart)
+		if p.never == nil {
+			p.never = map[string]bool{}
+		}
+		if len(p.never) < maxCachedLines {
+			p.never[key] = never
+		}
+	}
+	return never
 }
 
 // readEvent turns one decoded VEVENT into an event, or skips it with a warning.
@@ -524,7 +547,11 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 			skip(fmt.Sprintf("RRULE: %v", err))
 			return
 		}
-		if err := checkFeasible(rs.opt, start.wall); err != nil {
+		err = checkFeasible(rs.opt, start.wall)
+		if err == nil && p.neverMatches(rp.Value, rs.opt, start.wall) {
+			err = fmt.Errorf("rule never matches: it yields no occurrence in a whole cycle of the calendar")
+		}
+		if err != nil {
 			// The rule adds nothing; DTSTART (and any RDATE) is still an occurrence.
 			p.warn.add(uid, fmt.Sprintf("RRULE %s ignored: %v; only DTSTART and RDATEs are occurrences (VEVENT at line %d)", preview([]byte(rp.Value)), err, line))
 			continue

@@ -512,7 +512,8 @@ func (s *series) future(inst time.Time) *event {
 // month, a BYYEARDAY outside BYMONTH, months or weekdays the INTERVAL never reaches from
 // DTSTART (FREQ=MONTHLY;INTERVAL=12;BYMONTH=3 from January), a BYSETPOS beyond every set.
 // Rules it passes may still be sparse (29 February on a Monday), never empty for these
-// reasons; sub-daily BYHOUR/BYMINUTE/BYSECOND reachability is checkReachable's.
+// reasons; any other empty rule at a daily or coarser frequency is neverMatches' (a search of
+// one calendar cycle); sub-daily BYHOUR/BYMINUTE/BYSECOND reachability is checkReachable's.
 func checkFeasible(opt rrule.ROption, dtstart time.Time) error {
 	interval := max(opt.Interval, 1)
 	months := opt.Bymonth
@@ -564,6 +565,81 @@ func checkFeasible(opt rrule.ROption, dtstart time.Time) error {
 		}
 	}
 	return nil
+}
+
+// neverMatches reports a rule that yields no occurrence at all, whatever its parts, by
+// letting rrule-go expand it over one whole cycle of the calendar: the Gregorian calendar
+// repeats every 400 years (146,097 days, weekdays and week numbers included), and a cycle
+// that the rule's INTERVAL also keeps is 400·k/gcd(base, k) years (base: 400 years, 4,800
+// months, 20,871 weeks or 146,097 days). The rule is moved a whole number of such cycles
+// ahead, to just one cycle before rrule-go's last year, so that its search ends there
+// instead of running year after year to 9999 on every expansion. Only rules neverCheck
+// accepts are checked; for the others the answer is false.
+func neverMatches(opt rrule.ROption, dtstart time.Time) (never bool) {
+	cycle, ok := neverCycle(opt, dtstart)
+	if !ok {
+		return false
+	}
+	n := (rrule.MAXYEAR - cycle - dtstart.Year()) / cycle
+	opt.Dtstart = dtstart.AddDate(n*cycle, 0, 0) // whole 400-year cycles: same month, day, weekday
+	opt.Until, opt.Count = time.Time{}, 0
+	defer func() {
+		if recover() != nil {
+			never = false
+		}
+	}()
+	r, err := rrule.NewRRule(opt)
+	if err != nil {
+		return false
+	}
+	_, found := r.Iterator()()
+	return !found
+}
+
+// neverCycle is the cycle neverMatches searches, in years, for the rules whose parts can
+// empty each other (BYYEARDAY, BYWEEKNO, BYSETPOS, or two of BYMONTH, BYMONTHDAY and BYDAY)
+// at a daily or coarser frequency, when the cycle fits before rrule-go's last year.
+func neverCycle(opt rrule.ROption, dtstart time.Time) (int, bool) {
+	filters := 0
+	for _, has := range []bool{len(opt.Bymonth) > 0, len(opt.Bymonthday) > 0, len(opt.Byweekday) > 0} {
+		if has {
+			filters++
+		}
+	}
+	if len(opt.Byyearday) == 0 && len(opt.Byweekno) == 0 && len(opt.Bysetpos) == 0 && filters < 2 {
+		return 0, false
+	}
+	base := map[rrule.Frequency]int{rrule.YEARLY: 400, rrule.MONTHLY: 4800, rrule.WEEKLY: 20871, rrule.DAILY: 146097}[opt.Freq]
+	if base == 0 {
+		return 0, false
+	}
+	k := max(opt.Interval, 1)
+	cycle := 400 * (k / gcd(base, k))
+	if cycle > 2000 || (rrule.MAXYEAR-cycle-dtstart.Year())/cycle < 1 {
+		return 0, false
+	}
+	return cycle, true
+}
+
+// neverKey is what neverMatches' answer depends on besides the rule: nothing for a rule
+// without INTERVAL that names its days (the whole cycle is searched from anywhere); else
+// DTSTART's month, day and weekday (rrule-go takes missing day parts from DTSTART) and, with
+// an INTERVAL, its year within the cycle (which periods the rule visits). ok is false for a
+// rule neverMatches does not check.
+func neverKey(opt rrule.ROption, dtstart time.Time) (key string, ok bool) {
+	cycle, ok := neverCycle(opt, dtstart)
+	if !ok {
+		return "", false
+	}
+	days := len(opt.Byweekno) > 0 || len(opt.Byyearday) > 0 || len(opt.Bymonthday) > 0 || len(opt.Byweekday) > 0
+	if opt.Interval <= 1 && days {
+		return "", true
+	}
+	key = dtstart.Format("0102") + dtstart.Weekday().String()[:2]
+	if opt.Interval > 1 {
+		key += "/" + strconv.Itoa(dtstart.Year()%cycle)
+	}
+	return key, true
 }
 
 func monthLengths(m int) []int {

@@ -2,12 +2,15 @@ package ical
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/teambition/rrule-go"
 
 	"github.com/net2booking/net2booking/booking"
 )
@@ -229,4 +232,128 @@ func TestSeriesFromLongAgoReachesWindow(t *testing.T) {
 	require.Len(t, res.Bookings, 1)
 	assert.Equal(t, "2026-06-01T07:00:00Z/2026-06-01T08:00:00Z", spanOf(res.Bookings[0]))
 	assert.Equal(t, time.Monday, res.Bookings[0].Start.In(amsterdam).Weekday())
+}
+
+// neverMatches decides by searching one calendar cycle placed before rrule-go's last year;
+// the ground truth is rrule-go's own search from DTSTART to the year 9999. Random rules whose
+// parts can empty each other (the ones neverMatches checks) must get the same answer, and the
+// rules of the issue that rrule-go searched to 9999 must be found.
+func TestNeverMatchesAgreesWithAFullSearch(t *testing.T) {
+	truth := func(opt rrule.ROption) bool {
+		opt.Until, opt.Count = time.Time{}, 0
+		r, err := rrule.NewRRule(opt)
+		require.NoError(t, err)
+		_, found := r.Iterator()()
+		return !found
+	}
+	check := func(rule string, dtstart time.Time) (checked, never bool) {
+		rs, err := parseRRule(rule)
+		require.NoError(t, err, rule)
+		opt := rs.opt
+		opt.Dtstart = dtstart
+		if _, ok := neverKey(opt, dtstart); !ok {
+			return false, false
+		}
+		never = neverMatches(opt, dtstart)
+		assert.Equal(t, truth(opt), never, "%s from %s", rule, dtstart.Format("2006-01-02"))
+		return true, never
+	}
+	d2026 := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	for _, rule := range []string{
+		"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYSETPOS=2",
+		"FREQ=YEARLY;BYWEEKNO=53;BYMONTH=6",
+		"FREQ=MONTHLY;BYWEEKNO=53;BYMONTH=6",
+		"FREQ=WEEKLY;BYWEEKNO=53;BYMONTH=6",
+		"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;INTERVAL=4",
+	} {
+		checked, never := check(rule, d2026)
+		assert.True(t, checked && never, rule)
+	}
+	for _, rule := range []string{ // sparse, not empty
+		"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO",
+		"FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13",
+		"FREQ=YEARLY;BYMONTH=11;BYDAY=4TH",
+		"FREQ=YEARLY;BYWEEKNO=53",
+		"FREQ=YEARLY;BYYEARDAY=366",
+		"FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO,TU,WE,TH,FR",
+		"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYSETPOS=1",
+		"FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYMONTH=6",
+	} {
+		checked, never := check(rule, d2026)
+		assert.True(t, checked && !never, rule)
+	}
+	_, never := check("FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29", time.Date(2024, 2, 29, 9, 0, 0, 0, time.UTC))
+	assert.False(t, never, "every 4 years from a leap day")
+
+	// Random rules; DAILY ones start late so that the full search stays short.
+	rng := rand.New(rand.NewPCG(11, 5))
+	freqs := []string{"YEARLY", "MONTHLY", "WEEKLY", "DAILY"}
+	days := []string{"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+	pick := func(n, lo, hi int) string {
+		var parts []string
+		for range 1 + rng.IntN(n) {
+			v := lo + rng.IntN(hi-lo+1)
+			if v == 0 {
+				v = 1
+			}
+			parts = append(parts, strconv.Itoa(v))
+		}
+		return strings.Join(parts, ",")
+	}
+	checked, nevers := 0, 0
+	for range 40 {
+		freq := freqs[rng.IntN(len(freqs))]
+		rule := "FREQ=" + freq
+		if rng.IntN(3) == 0 {
+			rule += ";INTERVAL=" + strconv.Itoa(2+rng.IntN(4))
+		}
+		if rng.IntN(2) == 0 {
+			rule += ";BYMONTH=" + pick(2, 1, 12)
+		}
+		if rng.IntN(2) == 0 {
+			rule += ";BYMONTHDAY=" + pick(2, -31, 31)
+		}
+		if rng.IntN(2) == 0 {
+			d := days[rng.IntN(7)]
+			if freq == "MONTHLY" || freq == "YEARLY" {
+				if n := rng.IntN(7) - 3; n != 0 {
+					d = strconv.Itoa(n) + d
+				}
+			}
+			rule += ";BYDAY=" + d
+		}
+		if rng.IntN(4) == 0 && freq == "YEARLY" {
+			rule += ";BYWEEKNO=" + pick(1, -53, 53)
+		}
+		if rng.IntN(4) == 0 && freq != "MONTHLY" && freq != "WEEKLY" {
+			rule += ";BYYEARDAY=" + pick(1, -366, 366)
+		}
+		if rng.IntN(4) == 0 {
+			rule += ";BYSETPOS=" + pick(1, -3, 3)
+		}
+		start := time.Date(2026, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 9, 0, 0, 0, time.UTC)
+		if freq == "DAILY" || freq == "WEEKLY" {
+			start = start.AddDate(8000-2026, 0, 0)
+		}
+		if _, err := parseRRule(rule); err != nil {
+			continue
+		}
+		if ok, never := check(rule, start); ok {
+			checked++
+			if never {
+				nevers++
+			}
+			// The memo's key: another DTSTART with the same key has the same answer.
+			rs, _ := parseRRule(rule)
+			opt, other := rs.opt, start.AddDate(3, 2, 5)
+			k1, _ := neverKey(opt, start)
+			if k2, _ := neverKey(opt, other); k1 == k2 {
+				opt.Dtstart = other
+				assert.Equal(t, never, truth(opt), "%s from %s and from %s (key %q)", rule, start.Format("2006-01-02"), other.Format("2006-01-02"), k1)
+			}
+		}
+	}
+	assert.Greater(t, checked, 20, "random rules checked")
+	assert.Greater(t, nevers, 3, "random rules that never match")
+	assert.Less(t, nevers, checked-3, "random rules that match")
 }

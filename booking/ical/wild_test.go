@@ -267,25 +267,41 @@ func defuse(junk []byte) []byte {
 
 var errEOFForTest = io.EOF
 
-// BenchmarkImpossibleRules parses and expands a feed of 300 series whose rules can never
-// match (BYMONTH=2;BYMONTHDAY=30): rrule-go alone searches every one of them to the year 9999.
+// BenchmarkImpossibleRules parses and expands feeds of 300 series whose rules can never
+// match: rrule-go alone searches every one of them to the year 9999 on every expansion (30 to
+// 170 ms a series). known: BYMONTH=2;BYMONTHDAY=30, a class checkFeasible knows; cycle: rules
+// only the search of a calendar cycle finds (BYWEEKNO=53;BYMONTH=6 daily, a BYSETPOS beyond
+// a year's one 29 February on a Monday, the 60th day of the year on a 28th), with DTSTARTs
+// on 300 different days.
 func BenchmarkImpossibleRules(b *testing.B) {
-	var buf bytes.Buffer
-	buf.WriteString("BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
-	for i := range 300 {
-		fmt.Fprintf(&buf, "BEGIN:VEVENT\r\nUID:impossible-%d@example.org\r\nDTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nRRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", i)
-	}
-	buf.WriteString("END:VCALENDAR\r\n")
-	data := buf.Bytes()
-	b.ReportAllocs()
-	for b.Loop() {
-		cal, err := Parse(data, ParseOptions{Name: "bench", SiteLocation: time.UTC})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res := cal.Bookings(booking.Window{Start: ts("2026-01-01T00:00:00Z"), End: ts("2026-12-31T00:00:00Z")}); len(res.Bookings) != 300 {
-			b.Fatalf("%d bookings", len(res.Bookings))
-		}
+	for _, c := range []struct {
+		name  string
+		rules []string
+	}{
+		{"known", []string{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"}},
+		{"cycle", []string{"FREQ=DAILY;BYWEEKNO=53;BYMONTH=6", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYSETPOS=2", "FREQ=DAILY;BYYEARDAY=60;BYMONTHDAY=28"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			buf.WriteString("BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+			for i := range 300 {
+				day := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format("20060102T150405Z")
+				fmt.Fprintf(&buf, "BEGIN:VEVENT\r\nUID:impossible-%d@example.org\r\nDTSTART:%s\r\nDURATION:PT1H\r\nRRULE:%s\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", i, day, c.rules[i%len(c.rules)])
+			}
+			buf.WriteString("END:VCALENDAR\r\n")
+			data := buf.Bytes()
+			b.ReportAllocs()
+			for b.Loop() {
+				cal, err := Parse(data, ParseOptions{Name: "bench", SiteLocation: time.UTC})
+				if err != nil {
+					b.Fatal(err)
+				}
+				res := cal.Bookings(booking.Window{Start: ts("2026-01-01T00:00:00Z"), End: ts("2027-01-01T00:00:00Z")})
+				if len(res.Bookings) != 300 || len(res.Warnings) != 300 {
+					b.Fatalf("%d bookings, %d warnings", len(res.Bookings), len(res.Warnings))
+				}
+			}
+		})
 	}
 }
 
@@ -518,5 +534,41 @@ func checkLateContext(t *testing.T, res booking.FetchResult, n int) {
 			continue
 		}
 		assert.Equal(t, "2026-06-10T06:00:00Z", bk.Start.UTC().Format(time.RFC3339), bk.UID)
+	}
+}
+
+// Item 5, rules no known class covers: found by the search of one calendar cycle, dropped
+// with a warning, DTSTART kept; a sparse rule that does match is kept.
+func TestRulesEmptyOverACycleAreDropped(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	rules := map[string]string{
+		"weekno@example.org":  "FREQ=DAILY;BYWEEKNO=53;BYMONTH=6",
+		"setpos@example.org":  "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYSETPOS=2",
+		"yearday@example.org": "FREQ=DAILY;BYYEARDAY=60;BYMONTHDAY=28",
+		"leap4@example.org":   "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO",
+		"sparse@example.org":  "FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH",
+	}
+	for uid, rule := range rules {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:%s\r\nDTSTART:20260105T090000Z\r\nDURATION:PT1H\r\nRRULE:%s\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", uid, rule)
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	cal, err := Parse([]byte(b.String()), ParseOptions{Name: "cycle", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(win("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"))
+	count := map[string]int{}
+	for _, bk := range res.Bookings {
+		count[bk.UID]++
+	}
+	for uid := range rules {
+		w, warned := warningFor(res, uid)
+		if uid == "sparse@example.org" {
+			assert.False(t, warned, "%v", w)
+			assert.Equal(t, 2, count[uid], "DTSTART and Thursday of week 53 (2026-12-31)")
+			continue
+		}
+		require.True(t, warned, uid)
+		assert.Contains(t, w.Reason, "whole cycle of the calendar")
+		assert.Equal(t, 1, count[uid], "only DTSTART: %s", uid)
 	}
 }
