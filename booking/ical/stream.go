@@ -38,8 +38,14 @@ import (
 // truncated (a component never closed at the end of the input), nested absurdly deep, a
 // METHOD line that cannot be read (it decides what every event means), or too large.
 
-// eventBatch is how many VEVENTs make one unit of parallel work.
-const eventBatch = 256
+// A unit of parallel work is eventBatch VEVENTs, or fewer whose bodies reach batchBytes:
+// memory holds a few batches whatever the events carry. A recycled batch whose buffer grew
+// past maxReusedBatch (one huge event) is left to the collector.
+const (
+	eventBatch     = 256
+	batchBytes     = 1 << 20
+	maxReusedBatch = 4 * batchBytes
+)
 
 // maxVTimezoneBytes bounds the lines kept of one VTIMEZONE.
 const maxVTimezoneBytes = 1 << 20
@@ -422,8 +428,8 @@ func (s *scanner) pop() {
 			s.ev.n = len(s.cur.data) - s.ev.off
 			s.cur.events = append(s.cur.events, s.ev)
 			s.inEv = false
-			if len(s.cur.events) == eventBatch {
-				s.dataHint = len(s.cur.data) + len(s.cur.data)/8
+			if len(s.cur.events) == eventBatch || len(s.cur.data) >= batchBytes {
+				s.dataHint = min(len(s.cur.data)+len(s.cur.data)/8, batchBytes+batchBytes/8)
 				s.p.handOut(s.cal, s.cur)
 				s.cur = nil
 			}
@@ -639,9 +645,11 @@ func (er *eventReader) work(jobs <-chan *job, free chan<- *batch, recycle bool, 
 			b := j.b
 			j.b = nil
 			b.data, b.events = b.data[:0], b.events[:0]
-			select {
-			case free <- b:
-			default:
+			if cap(b.data) <= maxReusedBatch {
+				select {
+				case free <- b:
+				default:
+				}
 			}
 		}
 		close(j.done)

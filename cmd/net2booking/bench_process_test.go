@@ -23,7 +23,8 @@ import (
 //
 //   - skedda-100k-notes: 100,000 Skedda events with a folded DESCRIPTION (59 MB);
 //   - skedda-100k: the same without it (43 MB);
-//   - junk-50MB: a valid VCALENDAR holding 50 MB of X- lines nobody reads.
+//   - junk-50MB: a valid VCALENDAR holding 50 MB of X- lines nobody reads;
+//   - junk-in-events-50MB: the same inside 200 events, as folded X- properties.
 //
 // The peak is the process's VmHWM (/proc/PID/status), read every millisecond until it exits:
 // the rusage of a child counts the memory of the benchmark that forked it.
@@ -35,7 +36,8 @@ func BenchmarkPreviewProcess(b *testing.B) {
 	}{
 		{"skedda-100k-notes", func() []byte { return feedgen.Skedda(100_000, 5000, 200, true) }, "@example.com"},
 		{"skedda-100k", func() []byte { return feedgen.Skedda(100_000, 5000, 200, false) }, "@example.com"},
-		{"junk-50MB", func() []byte { return feedgen.Junk(50 << 20) }, "junk@example.com"},
+		{"junk-50MB", func() []byte { return feedgen.Junk(50<<20, false) }, "junk@example.com"},
+		{"junk-in-events-50MB", func() []byte { return feedgen.Junk(50<<20, true) }, "junk@example.com"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			dir := b.TempDir()

@@ -96,8 +96,9 @@ func joinEscaped(rooms []string) string {
 func RoomName(i int) string { return fmt.Sprintf("Meeting Room %03d – Floor %d", i, i%7) }
 
 // Junk is a valid VCALENDAR with one event, then about size bytes of X- lines nobody reads,
-// then another event: the input of "memory bounded by the input".
-func Junk(size int) []byte {
+// then another event: the input of "memory bounded by the input". With inEvents the junk is
+// inside 200 events instead, each with a folded X- property (a huge DESCRIPTION, say).
+func Junk(size int, inEvents bool) []byte {
 	var b bytes.Buffer
 	b.Grow(size + 1024)
 	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
@@ -107,8 +108,20 @@ func Junk(size int) []byte {
 	}
 	event("before-junk@example.com")
 	line := "X-JUNK:" + string(bytes.Repeat([]byte("j"), 70)) + "\r\n"
-	for b.Len() < size {
-		b.WriteString(line)
+	if inEvents {
+		fold := " " + string(bytes.Repeat([]byte("j"), 74)) + "\r\n"
+		for i := range 200 {
+			b.WriteString(fmt.Sprintf("BEGIN:VEVENT\r\nUID:junk-%d@example.com\r\nDTSTART:20260603T090000Z\r\nDTEND:20260603T100000Z\r\n", i))
+			b.WriteString("ATTENDEE;CN=Junk Person:mailto:junk@example.com\r\nRESOURCES:" + RoomName(i%200) + "\r\nX-JUNK:j\r\n")
+			for end := (i + 1) * size / 200; b.Len() < end; {
+				b.WriteString(fold)
+			}
+			b.WriteString("END:VEVENT\r\n")
+		}
+	} else {
+		for b.Len() < size {
+			b.WriteString(line)
+		}
 	}
 	event("after-junk@example.com")
 	b.WriteString("END:VCALENDAR\r\n")
