@@ -229,8 +229,11 @@ func (d *propDecoder) decodeUnique(line []byte) (*goical.Prop, error) {
 // ends them, scanning as go-ical does (quoted parameter values may hold ; , and :), or 0 when
 // the line has no such colon.
 func prefixEnd(line []byte) int {
-	i := bytes.IndexAny(line, ";:")
-	if i <= 0 {
+	i := 0
+	for i < len(line) && line[i] != ';' && line[i] != ':' {
+		i++
+	}
+	if i == 0 || i == len(line) {
 		return 0
 	}
 	for i < len(line) {

@@ -1,6 +1,9 @@
 package ical
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // unescapeText decodes an RFC 5545 TEXT value (§3.3.11) leniently. The escapes \, \; \\ \n
 // and \N are decoded; any other backslash sequence (such as \: which some producers write) is
@@ -11,6 +14,9 @@ import "strings"
 // systems (Net2, email) never see broken strings.
 func unescapeText(s string) string {
 	if strings.IndexByte(s, '\\') < 0 {
+		if utf8.ValidString(s) { // the common case, checked eight bytes at a time
+			return s
+		}
 		return strings.ToValidUTF8(s, "\uFFFD")
 	}
 	var b strings.Builder
