@@ -371,19 +371,17 @@ func TestEventBodiesKeepLineNumbers(t *testing.T) {
 				uids[bk.UID] = true
 			}
 			assert.Equal(t, map[string]bool{"folds@example.org": true, "after@example.org": true}, uids)
-			w, ok := warningFor(res, "no-colon@example.org")
-			require.True(t, ok)
-			assert.Contains(t, w.Reason, fmt.Sprintf("line %d: ", noColon))
-			w, ok = warningFor(res, "alarm@example.org")
-			require.True(t, ok)
-			assert.Contains(t, w.Reason, fmt.Sprintf("line %d: ", alarmAt))
-			w, ok = warningFor(res, "long-resources@example.org")
-			require.True(t, ok)
-			assert.Contains(t, w.Reason, fmt.Sprintf("line %d (property \"RESOURCES\"): longer than", longAt))
-			w, ok = warningFor(res, "long-plain@example.org")
-			require.True(t, ok)
-			assert.Contains(t, w.Reason, fmt.Sprintf("line %d (property \"LOCATION\"): longer than", longPlainAt))
-			_, ok = warningFor(res, "folds@example.org")
+			for uid, want := range map[string]string{
+				"no-colon@example.org":       fmt.Sprintf("line %d: ", noColon),
+				"alarm@example.org":          fmt.Sprintf("line %d: ", alarmAt),
+				"long-resources@example.org": fmt.Sprintf("line %d (property \"RESOURCES\"): longer than", longAt),
+				"long-plain@example.org":     fmt.Sprintf("line %d (property \"LOCATION\"): longer than", longPlainAt),
+			} {
+				w, ok := warningFor(res, uid)
+				require.True(t, ok, uid)
+				assert.Contains(t, w.Reason, want, uid)
+			}
+			_, ok := warningFor(res, "folds@example.org")
 			assert.False(t, ok, "over-long lines nobody reads cost nothing: %v", res.Warnings)
 		})
 	}
