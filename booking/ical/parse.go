@@ -210,8 +210,11 @@ func Parse(data []byte, opts ParseOptions) (*Calendar, error) {
 	return cal, err
 }
 
-// ParseReader reads a whole feed from r, streaming: only the lines bookings are made of are
-// kept, so memory follows the number of events, not the size of the input. It fails (with
+// ParseReader reads a whole feed from r, streaming: events are read a batch at a time on
+// every core while r is read, and what is kept is what bookings are made of, so memory follows
+// the number of events, not the size of the input (see stream.go; an r that is also an
+// io.Seeker is read again in the rare case that needs it, any other keeps its batches until
+// their calendar ends). It fails (with
 // ErrTooLarge or ErrMalformed) only when the input as a whole cannot be trusted: larger than
 // MaxBytes, empty, not iCalendar, truncated, nested absurdly deep, or a METHOD it cannot read.
 // Problems confined to one event (a content line go-ical rejects or panics on, a line without
