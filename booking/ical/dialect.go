@@ -3,7 +3,9 @@ package ical
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	goical "github.com/emersion/go-ical"
 
@@ -21,19 +23,28 @@ type rawParties struct {
 }
 
 // sharedLine is a content line that repeats across events (an ATTENDEE, RESOURCES, DTSTAMP...),
-// decoded once per parse, with what the dialects read from it, read when it is decoded: the
-// person of an ATTENDEE (as attendee) or ORGANIZER (as organizer) line, the resource names of
-// a RESOURCES (a list) or LOCATION (one name) line. It never changes after, so events and
-// workers share it.
+// decoded once per parse, with what events read from it, read when it is decoded: the person
+// of an ATTENDEE (as attendee) or ORGANIZER (as organizer) line, the resource names of a
+// RESOURCES (a list) or LOCATION (one name) line, the number of a SEQUENCE, the instant of a
+// DTSTAMP. It never changes after, so events and workers share it.
 type sharedLine struct {
 	prop      goical.Prop
 	person    *personEntry
 	resources []string // shared: never append to it in place (its capacity is clipped)
+	seq       int32
+	stamp     time.Time // zero unless a UTC DATE-TIME
 }
 
 func newSharedLine(id propID, p *goical.Prop) *sharedLine {
 	sl := &sharedLine{prop: *p}
 	switch id {
+	case propSequence:
+		seq, _ := strconv.Atoi(strings.TrimSpace(sl.prop.Value))
+		sl.seq = int32(seq)
+	case propDTStamp:
+		if w, k, err := parseTimeText(sl.prop.Value, ""); err == nil && k == kindUTC {
+			sl.stamp = w
+		}
 	case propAttendee:
 		sl.person = readPersonEntry(&sl.prop, booking.RoleAttendee)
 	case propOrganizer:

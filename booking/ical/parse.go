@@ -333,12 +333,6 @@ type eventReader struct {
 	// is allocated from (one allocation per eventSlab events).
 	attendees, resources []*sharedLine
 	slab                 []event
-	// last remembers what the last SEQUENCE and DTSTAMP read to: shared properties repeat.
-	last struct {
-		seqProp, stampProp *goical.Prop
-		seq                int32
-		stamp              time.Time
-	}
 }
 
 const eventSlab = 256
@@ -460,21 +454,11 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 	}
 	ev := p.newEvent()
 	*ev = event{uid: uid, line: int32(line), order: int32(index), status: booking.StatusConfirmed}
-	if s := c.get(propSequence); s != nil {
-		if s != p.last.seqProp { // the same line in event after event is one shared property
-			seq, _ := strconv.Atoi(strings.TrimSpace(s.Value))
-			p.last.seqProp, p.last.seq = s, int32(seq)
-		}
-		ev.seq = p.last.seq
+	if s := c.getShared(propSequence); s != nil {
+		ev.seq = s.seq
 	}
-	if s := c.get(propDTStamp); s != nil {
-		if s != p.last.stampProp {
-			p.last.stampProp, p.last.stamp = s, time.Time{}
-			if w, k, err := parseTimeText(s.Value, ""); err == nil && k == kindUTC {
-				p.last.stamp = w
-			}
-		}
-		ev.stamp = p.last.stamp
+	if s := c.getShared(propDTStamp); s != nil {
+		ev.stamp = s.stamp
 	}
 	if s := c.get(propStatus); s != nil {
 		switch st := strings.ToUpper(strings.TrimSpace(s.Value)); st {

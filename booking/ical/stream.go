@@ -288,16 +288,11 @@ func (s *scanner) line(ll logical) error {
 		}
 	case depth == 2 && s.inEv:
 		// A line of the body that starts like BEGIN or END but is neither (EXDATE...): it goes
-		// to the body unfolded, followed by an empty line for each fold, so that the body's
-		// line numbers stay those of the feed.
-		b := s.cur
+		// to the body unfolded (step ends it, and keeps the line numbers).
 		if !ll.tooLong {
-			b.data = append(append(b.data, text...), '\r') // with the \n below, a CRLF: a CR of the text stays
+			s.cur.data = append(append(s.cur.data, text...), '\r') // with step's \n, a CRLF: a CR of the text stays
 		} else if lineUse(text) != propSkip {
 			s.breakEvent(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
-		}
-		for range max(ll.after-ll.line, 1) {
-			b.data = append(b.data, '\n')
 		}
 	}
 	return nil
@@ -317,16 +312,14 @@ func (s *scanner) step(lr *lineReader) (ok bool, err error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	started, n := s.events, 0
-	if body {
-		n = len(s.cur.data)
-	}
+	started := s.events
 	if len(ll.text) > 0 {
 		err = s.line(ll)
 	}
-	if body && s.inEv && s.events == started && len(s.cur.data) == n {
-		// A line of the body the scan took (a nested component's BEGIN or END, a line inside
-		// it): an empty line for each of its physical lines keeps the body's numbering.
+	if body && s.inEv && s.events == started {
+		// A line of the body the scan took, still in the same event (an EXDATE copied above,
+		// a nested component's BEGIN or END): it ends with a line feed for each of its
+		// physical lines, so that the body's line numbers stay those of the feed.
 		for range max(ll.after-ll.line, 1) {
 			s.cur.data = append(s.cur.data, '\n')
 		}
