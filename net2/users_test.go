@@ -171,7 +171,7 @@ func TestUpdateUserOnAnOlderServerDoesNotEraseThePIN(t *testing.T) {
 }
 
 func TestUpdateUserNeverSendsThePermissionSetBack(t *testing.T) {
-	h := newHarness(t, withSim(func(o *net2sim.Options) { o.PermissionSetInUser = true }))
+	h := newHarness(t) // GET /users/{id} carries the set (6.7+, the emulator's default)
 	c := ctx(t)
 	alice, err := h.client.User(c, 1)
 	require.NoError(t, err)

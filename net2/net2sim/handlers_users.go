@@ -221,7 +221,7 @@ func (s *Sim) getUser(q *req) reply {
 	if nf != nil {
 		return *nf
 	}
-	with := !s.opts.OmitPermissionSetInUser || s.opts.PermissionSetInUser
+	with := !s.opts.OmitPermissionSetInUser
 	return reply{status: http.StatusOK, body: s.renderUser(u, with)}
 }
 

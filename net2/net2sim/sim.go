@@ -191,12 +191,6 @@ type Options struct {
 	// older servers. Evidence for the default (false: included): 6.7+ returns it on GET
 	// /users/{id} (research §12). The list GET /users never carries it (evidence).
 	OmitPermissionSetInUser bool
-	// PermissionSetInUser forces doorAccessPermissionSet into GET /users/{id} even with
-	// OmitPermissionSetInUser.
-	//
-	// Deprecated: the set is included by default now; set OmitPermissionSetInUser for the
-	// older behaviour.
-	PermissionSetInUser bool
 
 	// Latency delays every API request by this much, through Sleep.
 	Latency time.Duration

@@ -97,9 +97,6 @@ func TestUserListOmitsThePermissionSet(t *testing.T) {
 	e.sim.Configure(func(o *net2sim.Options) { o.OmitPermissionSetInUser = true })
 	_, one = e.api(http.MethodGet, "/users/1", nil)
 	assert.NotContains(t, one, "doorAccessPermissionSet", "knob: an older server")
-	e.sim.Configure(func(o *net2sim.Options) { o.PermissionSetInUser = true })
-	_, one = e.api(http.MethodGet, "/users/1", nil)
-	assert.Contains(t, one, "doorAccessPermissionSet", "the deprecated knob still forces it")
 }
 
 func TestMinimalUserFields(t *testing.T) {
