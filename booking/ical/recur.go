@@ -512,8 +512,8 @@ func (s *series) future(inst time.Time) *event {
 // month, a BYYEARDAY outside BYMONTH, months or weekdays the INTERVAL never reaches from
 // DTSTART (FREQ=MONTHLY;INTERVAL=12;BYMONTH=3 from January), a BYSETPOS beyond every set.
 // Rules it passes may still be sparse (29 February on a Monday), never empty for these
-// reasons; any other empty rule at a daily or coarser frequency is neverMatches' (a search of
-// one calendar cycle); sub-daily BYHOUR/BYMINUTE/BYSECOND reachability is checkReachable's.
+// reasons; any other empty rule is neverMatches' (a search of one calendar cycle); sub-daily
+// BYHOUR/BYMINUTE/BYSECOND reachability is checkReachable's.
 func checkFeasible(opt rrule.ROption, dtstart time.Time) error {
 	interval := max(opt.Interval, 1)
 	months := opt.Bymonth
@@ -573,13 +573,20 @@ func checkFeasible(opt rrule.ROption, dtstart time.Time) error {
 // that the rule's INTERVAL also keeps is 400·k/gcd(base, k) years (base: 400 years, 4,800
 // months, 20,871 weeks or 146,097 days). The rule is moved a whole number of such cycles
 // ahead, to just one cycle before rrule-go's last year, so that its search ends there
-// instead of running year after year to 9999 on every expansion. Only rules neverCheck
-// accepts are checked; for the others the answer is false.
-func neverMatches(opt rrule.ROption, dtstart time.Time) (never bool) {
-	cycle, ok := neverCycle(opt, dtstart)
-	if !ok {
-		return false
+// instead of running year after year to 9999 on every expansion. A sub-daily rule is
+// reduced to daily ones first (neverSubDaily). Only rules neverKey accepts are checked; for
+// the others the answer is false.
+func neverMatches(opt rrule.ROption, dtstart time.Time) bool {
+	if opt.Freq >= rrule.HOURLY {
+		return neverSubDaily(opt, dtstart)
 	}
+	cycle, ok := neverCycle(opt, dtstart)
+	return ok && emptyOverCycle(opt, dtstart, cycle)
+}
+
+// emptyOverCycle lets rrule-go search the rule for its first occurrence over one cycle of
+// the given years, placed just before rrule-go's last year.
+func emptyOverCycle(opt rrule.ROption, dtstart time.Time, cycle int) (never bool) {
 	n := (rrule.MAXYEAR - cycle - dtstart.Year()) / cycle
 	opt.Dtstart = dtstart.AddDate(n*cycle, 0, 0) // whole 400-year cycles: same month, day, weekday
 	opt.Until, opt.Count = time.Time{}, 0
@@ -609,24 +616,131 @@ func neverCycle(opt rrule.ROption, dtstart time.Time) (int, bool) {
 	if len(opt.Byyearday) == 0 && len(opt.Byweekno) == 0 && len(opt.Bysetpos) == 0 && filters < 2 {
 		return 0, false
 	}
-	base := map[rrule.Frequency]int{rrule.YEARLY: 400, rrule.MONTHLY: 4800, rrule.WEEKLY: 20871, rrule.DAILY: 146097}[opt.Freq]
+	base := map[rrule.Frequency]int{rrule.YEARLY: 400, rrule.MONTHLY: 4800, rrule.WEEKLY: 20871, rrule.DAILY: daysPerCycle}[opt.Freq]
 	if base == 0 {
 		return 0, false
 	}
 	k := max(opt.Interval, 1)
 	cycle := 400 * (k / gcd(base, k))
-	if cycle > 2000 || (rrule.MAXYEAR-cycle-dtstart.Year())/cycle < 1 {
-		return 0, false
+	return cycle, cycleFits(cycle, dtstart.Year())
+}
+
+// daysPerCycle is the length of the Gregorian calendar's 400-year cycle in days.
+const daysPerCycle = 146097
+
+// cycleFits reports whether a search of cycle years from year ends before rrule-go's last
+// year, and is short enough to be worth it (at most 2,000 years).
+func cycleFits(cycle, year int) bool {
+	return cycle <= 2000 && year+cycle <= rrule.MAXYEAR
+}
+
+// neverSubDaily decides neverMatches for an HOURLY, MINUTELY or SECONDLY rule. rrule-go
+// skips a day its day parts (BYMONTH, BYWEEKNO, BYYEARDAY, BYMONTHDAY, BYDAY) reject, but
+// it does so day after day up to 9999 (about 0.6 s a series and expansion) when none ever
+// passes. The rule visits DTSTART + n·INTERVAL units; the visits whose time of day passes
+// BYHOUR/BYMINUTE/BYSECOND come back to the same time of day every D days, so the days
+// they fall on are a few classes of days modulo D, each from its first day on. The rule
+// matches iff one class has a day its day parts accept: a DAILY rule with INTERVAL=D (or 1
+// when every class is visited) and the same day parts, searched over its cycle. BYSETPOS,
+// which picks among the times of one period, is left out: it can only remove occurrences,
+// so a rule found to match without it is only not proven empty, never wrongly dropped.
+func neverSubDaily(opt rrule.ROption, dtstart time.Time) bool {
+	v, ok := subDailyVisits(opt, dtstart)
+	if !ok {
+		return false
 	}
-	return cycle, true
+	if len(v.firstDays) == 0 {
+		return true // no visit is at an allowed time of day (checkReachable's case)
+	}
+	day := rrule.ROption{Freq: rrule.DAILY, Interval: v.every, Wkst: opt.Wkst,
+		Bymonth: opt.Bymonth, Bymonthday: opt.Bymonthday, Byweekday: opt.Byweekday,
+		Byyearday: opt.Byyearday, Byweekno: opt.Byweekno}
+	cycle := 400 * (v.every / gcd(daysPerCycle, v.every))
+	for _, first := range v.firstDays {
+		start := dtstart.AddDate(0, 0, first)
+		if !cycleFits(cycle, start.Year()) {
+			return false
+		}
+		if checkFeasible(day, start) == nil && !emptyOverCycle(day, start, cycle) {
+			return false
+		}
+	}
+	return true
+}
+
+// subDailyVisits returns the days a sub-daily rule visits at an allowed time of day: every
+// `every` days from each of firstDays (days after DTSTART's date). ok is false for a rule
+// without day parts (its emptiness is checkReachable's) or with too many classes to check.
+type visitedDays struct {
+	every     int
+	firstDays []int
+}
+
+func subDailyVisits(opt rrule.ROption, dtstart time.Time) (visitedDays, bool) {
+	if len(opt.Bymonth)+len(opt.Bymonthday)+len(opt.Byweekday)+len(opt.Byyearday)+len(opt.Byweekno) == 0 {
+		return visitedDays{}, false
+	}
+	const day = 86400
+	unit := map[rrule.Frequency]int64{rrule.HOURLY: 3600, rrule.MINUTELY: 60, rrule.SECONDLY: 1}[opt.Freq]
+	h, m, s := dtstart.Clock()
+	pos := int64(h*3600 + m*60 + s)
+	pos -= pos % unit // rrule-go visits the unit DTSTART is in
+	step := int64(max(opt.Interval, 1)) * unit
+	g := gcd(int(step%day), day)
+	if step%day == 0 {
+		g = day
+	}
+	visits, every := int64(day/g), int(step/int64(g)) // the time of day repeats after visits steps, every days
+	allowed := func(tod int64) bool {
+		hh, mm, ss := int(tod/3600), int(tod/60%60), int(tod%60)
+		return (len(opt.Byhour) == 0 || slices.Contains(opt.Byhour, hh)) &&
+			(unit > 60 || len(opt.Byminute) == 0 || slices.Contains(opt.Byminute, mm)) &&
+			(unit > 1 || len(opt.Bysecond) == 0 || slices.Contains(opt.Bysecond, ss))
+	}
+	first := map[int]int{} // class of days modulo every → its first day
+	for n := int64(0); n < visits; n++ {
+		at := pos + n*step
+		if !allowed(at % day) {
+			continue
+		}
+		d := int(at / day)
+		if _, seen := first[d%every]; !seen {
+			first[d%every] = d
+		}
+	}
+	v := visitedDays{every: every}
+	if len(first) == every { // every class: every day is visited, from some day on
+		v.every = 1
+		first = map[int]int{0: 0}
+	}
+	if len(first) > 64 {
+		return visitedDays{}, false
+	}
+	for _, d := range first {
+		v.firstDays = append(v.firstDays, d)
+	}
+	slices.Sort(v.firstDays)
+	return v, true
 }
 
 // neverKey is what neverMatches' answer depends on besides the rule: nothing for a rule
 // without INTERVAL that names its days (the whole cycle is searched from anywhere); else
 // DTSTART's month, day and weekday (rrule-go takes missing day parts from DTSTART) and, with
-// an INTERVAL, its year within the cycle (which periods the rule visits). ok is false for a
-// rule neverMatches does not check.
+// an INTERVAL, its year within the cycle (which periods the rule visits). A sub-daily rule's
+// answer depends on DTSTART's time of day too, and on its year within the cycle of the days
+// it visits. ok is false for a rule neverMatches does not check.
 func neverKey(opt rrule.ROption, dtstart time.Time) (key string, ok bool) {
+	if opt.Freq >= rrule.HOURLY {
+		v, ok := subDailyVisits(opt, dtstart)
+		if !ok {
+			return "", false
+		}
+		cycle := 400 * (v.every / gcd(daysPerCycle, v.every))
+		if !cycleFits(cycle, dtstart.Year()+1) {
+			return "", false
+		}
+		return dtstart.Format("0102T150405") + dtstart.Weekday().String()[:2] + "/" + strconv.Itoa(dtstart.Year()%cycle), true
+	}
 	cycle, ok := neverCycle(opt, dtstart)
 	if !ok {
 		return "", false

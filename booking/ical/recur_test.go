@@ -358,3 +358,99 @@ func TestNeverMatchesAgreesWithAFullSearch(t *testing.T) {
 	assert.Greater(t, nevers, 3, "random rules that never match")
 	assert.Less(t, nevers, checked-3, "random rules that match")
 }
+
+// A sub-daily rule is reduced to the daily rules of the days it visits at an allowed time
+// of day; the answer must be rrule-go's own full search (started late so that it stays
+// short), for rules whose day parts empty each other, rules whose INTERVAL never brings a
+// visit onto an accepted day, and sparse rules that do match.
+func TestSubDailyNeverMatchesAgreesWithAFullSearch(t *testing.T) {
+	truth := func(opt rrule.ROption) bool {
+		opt.Until, opt.Count = time.Time{}, 0
+		r, err := rrule.NewRRule(opt)
+		require.NoError(t, err)
+		_, found := r.Iterator()()
+		return !found
+	}
+	check := func(rule string, dtstart time.Time) (checked, never bool) {
+		rs, err := parseRRule(rule)
+		require.NoError(t, err, rule)
+		opt := rs.opt
+		opt.Dtstart = dtstart
+		if _, ok := neverKey(opt, dtstart); !ok {
+			return false, false
+		}
+		never = neverMatches(opt, dtstart)
+		assert.Equal(t, truth(opt), never, "%s from %s", rule, dtstart.Format(time.RFC3339))
+		return true, never
+	}
+	// Cycles of up to 2,000 years must fit between the start and rrule-go's last year.
+	late := time.Date(7900, 1, 1, 9, 30, 0, 0, time.UTC) // a Monday
+	require.Equal(t, time.Monday, late.Weekday())
+	for rule, want := range map[string]bool{
+		"FREQ=HOURLY;BYYEARDAY=60;BYMONTHDAY=28":                  true,
+		"FREQ=MINUTELY;BYWEEKNO=53;BYMONTH=6":                     true,
+		"FREQ=SECONDLY;INTERVAL=7;BYMONTH=2;BYDAY=MO;BYYEARDAY=1": true,
+		"FREQ=HOURLY;INTERVAL=168;BYDAY=TU":                       true, // always a Monday
+		"FREQ=HOURLY;INTERVAL=336;BYDAY=MO,TU":                    false,
+		"FREQ=HOURLY;INTERVAL=48;BYDAY=TU":                        false, // Mon, Wed, ... Tue
+		"FREQ=HOURLY;INTERVAL=5;BYHOUR=9;BYDAY=TU":                false, // 09:00 every 5 days
+		"FREQ=MINUTELY;INTERVAL=1440;BYDAY=SU;BYHOUR=9":           false,
+		"FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO":            false, // sparse
+		"FREQ=HOURLY;BYWEEKNO=53;BYDAY=TH":                        false,
+		"FREQ=HOURLY;INTERVAL=72;BYMONTH=2;BYMONTHDAY=29":         false,
+	} {
+		checked, never := check(rule, late)
+		assert.True(t, checked, rule)
+		assert.Equal(t, want, never, rule)
+	}
+	_, ok := neverKey(mustRule(t, "FREQ=HOURLY;BYHOUR=9"), late)
+	assert.False(t, ok, "no day parts: checkReachable decides")
+
+	rng := rand.New(rand.NewPCG(7, 3))
+	intervals := []int{1, 2, 3, 5, 7, 24, 25, 48, 72, 168, 336}
+	days := []string{"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+	checked, nevers := 0, 0
+	for range 24 {
+		rule := "FREQ=HOURLY;INTERVAL=" + strconv.Itoa(intervals[rng.IntN(len(intervals))])
+		if rng.IntN(2) == 0 {
+			rule += ";BYMONTH=" + strconv.Itoa(1+rng.IntN(12))
+		}
+		if rng.IntN(2) == 0 {
+			rule += ";BYMONTHDAY=" + strconv.Itoa(1+rng.IntN(31))
+		}
+		if rng.IntN(2) == 0 {
+			rule += ";BYDAY=" + days[rng.IntN(7)]
+		}
+		if rng.IntN(3) == 0 {
+			rule += ";BYYEARDAY=" + strconv.Itoa(1+rng.IntN(366))
+		}
+		if rng.IntN(3) == 0 {
+			rule += ";BYHOUR=" + strconv.Itoa(rng.IntN(24))
+		}
+		start := late.AddDate(0, rng.IntN(12), rng.IntN(28)).Add(time.Duration(rng.IntN(24)) * time.Hour)
+		rs, err := parseRRule(rule)
+		require.NoError(t, err)
+		opt := rs.opt
+		opt.Dtstart = start
+		if checkReachable(opt) != nil {
+			continue // rrule-go's own search would visit every hour to 9999
+		}
+		if ok, never := check(rule, start); ok {
+			checked++
+			if never {
+				nevers++
+			}
+		}
+	}
+	t.Logf("%d random rules checked, %d never match", checked, nevers)
+	assert.Greater(t, checked, 10, "random rules checked")
+	assert.Greater(t, nevers, 1, "random rules that never match")
+	assert.Less(t, nevers, checked-1, "random rules that match")
+}
+
+func mustRule(t *testing.T, rule string) rrule.ROption {
+	t.Helper()
+	rs, err := parseRRule(rule)
+	require.NoError(t, err, rule)
+	return rs.opt
+}

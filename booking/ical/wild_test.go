@@ -553,6 +553,10 @@ func TestRulesEmptyOverACycleAreDropped(t *testing.T) {
 		"yearday@example.org": "FREQ=DAILY;BYYEARDAY=60;BYMONTHDAY=28",
 		"leap4@example.org":   "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO",
 		"sparse@example.org":  "FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH",
+		// Sub-daily: rrule-go skips the rejected days one by one up to 9999.
+		"hourly@example.org":   "FREQ=HOURLY;BYYEARDAY=60;BYMONTHDAY=28",
+		"minutely@example.org": "FREQ=MINUTELY;INTERVAL=30;BYWEEKNO=53;BYMONTH=6",
+		"weekly@example.org":   "FREQ=HOURLY;INTERVAL=168;BYDAY=TU", // DTSTART is a Monday
 	}
 	for uid, rule := range rules {
 		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:%s\r\nDTSTART:20260105T090000Z\r\nDURATION:PT1H\r\nRRULE:%s\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", uid, rule)
