@@ -691,6 +691,10 @@ func subDailyVisits(opt rrule.ROption, dtstart time.Time) (visitedDays, bool) {
 		g = day
 	}
 	visits, every := int64(day/g), int(step/int64(g)) // the time of day repeats after visits steps, every days
+	timeParts := len(opt.Byhour) > 0 || unit <= 60 && len(opt.Byminute) > 0 || unit == 1 && len(opt.Bysecond) > 0
+	if !timeParts && step <= day {
+		return visitedDays{every: 1, firstDays: []int{0}}, true // every day, at any time
+	}
 	allowed := func(tod int64) bool {
 		hh, mm, ss := int(tod/3600), int(tod/60%60), int(tod%60)
 		return (len(opt.Byhour) == 0 || slices.Contains(opt.Byhour, hh)) &&
@@ -728,12 +732,15 @@ func subDailyVisits(opt rrule.ROption, dtstart time.Time) (visitedDays, bool) {
 // DTSTART's month, day and weekday (rrule-go takes missing day parts from DTSTART) and, with
 // an INTERVAL, its year within the cycle (which periods the rule visits). A sub-daily rule's
 // answer depends on DTSTART's time of day too, and on its year within the cycle of the days
-// it visits. ok is false for a rule neverMatches does not check.
+// it visits, unless it visits every day. ok is false for a rule neverMatches does not check.
 func neverKey(opt rrule.ROption, dtstart time.Time) (key string, ok bool) {
 	if opt.Freq >= rrule.HOURLY {
 		v, ok := subDailyVisits(opt, dtstart)
 		if !ok {
 			return "", false
+		}
+		if v.every == 1 {
+			return "daily", true // every day is visited: the answer is the day parts' alone
 		}
 		cycle := 400 * (v.every / gcd(daysPerCycle, v.every))
 		if !cycleFits(cycle, dtstart.Year()+1) {

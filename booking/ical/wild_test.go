@@ -279,7 +279,8 @@ var errEOFForTest = io.EOF
 // 170 ms a series). known: BYMONTH=2;BYMONTHDAY=30, a class checkFeasible knows; cycle: rules
 // only the search of a calendar cycle finds (BYWEEKNO=53;BYMONTH=6 daily, a BYSETPOS beyond
 // a year's one 29 February on a Monday, the 60th day of the year on a 28th), with DTSTARTs
-// on 300 different days.
+// on 300 different days; subdaily: HOURLY, MINUTELY and SECONDLY rules whose days never
+// come (about 0.6 s a series and expansion for rrule-go alone).
 func BenchmarkImpossibleRules(b *testing.B) {
 	for _, c := range []struct {
 		name  string
@@ -287,6 +288,7 @@ func BenchmarkImpossibleRules(b *testing.B) {
 	}{
 		{"known", []string{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"}},
 		{"cycle", []string{"FREQ=DAILY;BYWEEKNO=53;BYMONTH=6", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYSETPOS=2", "FREQ=DAILY;BYYEARDAY=60;BYMONTHDAY=28"}},
+		{"subdaily", []string{"FREQ=HOURLY;BYYEARDAY=60;BYMONTHDAY=28", "FREQ=MINUTELY;INTERVAL=30;BYWEEKNO=53;BYMONTH=6", "FREQ=SECONDLY;INTERVAL=7;BYMONTH=2;BYYEARDAY=1", "FREQ=HOURLY;INTERVAL=2;BYHOUR=9,11;BYWEEKNO=53;BYMONTH=6"}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var buf bytes.Buffer
