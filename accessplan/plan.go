@@ -191,7 +191,7 @@ func ComputeAccess(in Input) *Plan {
 	p := in.Policy
 	plan := &Plan{Now: in.Now, Window: p.Window(in.Now), aliases: map[string]string{}}
 	idx := newResourceIndex(p.Doors)
-	b := builder{policy: p, idx: idx, persons: map[string]*Person{}, names: map[string]nameChoice{}, unmapped: map[string]*Unmapped{}}
+	b := builder{policy: p, idx: idx, persons: map[string]*personState{}, unmapped: map[string]*Unmapped{}}
 
 	sources := slices.Clone(in.Sources)
 	configured := map[string]bool{}
@@ -210,6 +210,15 @@ func ComputeAccess(in Input) *Plan {
 		}
 	}
 
+	n := 0 // at most this many grants come from the sources (memo records may add some)
+	for _, src := range sources {
+		for i := range src.Bookings {
+			if bk := &src.Bookings[i]; src.Known && p.grants(bk.Status) && bk.Overlaps(plan.Window) {
+				n += len(bk.Persons)
+			}
+		}
+	}
+	b.grants, b.owner = make([]Grant, 0, n), make([]*personState, 0, n)
 	memos := slices.ContainsFunc(in.Net2.Users, func(u ManagedUser) bool { return len(u.Memo.Records) > 0 })
 	for _, src := range sources {
 		var listed map[string]bool // only memo records ask
@@ -284,9 +293,36 @@ func vanished(in Input, configured map[string]bool) []Vanished {
 type builder struct {
 	policy   Policy
 	idx      resourceIndex
-	persons  map[string]*Person
-	names    map[string]nameChoice
+	persons  map[string]*personState
 	unmapped map[string]*Unmapped
+	// grants are every person's grants in the order they were added, owner[i] the person
+	// of grants[i]: finish hands each person its own in one array for all, instead of
+	// growing thousands of small slices of large structs.
+	grants []Grant
+	owner  []*personState
+	// rooms remembers what a list of one or two resources maps to: most bookings of a feed
+	// book the same few rooms, and their grants share the (read-only, clipped) slices.
+	rooms map[roomKey]mappedRooms
+}
+
+// personState is a person being planned, with the booking its name was taken from.
+type personState struct {
+	p      *Person
+	name   nameChoice
+	named  bool // name is set
+	grants int  // how many of builder.grants are the person's
+}
+
+// roomKey is a booking's list of one or two resources.
+type roomKey struct{ first, second string }
+
+// mappedRooms is what a booking's resources map to: the mapped ones without repeats in
+// booking order, their doors ascending, and the ones without doors (with repeats, each one
+// a booking of an unmapped resource).
+type mappedRooms struct {
+	resources []string
+	doors     []int
+	unmapped  []string
 }
 
 // nameChoice remembers which booking a person's name came from, so the choice does not depend
@@ -315,24 +351,14 @@ func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMem
 	if !b.policy.grants(bk.Status) || len(bk.Persons) == 0 || !bk.Overlaps(window) {
 		return
 	}
-	var resources []string
-	var doors []int
-	for _, r := range bk.Resources {
-		d, ok := b.idx.lookup(r)
-		if !ok {
-			b.noteUnmapped(r, bk)
-			continue
-		}
-		if !slices.Contains(resources, r) {
-			resources = append(resources, r)
-		}
-		doors = append(doors, d...)
+	m := b.mapRooms(bk.Resources)
+	for _, r := range m.unmapped {
+		b.noteUnmapped(r, bk)
 	}
+	resources, doors := m.resources, m.doors
 	if len(doors) == 0 {
 		return
 	}
-	slices.Sort(doors)
-	doors = slices.Compact(doors)
 	key := bk.Key()
 	g := Grant{
 		Source:    bk.Source,
@@ -348,22 +374,61 @@ func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMem
 		if person.Email == "" || slices.ContainsFunc(bk.Persons[:i], func(q booking.Person) bool { return q.Email == person.Email }) {
 			continue
 		}
-		p := b.persons[person.Email]
-		if p == nil {
-			p = &Person{Email: person.Email}
-			b.persons[person.Email] = p
+		ps := b.persons[person.Email]
+		if ps == nil {
+			ps = &personState{p: &Person{Email: person.Email}}
+			b.persons[person.Email] = ps
 		}
-		b.chooseName(p, person, bk, key)
-		p.Grants = append(p.Grants, g)
+		ps.chooseName(person, bk, key)
+		ps.grants++
+		b.grants = append(b.grants, g)
+		b.owner = append(b.owner, ps)
 	}
 }
 
-func (b *builder) chooseName(p *Person, person booking.Person, bk *booking.Booking, key string) {
+// mapRooms maps a booking's resources to doors, once per list of one or two resources.
+func (b *builder) mapRooms(list []string) mappedRooms {
+	var k roomKey
+	switch len(list) {
+	case 2:
+		k.second = list[1]
+		fallthrough
+	case 1:
+		k.first = list[0]
+		if m, ok := b.rooms[k]; ok {
+			return m
+		}
+	}
+	var m mappedRooms
+	for _, r := range list {
+		d, ok := b.idx.lookup(r)
+		if !ok {
+			m.unmapped = append(m.unmapped, r)
+			continue
+		}
+		if !slices.Contains(m.resources, r) {
+			m.resources = append(m.resources, r)
+		}
+		m.doors = append(m.doors, d...)
+	}
+	slices.Sort(m.doors)
+	m.resources, m.doors = slices.Clip(m.resources), slices.Clip(slices.Compact(m.doors))
+	if len(list) == 1 || len(list) == 2 {
+		if b.rooms == nil {
+			b.rooms = map[roomKey]mappedRooms{}
+		}
+		b.rooms[k] = m
+	}
+	return m
+}
+
+func (ps *personState) chooseName(person booking.Person, bk *booking.Booking, key string) {
 	c := nameChoice{unnamed: person.DisplayName == "", start: bk.Start, source: bk.Source, key: key}
-	if old, had := b.names[p.Email]; had && !c.less(old) {
+	if ps.named && !c.less(ps.name) {
 		return
 	}
-	b.names[p.Email] = c
+	ps.name, ps.named = c, true
+	p := ps.p
 	p.Name, p.FirstName, p.LastName = person.Name(), person.FirstName, person.LastName
 }
 
@@ -384,16 +449,26 @@ func (b *builder) noteUnmapped(resource string, bk *booking.Booking) {
 
 func (b *builder) finish() []*Person {
 	out := make([]*Person, 0, len(b.persons))
-	for _, p := range b.persons {
-		out = append(out, p)
+	all := make([]Grant, len(b.grants))
+	next := 0
+	for _, ps := range b.persons {
+		ps.p.Grants = all[next : next : next+ps.grants]
+		next += ps.grants
+		out = append(out, ps.p)
 	}
+	for i, g := range b.grants {
+		p := b.owner[i].p
+		p.Grants = append(p.Grants, g) // in place: its share of all is reserved
+	}
+	b.grants, b.owner = nil, nil
 	// Each person is finished on its own: on every core for a large plan.
 	n := min(runtime.GOMAXPROCS(0), len(out)/512+1)
 	var wg sync.WaitGroup
 	for w := range n {
 		wg.Go(func() {
+			var scratch []doorWindow
 			for i := w; i < len(out); i += n {
-				finishPerson(out[i])
+				scratch = finishPerson(out[i], scratch)
 			}
 		})
 	}
@@ -404,7 +479,9 @@ func (b *builder) finish() []*Person {
 
 // finishPerson sorts a person's grants, drops repeats and merges the windows, overall and
 // per door.
-func finishPerson(p *Person) {
+// finishPerson sorts and merges a person's grants into windows; scratch is room for its
+// (door, window) pairs, returned for the next person.
+func finishPerson(p *Person, scratch []doorWindow) []doorWindow {
 	slices.SortFunc(p.Grants, func(x, y Grant) int {
 		if c := x.Start.Compare(y.Start); c != 0 {
 			return c
@@ -427,7 +504,7 @@ func finishPerson(p *Person) {
 	p.Windows = mergeIntervals(all)
 	// Every (door, window) pair, by door: each door's run is merged on its own, in
 	// place in one array for the person.
-	perDoor := make([]doorWindow, 0, n)
+	perDoor := slices.Grow(scratch[:0], n)
 	for _, g := range p.Grants {
 		for _, d := range g.Doors {
 			perDoor = append(perDoor, doorWindow{d, g.Window})
@@ -458,6 +535,7 @@ func finishPerson(p *Person) {
 	if p.Name == "" {
 		p.Name = strings.TrimSpace(p.FirstName + " " + p.LastName)
 	}
+	return perDoor
 }
 
 type doorWindow struct {
