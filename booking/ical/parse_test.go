@@ -194,6 +194,12 @@ func TestRepeatedLinesShareDecodingButNotResults(t *testing.T) {
 	require.Len(t, res.Bookings, 2)
 	res.Bookings[0].Resources[0] = "changed"
 	res.Bookings[0].Persons[0].Email = "changed@example.org"
+	res.Bookings[0].Resources = append(res.Bookings[0].Resources, "appended")
+	res.Bookings[0].Persons = append(res.Bookings[0].Persons, booking.Person{Email: "appended@example.org"})
+	// Nor do the bookings of one answer share their copies.
+	assert.Equal(t, []string{"Room 1"}, res.Bookings[1].Resources)
+	require.Len(t, res.Bookings[1].Persons, 1)
+	assert.Equal(t, "dev.patel@example.org", res.Bookings[1].Persons[0].Email)
 	again := cal.Bookings(wide)
 	assert.Equal(t, "Room 1", again.Bookings[0].Resources[0])
 	assert.Equal(t, "Room 1", again.Bookings[1].Resources[0])

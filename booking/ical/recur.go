@@ -329,16 +329,18 @@ func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 	from, _ := slices.BinarySearchFunc(c.singles, w.Start.Add(-c.maxSpan), func(ev *event, t time.Time) int { return ev.startI.Compare(t) })
 	to, _ := slices.BinarySearchFunc(c.singles, w.End, func(ev *event, t time.Time) int { return ev.startI.Compare(t) })
 	to = max(to, from)
-	n := 0
+	n, persons, resources := 0, 0, 0
 	for _, ev := range c.singles[from:to] {
 		if overlaps(ev.startI, ev.endI, w) {
-			n++
+			n, persons, resources = n+1, persons+len(ev.persons), resources+len(ev.resources)
 		}
 	}
 	out := make([]booking.Booking, 0, n)
+	// The singles' copies of their persons and resources, in two arrays for all.
+	cp := copies{persons: make([]booking.Person, 0, persons), resources: make([]string, 0, resources)}
 	for _, ev := range c.singles[from:to] {
 		if overlaps(ev.startI, ev.endI, w) {
-			out = append(out, c.booking(ev, ev.startI, ev.endI, ev.recID()))
+			out = append(out, c.booking(ev, ev.startI, ev.endI, ev.recID(), &cp))
 		}
 	}
 	for _, s := range c.series {
@@ -355,18 +357,42 @@ func overlaps(start, end time.Time, w booking.Window) bool {
 	return booking.Booking{Start: start, End: end}.Overlaps(w)
 }
 
-func (c *Calendar) booking(ev *event, start, end, rid time.Time) booking.Booking {
+// booking is one occurrence of ev. Its persons and resources are copies (events share
+// theirs), cut from cp when it is not nil and has room for them.
+func (c *Calendar) booking(ev *event, start, end, rid time.Time, cp *copies) booking.Booking {
+	if cp == nil {
+		cp = &copies{}
+	}
 	return booking.Booking{
 		Source:       c.name,
 		UID:          ev.uid,
 		RecurrenceID: rid,
-		Resources:    slices.Clone(ev.resources),
+		Resources:    copyInto(&cp.resources, ev.resources),
 		Start:        start.UTC(),
 		End:          end.UTC(),
 		AllDay:       ev.start.kind == kindDate,
 		Status:       ev.status,
-		Persons:      slices.Clone(ev.persons),
+		Persons:      copyInto(&cp.persons, ev.persons),
 	}
+}
+
+// copies are arrays that the copies of many bookings' persons and resources are cut from,
+// instead of two small allocations a booking.
+type copies struct {
+	persons   []booking.Person
+	resources []string
+}
+
+// copyInto returns a copy of src cut from the free room of *buf (capacity clipped, so that
+// appending to one booking's copy never touches another's), or a fresh copy when *buf has
+// no room left.
+func copyInto[T any](buf *[]T, src []T) []T {
+	if len(src) == 0 || cap(*buf)-len(*buf) < len(src) {
+		return slices.Clone(src)
+	}
+	start := len(*buf)
+	*buf = append(*buf, src...)
+	return (*buf)[start:len(*buf):len(*buf)]
 }
 
 // candidate is one start of a series before exclusions and overrides.
@@ -472,14 +498,14 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 			start = cd.inst.Add(f.startI.Sub(f.ov.ridI))
 			end = start.Add(f.endI.Sub(f.startI))
 		}
-		b := c.booking(src, start, end, cd.inst)
+		b := c.booking(src, start, end, cd.inst, nil)
 		b.AllDay = m.start.kind == kindDate
 		if b.Overlaps(w) {
 			out = append(out, b)
 		}
 	}
 	for _, ov := range s.overrides {
-		if b := c.booking(ov, ov.startI, ov.endI, ov.ov.ridI); b.Overlaps(w) {
+		if b := c.booking(ov, ov.startI, ov.endI, ov.ov.ridI, nil); b.Overlaps(w) {
 			out = append(out, b)
 		}
 	}
