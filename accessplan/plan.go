@@ -300,9 +300,9 @@ type builder struct {
 	// growing thousands of small slices of large structs.
 	grants []Grant
 	owner  []*personState
-	// rooms remembers what a list of one or two resources maps to: most bookings of a feed
-	// book the same few rooms, and their grants share the (read-only, clipped) slices.
-	rooms map[roomKey]mappedRooms
+	// rooms remembers what a booking of one resource maps to: most bookings of a feed book
+	// one of a few rooms, and their grants share the (read-only, clipped) slices.
+	rooms map[string]mappedRooms
 }
 
 // personState is a person being planned, with the booking its name was taken from.
@@ -312,9 +312,6 @@ type personState struct {
 	named  bool // name is set
 	grants int  // how many of builder.grants are the person's
 }
-
-// roomKey is a booking's list of one or two resources.
-type roomKey struct{ first, second string }
 
 // mappedRooms is what a booking's resources map to: the mapped ones without repeats in
 // booking order, their doors ascending, and the ones without doors (with repeats, each one
@@ -386,16 +383,10 @@ func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMem
 	}
 }
 
-// mapRooms maps a booking's resources to doors, once per list of one or two resources.
+// mapRooms maps a booking's resources to doors, once per resource for bookings of one.
 func (b *builder) mapRooms(list []string) mappedRooms {
-	var k roomKey
-	switch len(list) {
-	case 2:
-		k.second = list[1]
-		fallthrough
-	case 1:
-		k.first = list[0]
-		if m, ok := b.rooms[k]; ok {
+	if len(list) == 1 {
+		if m, ok := b.rooms[list[0]]; ok {
 			return m
 		}
 	}
@@ -413,11 +404,11 @@ func (b *builder) mapRooms(list []string) mappedRooms {
 	}
 	slices.Sort(m.doors)
 	m.resources, m.doors = slices.Clip(m.resources), slices.Clip(slices.Compact(m.doors))
-	if len(list) == 1 || len(list) == 2 {
+	if len(list) == 1 {
 		if b.rooms == nil {
-			b.rooms = map[roomKey]mappedRooms{}
+			b.rooms = map[string]mappedRooms{}
 		}
-		b.rooms[k] = m
+		b.rooms[list[0]] = m
 	}
 	return m
 }

@@ -583,9 +583,11 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		// Would the other dialect have found a person here? (checkDialect)
 		ev.otherPerson = (p.dialect == DialectBooked && len(raw.attendees) > 0) || (p.dialect != DialectBooked && raw.organizer != nil)
 	} else {
-		// Kept until the dialect is known: copies of the reused buffers.
-		raw.attendees, raw.resources = slices.Clone(raw.attendees), slices.Clone(raw.resources)
-		ev.raw = &raw
+		// Kept until the dialect is known: copies of the reused buffers (a copy of raw
+		// itself, so that raw stays off the heap in the common case above).
+		kept := raw
+		kept.attendees, kept.resources = slices.Clone(raw.attendees), slices.Clone(raw.resources)
+		ev.raw = &kept
 	}
 	p.events = append(p.events, ev)
 }
@@ -776,6 +778,7 @@ func (p *parser) group(cal *Calendar) {
 		groups = append(groups, uidGroup{first: ev})
 	}
 	p.events = nil
+	cal.singles = make([]*event, 0, len(groups))
 	for _, gr := range groups {
 		if gr.more == nil && gr.first.ov == nil {
 			// The common case: a UID seen once, without RECURRENCE-ID.

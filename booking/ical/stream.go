@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 
 	goical "github.com/emersion/go-ical"
@@ -584,8 +585,13 @@ func (p *parser) readCalendar(rc *rawCalendar) error {
 		jobs = append(jobs, p.submit(b, su))
 	}
 	rc.jobs, rc.batches = nil, nil
+	n := 0
 	for _, j := range jobs {
 		<-j.done
+		n += len(j.events)
+	}
+	p.events = slices.Grow(p.events, n) // once, not doubling over 100,000 events
+	for _, j := range jobs {
 		p.events = append(p.events, j.events...)
 		for _, w := range j.warn.list {
 			p.warn.add(w.UID, w.Reason)
