@@ -361,6 +361,16 @@ type parser struct {
 	common      *commonLines // the workers' common memo of shared lines
 	restartable bool         // the input can be read again: batches are not kept once read
 	restart     bool         // a late change needs the batches dropped: start again
+	// zones are the VTIMEZONEs read so far, by their text: feeds that repeat one in every
+	// VCALENDAR (concatenated exports) or before every event have it built once.
+	zones map[string]builtZone
+}
+
+// builtZone is what one VTIMEZONE text gave: its TZID and zone, or why it is ignored.
+type builtZone struct {
+	tzid   string
+	z      *zone
+	broken string
 }
 
 // stop ends the worker pool; workers finish the batches queued.

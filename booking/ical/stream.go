@@ -495,20 +495,12 @@ func (p *parser) buildSetup(rc *rawCalendar) *calSetup {
 			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, v.broken))
 			continue
 		}
-		cal, err := p.dec.decodeCalendar(calBegin, v.data, calEnd)
-		if err == nil && len(cal.Children) != 1 {
-			err = fmt.Errorf("unexpected component structure")
-		}
-		if err != nil {
-			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %v", v.line, err))
+		bz := p.buildZone(v.data)
+		if bz.broken != "" {
+			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, bz.broken))
 			continue
 		}
-		tzid, z, err := buildVTimezone(cal.Children[0])
-		if err != nil {
-			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %v", v.line, err))
-			continue
-		}
-		cx.res.inFile[tzid] = z
+		cx.res.inFile[bz.tzid] = bz.z
 	}
 	if xwr != nil {
 		name := strings.TrimSpace(unescapeText(xwr.Value))
@@ -520,6 +512,36 @@ func (p *parser) buildSetup(rc *rawCalendar) *calSetup {
 		}
 	}
 	return su
+}
+
+// maxCachedZones bounds the VTIMEZONE texts remembered: a feed repeats a few, and thousands
+// of distinct ones are built one by one without holding their texts twice.
+const maxCachedZones = 1024
+
+// buildZone decodes a VTIMEZONE (its lines, BEGIN to END) and builds its zone, once per
+// distinct text in a parse.
+func (p *parser) buildZone(data []byte) builtZone {
+	if bz, ok := p.zones[string(data)]; ok {
+		return bz
+	}
+	var bz builtZone
+	cal, err := p.dec.decodeCalendar(calBegin, data, calEnd)
+	if err == nil && len(cal.Children) != 1 {
+		err = fmt.Errorf("unexpected component structure")
+	}
+	if err == nil {
+		bz.tzid, bz.z, err = buildVTimezone(cal.Children[0])
+	}
+	if err != nil {
+		bz = builtZone{broken: err.Error()}
+	}
+	if p.zones == nil {
+		p.zones = map[string]builtZone{}
+	}
+	if len(p.zones) < maxCachedZones {
+		p.zones[string(data)] = bz
+	}
+	return bz
 }
 
 // handOut gives a full batch to the workers, to be read in the calendar's context as known

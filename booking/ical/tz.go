@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // IANA zones must resolve on every host, Windows included
 )
@@ -25,7 +26,14 @@ import (
 // is the one that is wrong (truncated to the rules of one year, or stale). A name that
 // resolves nowhere is an error: the event is skipped with a warning, never read as UTC.
 
-var ianaCache sync.Map // name -> *zone, successes only
+var (
+	ianaCache  sync.Map // name -> *zone, successes only
+	ianaMisses sync.Map // names that are not IANA zones (a few thousand at most)
+	nMisses    atomic.Int32
+)
+
+// maxIANAMisses bounds the names remembered as not IANA zones.
+const maxIANAMisses = 10_000
 
 func loadIANA(name string) *zone {
 	if name == "" || strings.EqualFold(name, "local") {
@@ -34,8 +42,14 @@ func loadIANA(name string) *zone {
 	if v, ok := ianaCache.Load(name); ok {
 		return v.(*zone)
 	}
+	if _, miss := ianaMisses.Load(name); miss {
+		return nil // time.LoadLocation reads the zone files again on every miss
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
+		if nMisses.Add(1) <= maxIANAMisses {
+			ianaMisses.Store(name, true)
+		}
 		return nil
 	}
 	z := locationZone(loc)

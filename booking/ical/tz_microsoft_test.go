@@ -2,6 +2,7 @@ package ical
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,6 +157,84 @@ func checkZoneYear(t *testing.T, z *zone, ref reference, year int) {
 		want := w.Add(-time.Duration(ref.offset(w)) * time.Second)
 		if got := z.toInstant(w); !got.Equal(want) {
 			fail("wall %s: instant %s, reference says %s", w.Format("2006-01-02T15:04"), got.Format(time.RFC3339), want.Format(time.RFC3339))
+		}
+	}
+}
+
+// euCustom is a rule-based VTIMEZONE whose TZID is not an IANA name (so the feed's own
+// definition is used), with the EU rules since 1601.
+func euCustom(tzid string) string {
+	return "BEGIN:VTIMEZONE\r\nTZID:" + tzid + "\r\n" +
+		"BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n" +
+		"BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+}
+
+// Concatenated exports repeat one VTIMEZONE in every VCALENDAR: its text is built into a
+// zone once per parse, a broken one is reported at every place it occurs, and a zone's
+// table of transitions is only computed when an event uses it.
+func TestRepeatedVTimezonesAreBuiltOnce(t *testing.T) {
+	p := &parser{dec: newPropDecoder()}
+	text := []byte(euCustom("Europe/Custom"))
+	a, b := p.buildZone(text), p.buildZone(append([]byte(nil), text...))
+	require.Empty(t, a.broken)
+	assert.Equal(t, "Europe/Custom", a.tzid)
+	assert.Same(t, a.z, b.z, "the same text gives the same zone")
+	assert.Nil(t, a.z.vtz.main, "no table until the zone is used")
+	off, _, _ := a.z.lookup(time.Date(2024, 7, 8, 9, 0, 0, 0, time.UTC).Unix())
+	assert.Equal(t, 7200, off)
+	assert.NotNil(t, a.z.vtz.main)
+	other := p.buildZone([]byte(euCustom("Europe/Other")))
+	assert.NotSame(t, a.z, other.z)
+
+	var feed strings.Builder
+	for i := range 3 {
+		fmt.Fprintf(&feed, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n%s", euCustom("Europe/Custom"))
+		feed.WriteString("BEGIN:VTIMEZONE\r\nTZID:Broken\r\nEND:VTIMEZONE\r\n")
+		fmt.Fprintf(&feed, "BEGIN:VEVENT\r\nUID:cal-%d@example.org\r\nDTSTART;TZID=Europe/Custom:2024010%dT110000\r\nDURATION:PT1H\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", i, 8+i%2)
+	}
+	cal, err := Parse([]byte(feed.String()), ParseOptions{Name: "concat", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	require.Len(t, res.Bookings, 3)
+	assert.Equal(t, "2024-01-08T10:00:00Z/2024-01-08T11:00:00Z", spanOf(one(t, res, "cal-0@example.org")))
+	assert.Equal(t, "2024-01-09T10:00:00Z/2024-01-09T11:00:00Z", spanOf(one(t, res, "cal-1@example.org")))
+	broken := 0
+	for _, w := range res.Warnings {
+		if strings.Contains(w.Reason, "VTIMEZONE at line") && strings.Contains(w.Reason, "ignored") {
+			broken++
+		}
+	}
+	assert.Equal(t, 3, broken, "%v", res.Warnings)
+}
+
+// A TZID that is not an IANA name is looked up in the tz database once: time.LoadLocation
+// reads the zone files again on every miss.
+func TestIANAMissesAreRemembered(t *testing.T) {
+	name := fmt.Sprintf("Nowhere/Test-%d", time.Now().UnixNano())
+	assert.Nil(t, loadIANA(name))
+	_, remembered := ianaMisses.Load(name)
+	assert.True(t, remembered)
+	assert.Nil(t, loadIANA(name))
+	assert.NotNil(t, loadIANA("Europe/Berlin"))
+}
+
+// BenchmarkConcatenatedCalendars parses 2,000 VCALENDARs that each define the same
+// VTIMEZONE (not an IANA name) for their one event, as merged exports are written.
+func BenchmarkConcatenatedCalendars(b *testing.B) {
+	var feed strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&feed, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n%sBEGIN:VEVENT\r\nUID:cal-%d@example.org\r\nDTSTART;TZID=Europe/Custom:20260603T110000\r\nDURATION:PT1H\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", euCustom("Europe/Custom"), i)
+	}
+	data := []byte(feed.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		cal, err := Parse(data, ParseOptions{Name: "concat", SiteLocation: time.UTC})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res := cal.Bookings(wide); len(res.Bookings) != 2000 {
+			b.Fatalf("%d bookings", len(res.Bookings))
 		}
 	}
 }

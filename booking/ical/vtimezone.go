@@ -23,7 +23,7 @@ import (
 // 400-year Gregorian cycles before it (after which weekdays, leap years and month lengths all
 // repeat). Every expansion is given an explicit end, so nothing depends on rrule-go's cap.
 //
-// The transitions from 1970 to 2120 are computed once when the VTIMEZONE is read; an instant
+// The transitions from 1970 to 2120 are computed once, when the zone is first used; an instant
 // outside that range is evaluated on demand from the rules of the years around it.
 
 // Limits for expanding the observances of a VTIMEZONE.
@@ -47,6 +47,7 @@ type observance struct {
 	from, to int
 	rdates   []time.Time
 	rules    []ruleSpec
+	firsts   []time.Time // each rule's first onset from DTSTART (zero: none within 10 years)
 	// startOnset is false when DTSTART is not an occurrence of the observance's RRULE:
 	// Microsoft writes DTSTART:16010101T030000 for "since ever", which is not an onset (taken
 	// as one, 1 January 1601 03:00 would switch the zone to that observance's offset).
@@ -59,6 +60,9 @@ type vtzRules struct {
 	// initial is the offset before the earliest onset (its TZOFFSETFROM).
 	initial  int
 	earliest int64
+	// main is the table of the years from 1970 to 2120 (mainTable).
+	once sync.Once
+	main *table
 	// pages caches tables of years outside the zone's main table (year -> *table).
 	pages  sync.Map
 	npages atomic.Int32
@@ -114,7 +118,11 @@ func buildVTimezone(c *goical.Component) (string, *zone, error) {
 				rs.untilWall = w
 			}
 			if err == nil {
-				_, err = rs.build(o.start)
+				// The rule's first onset within ten years of DTSTART (for earliest, below),
+				// found by the expansion that also proves the rule can be expanded.
+				first := time.Time{}
+				err = rs.each(o.start, o.start, o.start.AddDate(10, 0, 0), 1, func(t time.Time) { first = t })
+				o.firsts = append(o.firsts, first)
 			}
 			if err != nil {
 				return tzid, nil, fmt.Errorf("VTIMEZONE %q: RRULE: %w", tzid, err)
@@ -125,8 +133,8 @@ func buildVTimezone(c *goical.Component) (string, *zone, error) {
 			o.rules = append(o.rules, rs)
 		}
 		o.startOnset = len(o.rules) == 0
-		for j := range o.rules {
-			_ = o.rules[j].each(o.start, o.start, o.start, 1, func(time.Time) { o.startOnset = true })
+		for _, first := range o.firsts {
+			o.startOnset = o.startOnset || first.Equal(o.start)
 		}
 		if len(o.rdates) > vtzMaxTransition {
 			return tzid, nil, fmt.Errorf("VTIMEZONE %q has too many transitions", tzid)
@@ -153,20 +161,31 @@ func buildVTimezone(c *goical.Component) (string, *zone, error) {
 		for _, rd := range o.rdates {
 			at = min(at, rd.Unix()-int64(o.from))
 		}
-		for j := range o.rules {
-			_ = o.rules[j].each(o.start, o.start, o.start.AddDate(10, 0, 0), 1, func(w time.Time) {
-				at = min(at, w.Unix()-int64(o.from))
-			})
+		for _, first := range o.firsts {
+			if !first.IsZero() {
+				at = min(at, first.Unix()-int64(o.from))
+			}
 		}
 		if at < v.earliest {
 			v.earliest, v.initial = at, o.from
 		}
 	}
-	tb, err := v.table(yearStart(vtzTableFrom), yearStart(vtzTableTo))
-	if err != nil {
-		return tzid, nil, fmt.Errorf("VTIMEZONE %q: %w", tzid, err)
-	}
-	return tzid, &zone{name: tzid, kind: zoneRules, vtz: v, table: tb}, nil
+	return tzid, &zone{name: tzid, kind: zoneRules, vtz: v}, nil
+}
+
+// mainTable returns the zone's transitions from 1970 to 2120, computed when the zone is
+// first used: a feed may define thousands of zones and use a few (expanding the rules of
+// 150 years takes about a millisecond a zone). Should the rules not expand (more onsets than
+// vtzMaxTransition), the table is empty and every instant is evaluated around its year.
+func (v *vtzRules) mainTable() *table {
+	v.once.Do(func() {
+		tb, err := v.table(yearStart(vtzTableFrom), yearStart(vtzTableTo))
+		if err != nil {
+			tb = &table{}
+		}
+		v.main = tb
+	})
+	return v.main
 }
 
 func yearStart(y int) int64 { return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).Unix() }

@@ -15,10 +15,8 @@ type zone struct {
 	offset int
 	// loc backs a zone from the IANA database (also Windows names mapped to IANA).
 	loc *time.Location
-	// table holds the transitions of a rule-based VTIMEZONE from 1970 to 2120; outside it
-	// the observances (vtz) are evaluated on demand.
-	table *table
-	vtz   *vtzRules
+	// vtz are the observances of a rule-based VTIMEZONE.
+	vtz *vtzRules
 }
 
 type zoneKind uint8
@@ -64,10 +62,11 @@ func (z *zone) lookup(t int64) (offset int, start, end int64) {
 		}
 		return off, start, end
 	default:
-		if t < z.table.from || t >= z.table.to {
+		tb := z.vtz.mainTable()
+		if t < tb.from || t >= tb.to {
 			return z.vtz.lookupAround(t)
 		}
-		return z.table.lookup(t)
+		return tb.lookup(t)
 	}
 }
 
