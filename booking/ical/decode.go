@@ -28,6 +28,7 @@ type propDecoder struct {
 	br     *bufio.Reader
 	prefix map[string]*goical.Prop
 	lines  map[string]*sharedLine
+	held   int          // bytes of the lines in lines
 	common *commonLines // the workers' common memo, if any
 	// scratch holds the properties of the event's unique lines (UID, DTSTART...), reused
 	// from event to event: such a property is valid only until nextEvent.
@@ -39,8 +40,18 @@ type propDecoder struct {
 	}
 }
 
-// maxCachedLines bounds each memo of decoded lines and prefixes.
-const maxCachedLines = 50_000
+// maxCachedLines bounds each memo of decoded lines and prefixes, and maxCachedBytes the
+// bytes of the lines a memo of shared lines holds: lines that never repeat (RDATE lists of a
+// thousand dates each) must not fill memory with copies of themselves.
+const (
+	maxCachedLines = 50_000
+	maxCachedBytes = 8 << 20
+)
+
+// roomFor reports whether a memo holding n lines of held bytes may take one of size bytes.
+func roomFor(n, held, size int) bool {
+	return n < maxCachedLines && held+size <= maxCachedBytes
+}
 
 func newPropDecoder() *propDecoder {
 	return &propDecoder{
@@ -128,8 +139,9 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 			sl = d.common.put(line, sl)
 		}
 	}
-	if len(d.lines) < maxCachedLines {
+	if roomFor(len(d.lines), d.held, len(line)) {
 		d.lines[string(line)] = sl
+		d.held += len(line)
 	}
 	return sl, nil
 }
@@ -140,6 +152,7 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 type commonLines struct {
 	mu    sync.Mutex
 	lines map[string]*sharedLine
+	held  int // bytes of the lines in lines
 }
 
 func newCommonLines() *commonLines {
@@ -159,8 +172,9 @@ func (c *commonLines) put(line []byte, sl *sharedLine) *sharedLine {
 	if q, ok := c.lines[string(line)]; ok {
 		return q
 	}
-	if len(c.lines) < maxCachedLines {
+	if roomFor(len(c.lines), c.held, len(line)) {
 		c.lines[string(line)] = sl
+		c.held += len(line)
 	}
 	return sl
 }

@@ -158,11 +158,16 @@ type event struct {
 	raw       *rawParties
 }
 
-// recurrence is what makes an event a series.
+// recurrence is what makes an event a series. RDATEs and EXDATEs are held as numbers, not
+// values: a feed under the size limit may list millions of them.
 type recurrence struct {
-	rules   []ruleSpec
-	rdates  []rdate
-	exdates []tval
+	rules  []ruleSpec
+	rdates []rdate
+	// exInstants are the DATE-TIME EXDATEs as instants (Unix seconds), exDays the DATE ones
+	// as local days (dayNumber); newSeries sorts both. A DATE-TIME excludes the occurrence
+	// that starts at that instant, a DATE every occurrence on that day.
+	exInstants []int64
+	exDays     []int32
 }
 
 // override is the RECURRENCE-ID of an event that replaces one occurrence of a series.
@@ -174,13 +179,39 @@ type override struct {
 	recID time.Time
 }
 
-// rdate is one RDATE value; a PERIOD carries its own end or duration.
+// rdate is one RDATE: the instant it starts (Unix seconds); for a DATE, the day as a
+// wall-clock stand-in; for a PERIOD, the instant it ends (its own end, or its start plus its
+// duration).
 type rdate struct {
-	v      tval
-	period bool
-	end    tval
-	hasEnd bool
-	dur    span
+	inst, wall, end int64
+	date, period    bool
+}
+
+// listItems counts the values of comma-separated list properties, so that a long list is
+// held in one allocation instead of doubling its way there.
+func listItems(props []*goical.Prop) int {
+	n := 0
+	for _, p := range props {
+		n += strings.Count(p.Value, ",") + 1
+	}
+	return n
+}
+
+// compactRDate is the rdate of a value and its PERIOD end or duration.
+func compactRDate(v tval, period, hasEnd bool, end tval, dur span) rdate {
+	inst := v.instant()
+	rd := rdate{inst: inst.Unix(), date: v.kind == kindDate, period: period}
+	if rd.date {
+		rd.wall = v.wall.Unix()
+	}
+	if period {
+		e := endAt(v, inst, dur)
+		if hasEnd {
+			e = end.instant()
+		}
+		rd.end = e.Unix()
+	}
+	return rd
 }
 
 func (ev *event) recur() *recurrence {
@@ -555,9 +586,12 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		}
 		ev.recur().rules = append(ev.recur().rules, rs)
 	}
+	if rdates := c.all(propRDate); len(rdates) > 0 {
+		ev.recur().rdates = slices.Grow(ev.recur().rdates, listItems(rdates))
+	}
 	for _, rp := range c.all(propRDate) {
 		vt := strings.ToUpper(param(rp, "VALUE"))
-		for _, item := range strings.Split(rp.Value, ",") {
+		for item := range strings.SplitSeq(rp.Value, ",") {
 			rd, err := readRDate(item, vt, param(rp, "TZID"), cx, def)
 			if err != nil {
 				skip(fmt.Sprintf("RDATE: %v", err))
@@ -566,15 +600,22 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 			ev.recur().rdates = append(ev.recur().rdates, rd)
 		}
 	}
+	if exdates := c.all(propEXDate); len(exdates) > 0 {
+		ev.recur().exInstants = slices.Grow(ev.recur().exInstants, listItems(exdates))
+	}
 	for _, rp := range c.all(propEXDate) {
 		vt := strings.ToUpper(param(rp, "VALUE"))
-		for _, item := range strings.Split(rp.Value, ",") {
+		for item := range strings.SplitSeq(rp.Value, ",") {
 			v, err := readTime(item, vt, param(rp, "TZID"), cx, def)
 			if err != nil {
 				skip(fmt.Sprintf("EXDATE: %v", err))
 				return
 			}
-			ev.recur().exdates = append(ev.recur().exdates, v)
+			if rec := ev.recur(); v.kind == kindDate {
+				rec.exDays = append(rec.exDays, v.dayNumber())
+			} else {
+				rec.exInstants = append(rec.exInstants, v.instant().Unix())
+			}
 		}
 	}
 	if rp := c.get(propRecurrenceID); rp != nil {
@@ -614,21 +655,25 @@ func readRDate(item, vt, tzid string, cx *calContext, def *zone) (rdate, error) 
 	if err != nil {
 		return rdate{}, err
 	}
-	rd := rdate{v: v}
 	if !isPeriod {
-		return rd, nil
+		return compactRDate(v, false, false, tval{}, span{}), nil
 	}
-	rd.period = true
+	var end tval
+	var dur span
+	hasEnd := false
 	if e := strings.TrimSpace(endText); strings.HasPrefix(e, "P") || strings.HasPrefix(e, "+P") || strings.HasPrefix(e, "-P") {
-		rd.dur, err = parseDuration(e)
+		dur, err = parseDuration(e)
 	} else {
-		rd.end, err = readTime(e, "", tzid, cx, def)
-		rd.hasEnd = true
-		if err == nil && rd.end.instant().Before(v.instant()) {
+		end, err = readTime(e, "", tzid, cx, def)
+		hasEnd = true
+		if err == nil && end.instant().Before(v.instant()) {
 			err = fmt.Errorf("period %q ends before it starts", item)
 		}
 	}
-	return rd, err
+	if err != nil {
+		return rdate{}, err
+	}
+	return compactRDate(v, true, hasEnd, end, dur), nil
 }
 
 // finish applies the dialect, resolves duplicate UIDs and groups overrides with their

@@ -275,8 +275,8 @@ type series struct {
 	byInstant map[int64]*event  // override by original start instant
 	byDate    map[string]*event // override with a DATE RECURRENCE-ID, by local date
 	futures   []*event          // RANGE=THISANDFUTURE overrides, by original start
-	exInstant map[int64]bool
-	exDate    map[string]bool
+	exInstants []int64 // sorted (recurrence.exInstants)
+	exDays     []int32 // sorted (recurrence.exDays)
 	margin    time.Duration // widest shift of a THISANDFUTURE override
 }
 
@@ -286,8 +286,6 @@ func newSeries(m *event, overrides []*event) *series {
 		overrides: overrides,
 		byInstant: make(map[int64]*event),
 		byDate:    make(map[string]*event),
-		exInstant: make(map[int64]bool),
-		exDate:    make(map[string]bool),
 	}
 	for _, ov := range overrides {
 		if ov.ov.rid.kind == kindDate {
@@ -305,13 +303,9 @@ func newSeries(m *event, overrides []*event) *series {
 		}
 	}
 	sort.Slice(s.futures, func(i, j int) bool { return s.futures[i].ov.ridI.Before(s.futures[j].ov.ridI) })
-	for _, ex := range m.rec.exdates {
-		if ex.kind == kindDate {
-			s.exDate[ex.dateKey()] = true
-		} else {
-			s.exInstant[ex.instant().Unix()] = true
-		}
-	}
+	slices.Sort(m.rec.exInstants)
+	slices.Sort(m.rec.exDays)
+	s.exInstants, s.exDays = slices.Compact(m.rec.exInstants), slices.Compact(m.rec.exDays)
 	return s
 }
 
@@ -453,24 +447,20 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		}
 	}
 	for _, rd := range m.rec.rdates {
-		inst := rd.v.instant()
+		inst := time.Unix(rd.inst, 0).UTC()
 		if inst.Before(lo) || inst.After(hi) {
 			continue
 		}
-		wall := rd.v.wall
-		if rd.v.kind != kindDate && m.start.zone != nil {
+		wall := inst
+		switch {
+		case rd.date:
+			wall = time.Unix(rd.wall, 0).UTC()
+		case m.start.zone != nil:
 			wall = m.start.zone.wallOf(inst)
-		} else if rd.v.kind != kindDate {
-			wall = inst
 		}
 		cd := candidate{wall: wall, inst: inst}
 		if rd.period {
-			cd.hasEnd = true
-			if rd.hasEnd {
-				cd.end = rd.end.instant()
-			} else {
-				cd.end = endAt(rd.v, inst, rd.dur)
-			}
+			cd.hasEnd, cd.end = true, time.Unix(rd.end, 0).UTC()
 		}
 		cands = append(cands, cd)
 	}
@@ -483,8 +473,10 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		}
 		prev = cd.inst
 		occ := m.start.at(cd.wall)
-		key, day := cd.inst.Unix(), occ.dateKey()
-		if s.exInstant[key] || s.exDate[day] || s.byInstant[key] != nil || s.byDate[day] != nil {
+		key := cd.inst.Unix()
+		_, exInst := slices.BinarySearch(s.exInstants, key)
+		_, exDay := slices.BinarySearch(s.exDays, occ.dayNumber())
+		if exInst || exDay || s.byInstant[key] != nil || s.byDate[occ.dateKey()] != nil {
 			continue
 		}
 		src, start, end := m, cd.inst, cd.end

@@ -291,7 +291,7 @@ func (s *scanner) line(ll logical) error {
 		// A line of the body that starts like BEGIN or END but is neither (EXDATE...): it goes
 		// to the body unfolded (step ends it, and keeps the line numbers).
 		if !ll.tooLong {
-			s.cur.data = append(append(s.cur.data, text...), '\r') // with step's \n, a CRLF: a CR of the text stays
+			s.cur.data = append(appendBody(s.cur.data, text...), '\r') // with step's \n, a CRLF: a CR of the text stays
 		} else if lineUse(text) != propSkip {
 			s.breakEvent(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
 		}

@@ -45,6 +45,12 @@ func (v tval) at(wall time.Time) tval {
 // RECURRENCE-ID against occurrences.
 func (v tval) dateKey() string { return v.wall.Format("20060102") }
 
+// dayNumber is dateKey as a number (yyyymmdd).
+func (v tval) dayNumber() int32 {
+	y, m, d := v.wall.Date()
+	return int32(y*10000 + int(m)*100 + d)
+}
+
 // parseTimeText parses one DATE or DATE-TIME value. valueType is the VALUE parameter in upper
 // case ("" when absent). A bare 8-digit value without VALUE=DATE is accepted as a DATE: real
 // feeds write it (go-ical rejects it).
