@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -133,7 +134,11 @@ func printPreviewJSON(w io.Writer, access []accessplan.Access) error {
 	return enc.Encode(out)
 }
 
-func printPreviewTable(w io.Writer, at time.Time, loc *time.Location, access []accessplan.Access) {
+func printPreviewTable(out io.Writer, at time.Time, loc *time.Location, access []accessplan.Access) {
+	// tabwriter writes cell by cell: buffered, a table of many persons is a few writes, not
+	// one system call a cell.
+	w := bufio.NewWriter(out)
+	defer w.Flush()
 	if loc == nil {
 		loc = time.Local
 	}
