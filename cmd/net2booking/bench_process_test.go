@@ -24,7 +24,9 @@ import (
 //   - skedda-100k-notes: 100,000 Skedda events with a folded DESCRIPTION (59 MB);
 //   - skedda-100k: the same without it (43 MB);
 //   - junk-50MB: a valid VCALENDAR holding 50 MB of X- lines nobody reads;
-//   - junk-in-events-50MB: the same inside 200 events, as folded X- properties.
+//   - junk-in-events-50MB: the same inside 200 events, as folded X- properties;
+//   - exdates-50MB and rdates-50MB: one series with 50 MB of EXDATE or RDATE lists;
+//   - concatenated-50MB: 80,000 VCALENDARs one after the other, each with the same VTIMEZONE.
 //
 // The peak is the process's VmHWM (/proc/PID/status), read every millisecond until it exits:
 // the rusage of a child counts the memory of the benchmark that forked it.
@@ -38,6 +40,9 @@ func BenchmarkPreviewProcess(b *testing.B) {
 		{"skedda-100k", func() []byte { return feedgen.Skedda(100_000, 5000, 200, false) }, "@example.com"},
 		{"junk-50MB", func() []byte { return feedgen.Junk(50<<20, false) }, "junk@example.com"},
 		{"junk-in-events-50MB", func() []byte { return feedgen.Junk(50<<20, true) }, "junk@example.com"},
+		{"exdates-50MB", func() []byte { return feedgen.Lists(50<<20, false) }, "lists@example.com"},
+		{"rdates-50MB", func() []byte { return feedgen.Lists(50<<20, true) }, "single@example.com"},
+		{"concatenated-50MB", func() []byte { return feedgen.Concatenated(50 << 20) }, "merged"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			dir := b.TempDir()

@@ -127,3 +127,50 @@ func Junk(size int, inEvents bool) []byte {
 	b.WriteString("END:VCALENDAR\r\n")
 	return b.Bytes()
 }
+
+// Lists is one weekly series carrying about size bytes of EXDATE (or, with rdates, RDATE)
+// lists of 50 DATE-TIMEs a line, then a single event: a series under the size limit may list
+// a million dates.
+func Lists(size int, rdates bool) []byte {
+	var b bytes.Buffer
+	b.Grow(size + 1024)
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	b.WriteString("BEGIN:VEVENT\r\nUID:lists@example.com\r\nDTSTART:20260107T090000Z\r\nDURATION:PT2H\r\nRRULE:FREQ=WEEKLY\r\n")
+	b.WriteString("ATTENDEE;CN=List Person:mailto:lists@example.com\r\nRESOURCES:" + RoomName(0) + "\r\n")
+	name := "EXDATE:"
+	if rdates {
+		name = "RDATE:"
+	}
+	for n := 0; b.Len() < size; n += 50 {
+		b.WriteString(name)
+		for i := range 50 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			d := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(n+i) * time.Hour)
+			b.WriteString(d.Format("20060102T150405Z"))
+		}
+		b.WriteString("\r\n")
+	}
+	b.WriteString("END:VEVENT\r\n")
+	b.WriteString("BEGIN:VEVENT\r\nUID:single@example.com\r\nDTSTART:20260603T090000Z\r\nDTEND:20260603T110000Z\r\n")
+	b.WriteString("ATTENDEE;CN=Single Person:mailto:single@example.com\r\nRESOURCES:" + RoomName(1) + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	return b.Bytes()
+}
+
+// Concatenated is about size bytes of VCALENDARs one after the other, each with the same
+// rule-based VTIMEZONE (a TZID that is not an IANA name) and one event in it, as tools that
+// merge exports write them.
+func Concatenated(size int) []byte {
+	var b bytes.Buffer
+	b.Grow(size + 1024)
+	vtz := "BEGIN:VTIMEZONE\r\nTZID:Central Europe Custom\r\n" +
+		"BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n" +
+		"BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+	for i := 0; b.Len() < size; i++ {
+		b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n" + vtz)
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:merged-%d@example.com\r\nDTSTART;TZID=Central Europe Custom:20260603T1%d0000\r\nDURATION:PT1H\r\n", i, i%2)
+		fmt.Fprintf(&b, "ATTENDEE;CN=Merged %d:mailto:merged%d@example.com\r\nRESOURCES:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", i%500, i%500, RoomName(i%200))
+	}
+	return b.Bytes()
+}
