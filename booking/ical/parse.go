@@ -129,8 +129,9 @@ type Calendar struct {
 	maxSpan  time.Duration // the longest single: Bookings searches singles from the window's start less it
 }
 
-// event is one VEVENT as we keep it: only what bookings need. A feed holds up to a few
-// hundred thousand of them, so what only some events have lives behind pointers.
+// event is one VEVENT as we keep it: only what bookings need. A feed under the size limit
+// may hold two million of them, so what only some events have lives behind pointers and
+// instants are held as Unix seconds (iCalendar times have no fractions): 184 bytes an event.
 type event struct {
 	uid   string
 	line  int32
@@ -141,13 +142,13 @@ type event struct {
 	// otherPerson: with a configured dialect, the person property of the other dialect is
 	// present (ORGANIZER for skedda, ATTENDEE for booked).
 	otherPerson bool
-	status      booking.Status
-	stamp       time.Time
+	status      eventStatus
+	stamp       int64 // DTSTAMP, Unix seconds (that of the zero time when there is none)
 
-	start  tval
-	startI time.Time
-	span   span
-	endI   time.Time
+	start tval
+	// startAt and endAt are the instants the event starts and ends, Unix seconds.
+	startAt, endAt int64
+	span           span
 
 	rec *recurrence // RRULE/RDATE/EXDATE of a series master
 	ov  *override   // RECURRENCE-ID of an override
@@ -157,6 +158,29 @@ type event struct {
 	resources []string
 	raw       *rawParties
 }
+
+// eventStatus is an event's booking.Status in a byte.
+type eventStatus uint8
+
+const (
+	statusConfirmed eventStatus = iota
+	statusTentative
+	statusCancelled
+)
+
+func (s eventStatus) booking() booking.Status {
+	switch s {
+	case statusTentative:
+		return booking.StatusTentative
+	case statusCancelled:
+		return booking.StatusCancelled
+	}
+	return booking.StatusConfirmed
+}
+
+// startI and endI are the instants the event starts and ends.
+func (ev *event) startI() time.Time { return time.Unix(ev.startAt, 0).UTC() }
+func (ev *event) endI() time.Time   { return time.Unix(ev.endAt, 0).UTC() }
 
 // recurrence is what makes an event a series. RDATEs and EXDATEs are held as numbers, not
 // values: a feed under the size limit may list millions of them.
@@ -494,28 +518,28 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		return
 	}
 	ev := p.newEvent()
-	*ev = event{uid: uid, line: int32(line), order: int32(index), status: booking.StatusConfirmed}
+	*ev = event{uid: uid, line: int32(line), order: int32(index), status: statusConfirmed}
 	if s := c.getShared(propSequence); s != nil {
 		ev.seq = s.seq
 	}
 	if s := c.getShared(propDTStamp); s != nil {
-		ev.stamp = s.stamp
+		ev.stamp = s.stamp.Unix()
 	}
 	if s := c.get(propStatus); s != nil {
 		switch st := strings.ToUpper(strings.TrimSpace(s.Value)); st {
 		case "", "CONFIRMED":
 		case "TENTATIVE":
-			ev.status = booking.StatusTentative
+			ev.status = statusTentative
 		case "CANCELLED", "CANCELED":
-			ev.status = booking.StatusCancelled
+			ev.status = statusCancelled
 		default:
 			// Not confirmed, not cancelled: let the access policy for tentative bookings decide.
-			ev.status = booking.StatusTentative
+			ev.status = statusTentative
 			p.warn.add(uid, fmt.Sprintf("unknown STATUS %q treated as TENTATIVE (VEVENT at line %d)", st, line))
 		}
 	}
 	if cx.method == "CANCEL" {
-		ev.status = booking.StatusCancelled
+		ev.status = statusCancelled
 	}
 
 	ds := c.get(propDTSTART)
@@ -528,7 +552,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		skip(fmt.Sprintf("DTSTART: %v", err))
 		return
 	}
-	ev.start, ev.startI = start, start.instant()
+	ev.start, ev.startAt = start, start.instant().Unix()
 
 	switch de, du := c.get(propDTEND), c.get(propDuration); {
 	case de != nil: // RFC 5545 forbids DTEND with DURATION; DTEND wins if both appear
@@ -538,14 +562,14 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 			return
 		}
 		endI := end.instant()
-		if endI.Before(ev.startI) {
-			skip(fmt.Sprintf("DTEND %s is before DTSTART %s", endI.Format(time.RFC3339), ev.startI.Format(time.RFC3339)))
+		if endI.Before(ev.startI()) {
+			skip(fmt.Sprintf("DTEND %s is before DTSTART %s", endI.Format(time.RFC3339), ev.startI().Format(time.RFC3339)))
 			return
 		}
 		if start.kind == kindDate && end.kind == kindDate {
 			ev.span = span{days: int(end.wall.Sub(start.wall) / (24 * time.Hour))}
 		} else {
-			ev.span = span{exact: endI.Sub(ev.startI)}
+			ev.span = span{exact: endI.Sub(ev.startI())}
 		}
 		ev.hasSpan = true
 	case du != nil:
@@ -562,7 +586,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		skip(fmt.Sprintf("event lasts %s, longer than the limit of %s", ev.span.approx(), p.opts.MaxDuration))
 		return
 	}
-	ev.endI = endAt(ev.start, ev.startI, ev.span)
+	ev.endAt = endAt(ev.start, ev.startI(), ev.span).Unix()
 
 	// Recurrence. Floating EXDATE/RDATE values belong to the series' zone.
 	def := start.zone
@@ -692,18 +716,17 @@ func (p *parser) finish() *Calendar {
 	p.group(cal)
 	sortSingles(cal.singles)
 	for _, ev := range cal.singles {
-		cal.maxSpan = max(cal.maxSpan, ev.endI.Sub(ev.startI))
+		cal.maxSpan = max(cal.maxSpan, time.Duration(ev.endAt-ev.startAt)*time.Second)
 	}
 	cal.warnings = p.warn
 	return cal
 }
 
-// sortSingles sorts events by start, UID and recurrence instant. The start is compared as
-// two integers held next to the pointer, so most comparisons do not follow it.
+// sortSingles sorts events by start, UID and recurrence instant. The start and the UID's head
+// are held next to the pointer, so most comparisons do not follow it.
 func sortSingles(evs []*event) {
 	type keyed struct {
-		sec int64
-		ns  int32
+		sec int64  // the start
 		uid uint64 // the UID's first 8 bytes, big-endian: most ties are decided without it
 		ev  *event
 	}
@@ -711,14 +734,11 @@ func sortSingles(evs []*event) {
 	for i, ev := range evs {
 		var head [8]byte
 		copy(head[:], ev.uid)
-		keys[i] = keyed{ev.startI.Unix(), int32(ev.startI.Nanosecond()), binary.BigEndian.Uint64(head[:]), ev}
+		keys[i] = keyed{ev.startAt, binary.BigEndian.Uint64(head[:]), ev}
 	}
 	order := func(a, b keyed) int {
 		if a.sec != b.sec {
 			return cmp.Compare(a.sec, b.sec)
-		}
-		if a.ns != b.ns {
-			return cmp.Compare(a.ns, b.ns)
 		}
 		if a.uid != b.uid {
 			return cmp.Compare(a.uid, b.uid)
@@ -760,7 +780,7 @@ func sortSingles(evs []*event) {
 func (p *parser) checkDialect() {
 	var events, alone int
 	for _, ev := range p.events {
-		if ev.status == booking.StatusCancelled {
+		if ev.status == statusCancelled {
 			continue
 		}
 		events++
@@ -790,8 +810,8 @@ func newer(a, b *event) bool {
 	if a.seq != b.seq {
 		return a.seq > b.seq
 	}
-	if !a.stamp.Equal(b.stamp) {
-		return a.stamp.After(b.stamp)
+	if a.stamp != b.stamp {
+		return a.stamp > b.stamp
 	}
 	return a.order > b.order
 }
@@ -861,7 +881,7 @@ func (p *parser) group(cal *Calendar) {
 			ov.ov.ridI = ov.ov.rid.instant()
 			if !ov.hasSpan && master != nil {
 				ov.span = master.span
-				ov.endI = endAt(ov.start, ov.startI, ov.span)
+				ov.endAt = endAt(ov.start, ov.startI(), ov.span).Unix()
 			}
 		}
 		overrides := p.dedupeOverrides(g.overrides)
@@ -872,7 +892,7 @@ func (p *parser) group(cal *Calendar) {
 		if master != nil {
 			replaced := false
 			for _, ov := range overrides {
-				if ov.ov.ridI.Equal(master.startI) {
+				if ov.ov.ridI.Equal(master.startI()) {
 					replaced = true
 				}
 			}
@@ -897,7 +917,7 @@ func (p *parser) pickLatest(evs []*event) *event {
 	for _, ev := range evs {
 		// A copy with a lower SEQUENCE or older DTSTAMP is a superseded version (an update or
 		// METHOD:CANCEL after the original): normal. Only an undecidable tie is reported.
-		if ev != best && ev.seq == best.seq && ev.stamp.Equal(best.stamp) {
+		if ev != best && ev.seq == best.seq && ev.stamp == best.stamp {
 			p.warn.add(ev.uid, fmt.Sprintf("VEVENT at line %d ignored: same UID, SEQUENCE and DTSTAMP as the one at line %d, which comes later and is used", ev.line, best.line))
 		}
 	}

@@ -295,7 +295,7 @@ func newSeries(m *event, overrides []*event) *series {
 		}
 		if ov.ov.future {
 			s.futures = append(s.futures, ov)
-			d := ov.startI.Sub(ov.ov.ridI)
+			d := ov.startI().Sub(ov.ov.ridI)
 			if d < 0 {
 				d = -d
 			}
@@ -320,12 +320,12 @@ func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 	// Singles are kept sorted by start, UID and recurrence instant, so without series the
 	// result is already in booking.SortBookings order. Only those starting from the window's
 	// start less the longest single's length up to the window's end can overlap it.
-	from, _ := slices.BinarySearchFunc(c.singles, w.Start.Add(-c.maxSpan), func(ev *event, t time.Time) int { return ev.startI.Compare(t) })
-	to, _ := slices.BinarySearchFunc(c.singles, w.End, func(ev *event, t time.Time) int { return ev.startI.Compare(t) })
+	from, _ := slices.BinarySearchFunc(c.singles, w.Start.Add(-c.maxSpan), func(ev *event, t time.Time) int { return ev.startI().Compare(t) })
+	to, _ := slices.BinarySearchFunc(c.singles, w.End, func(ev *event, t time.Time) int { return ev.startI().Compare(t) })
 	to = max(to, from)
 	n, persons, resources := 0, 0, 0
 	for _, ev := range c.singles[from:to] {
-		if overlaps(ev.startI, ev.endI, w) {
+		if overlaps(ev.startI(), ev.endI(), w) {
 			n, persons, resources = n+1, persons+len(ev.persons), resources+len(ev.resources)
 		}
 	}
@@ -333,8 +333,8 @@ func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 	// The singles' copies of their persons and resources, in two arrays for all.
 	cp := copies{persons: make([]booking.Person, 0, persons), resources: make([]string, 0, resources)}
 	for _, ev := range c.singles[from:to] {
-		if overlaps(ev.startI, ev.endI, w) {
-			out = append(out, c.booking(ev, ev.startI, ev.endI, ev.recID(), &cp))
+		if overlaps(ev.startI(), ev.endI(), w) {
+			out = append(out, c.booking(ev, ev.startI(), ev.endI(), ev.recID(), &cp))
 		}
 	}
 	for _, s := range c.series {
@@ -365,7 +365,7 @@ func (c *Calendar) booking(ev *event, start, end, rid time.Time, cp *copies) boo
 		Start:        start.UTC(),
 		End:          end.UTC(),
 		AllDay:       ev.start.kind == kindDate,
-		Status:       ev.status,
+		Status:       ev.status.booking(),
 		Persons:      copyInto(&cp.persons, ev.persons),
 	}
 }
@@ -418,7 +418,7 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 	lo := w.Start.Add(-m.span.approx() - s.margin - expansionSlack).UTC()
 	hi := w.End.Add(s.margin + expansionSlack).UTC()
 
-	cands := []candidate{{wall: m.start.wall, inst: m.startI}}
+	cands := []candidate{{wall: m.start.wall, inst: m.startI()}}
 	for i := range m.rec.rules {
 		// The rule ends at the window (rrule-go would otherwise stop 292 years after
 		// DTSTART, or search to the year 9999 after the last occurrence).
@@ -487,8 +487,8 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 			// RANGE=THISANDFUTURE: later instances move like the override and take its
 			// length, status, persons and resources.
 			src = f
-			start = cd.inst.Add(f.startI.Sub(f.ov.ridI))
-			end = start.Add(f.endI.Sub(f.startI))
+			start = cd.inst.Add(f.startI().Sub(f.ov.ridI))
+			end = start.Add(f.endI().Sub(f.startI()))
 		}
 		b := c.booking(src, start, end, cd.inst, nil)
 		b.AllDay = m.start.kind == kindDate
@@ -497,7 +497,7 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		}
 	}
 	for _, ov := range s.overrides {
-		if b := c.booking(ov, ov.startI, ov.endI, ov.ov.ridI, nil); b.Overlaps(w) {
+		if b := c.booking(ov, ov.startI(), ov.endI(), ov.ov.ridI, nil); b.Overlaps(w) {
 			out = append(out, b)
 		}
 	}

@@ -20,9 +20,9 @@ type tval struct {
 	// wall is a UTC "stand-in": its fields are the local wall clock (for kindUTC, the UTC
 	// clock). Recurrence rules are expanded on stand-ins, so DST never shifts them.
 	wall time.Time
-	kind timeKind
 	// zone maps wall to an instant for kindLocal and kindDate; nil for kindUTC.
 	zone *zone
+	kind timeKind
 	// floating is set for a kindLocal value written without TZID.
 	floating bool
 }
