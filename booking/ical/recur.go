@@ -270,14 +270,14 @@ func gcd(a, b int) int {
 
 // series is a recurring event with its overrides, indexed for expansion.
 type series struct {
-	master    *event
-	overrides []*event
-	byInstant map[int64]*event  // override by original start instant
-	byDate    map[string]*event // override with a DATE RECURRENCE-ID, by local date
-	futures   []*event          // RANGE=THISANDFUTURE overrides, by original start
-	exInstants []int64 // sorted (recurrence.exInstants)
-	exDays     []int32 // sorted (recurrence.exDays)
-	margin    time.Duration // widest shift of a THISANDFUTURE override
+	master     *event
+	overrides  []*event
+	byInstant  map[int64]*event  // override by original start instant
+	byDate     map[string]*event // override with a DATE RECURRENCE-ID, by local date
+	futures    []*event          // RANGE=THISANDFUTURE overrides, by original start
+	exInstants []int64           // sorted (recurrence.exInstants)
+	exDays     []int32           // sorted (recurrence.exDays)
+	margin     time.Duration     // widest shift of a THISANDFUTURE override
 }
 
 func newSeries(m *event, overrides []*event) *series {
