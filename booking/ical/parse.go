@@ -731,10 +731,12 @@ func sortSingles(evs []*event) {
 		ev  *event
 	}
 	keys := make([]keyed, len(evs))
-	for i, ev := range evs {
-		var head [8]byte
-		copy(head[:], ev.uid)
-		keys[i] = keyed{ev.startAt, binary.BigEndian.Uint64(head[:]), ev}
+	fill := func(from, to int) {
+		for i, ev := range evs[from:to] {
+			var head [8]byte
+			copy(head[:], ev.uid)
+			keys[from+i] = keyed{ev.startAt, binary.BigEndian.Uint64(head[:]), ev}
+		}
 	}
 	order := func(a, b keyed) int {
 		if a.sec != b.sec {
@@ -749,6 +751,7 @@ func sortSingles(evs []*event) {
 		return a.ev.recID().Compare(b.ev.recID())
 	}
 	if len(keys) < 1<<14 || runtime.GOMAXPROCS(0) < 2 {
+		fill(0, len(evs))
 		slices.SortFunc(keys, order)
 		for i, k := range keys {
 			evs[i] = k.ev
@@ -758,7 +761,8 @@ func sortSingles(evs []*event) {
 	// Two halves on two cores, then merged.
 	h := len(keys) / 2
 	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(keys[:h], order) })
+	wg.Go(func() { fill(0, h); slices.SortFunc(keys[:h], order) })
+	fill(h, len(evs))
 	slices.SortFunc(keys[h:], order)
 	wg.Wait()
 	i, j := 0, h

@@ -2,10 +2,12 @@ package ical
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/teambition/rrule-go"
@@ -323,20 +325,7 @@ func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 	from, _ := slices.BinarySearchFunc(c.singles, w.Start.Add(-c.maxSpan), func(ev *event, t time.Time) int { return ev.startI().Compare(t) })
 	to, _ := slices.BinarySearchFunc(c.singles, w.End, func(ev *event, t time.Time) int { return ev.startI().Compare(t) })
 	to = max(to, from)
-	n, persons, resources := 0, 0, 0
-	for _, ev := range c.singles[from:to] {
-		if overlaps(ev.startI(), ev.endI(), w) {
-			n, persons, resources = n+1, persons+len(ev.persons), resources+len(ev.resources)
-		}
-	}
-	out := make([]booking.Booking, 0, n)
-	// The singles' copies of their persons and resources, in two arrays for all.
-	cp := copies{persons: make([]booking.Person, 0, persons), resources: make([]string, 0, resources)}
-	for _, ev := range c.singles[from:to] {
-		if overlaps(ev.startI(), ev.endI(), w) {
-			out = append(out, c.booking(ev, ev.startI(), ev.endI(), ev.recID(), &cp))
-		}
-	}
+	out := c.singleBookings(c.singles[from:to], w)
 	for _, s := range c.series {
 		out = c.expand(s, w, out, &warn)
 	}
@@ -344,6 +333,62 @@ func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 		booking.SortBookings(out)
 	}
 	return booking.FetchResult{Bookings: out, Warnings: warn.result(), Notes: slices.Clone(c.notes)}
+}
+
+// singleBookings are the bookings of the singles that overlap w, in their order: counted,
+// then built into one array (with the copies of their persons and resources in two more),
+// in two halves on two cores for a large window.
+func (c *Calendar) singleBookings(singles []*event, w booking.Window) []booking.Booking {
+	parts := 1
+	if len(singles) >= 1<<13 && runtime.GOMAXPROCS(0) >= 2 {
+		parts = 2
+	}
+	type part struct {
+		evs                   []*event
+		n, persons, resources int
+		out                   []booking.Booking
+		cp                    copies
+	}
+	ps := make([]part, parts)
+	for i := range ps {
+		ps[i].evs = singles[i*len(singles)/parts : (i+1)*len(singles)/parts]
+	}
+	onParts := func(fn func(*part)) {
+		var wg sync.WaitGroup
+		for i := 1; i < parts; i++ {
+			wg.Go(func() { fn(&ps[i]) })
+		}
+		fn(&ps[0])
+		wg.Wait()
+	}
+	onParts(func(pt *part) {
+		for _, ev := range pt.evs {
+			if overlaps(ev.startI(), ev.endI(), w) {
+				pt.n, pt.persons, pt.resources = pt.n+1, pt.persons+len(ev.persons), pt.resources+len(ev.resources)
+			}
+		}
+	})
+	n, persons, resources := 0, 0, 0
+	for _, pt := range ps {
+		n, persons, resources = n+pt.n, persons+pt.persons, resources+pt.resources
+	}
+	out := make([]booking.Booking, n)
+	allPersons, allResources := make([]booking.Person, persons), make([]string, resources)
+	n, persons, resources = 0, 0, 0
+	for i := range ps {
+		pt := &ps[i]
+		pt.out = out[n : n : n+pt.n]
+		pt.cp = copies{persons: allPersons[persons : persons : persons+pt.persons], resources: allResources[resources : resources : resources+pt.resources]}
+		n, persons, resources = n+pt.n, persons+pt.persons, resources+pt.resources
+	}
+	onParts(func(pt *part) {
+		for _, ev := range pt.evs {
+			if overlaps(ev.startI(), ev.endI(), w) {
+				pt.out = append(pt.out, c.booking(ev, ev.startI(), ev.endI(), ev.recID(), &pt.cp))
+			}
+		}
+	})
+	return out
 }
 
 // overlaps is booking.Booking.Overlaps without building the booking.
