@@ -708,9 +708,12 @@ func cycleFits(cycle, year int) bool {
 // which picks among the times of one period, is left out: it can only remove occurrences,
 // so a rule found to match without it is only not proven empty, never wrongly dropped.
 func neverSubDaily(opt rrule.ROption, dtstart time.Time) bool {
-	v, ok := subDailyVisits(opt, dtstart)
+	v, exact, ok := subDailyCheck(opt, dtstart)
 	if !ok {
 		return false
+	}
+	if !exact {
+		v = visitedDays{every: 1, firstDays: []int{0}} // the day parts alone
 	}
 	if len(v.firstDays) == 0 {
 		return true // no visit is at an allowed time of day (checkReachable's case)
@@ -731,18 +734,32 @@ func neverSubDaily(opt rrule.ROption, dtstart time.Time) bool {
 	return true
 }
 
-// subDailyVisits returns the days a sub-daily rule visits at an allowed time of day: every
-// `every` days from each of firstDays (days after DTSTART's date). ok is false for a rule
-// without day parts (its emptiness is checkReachable's) or with too many classes to check.
+// subDailyCheck says how neverSubDaily decides a rule: not at all when it has no day parts
+// (ok false: emptiness by BYHOUR/BYMINUTE/BYSECOND alone is checkReachable's); exactly from
+// the days it visits; or, when those make more than 64 classes or a cycle over 2,000 years
+// (FREQ=HOURLY;INTERVAL=25;BYHOUR=9: 09:00 every 25 days), from its day parts alone (exact
+// false): a rule they empty on every day is empty, any other is taken to match.
+func subDailyCheck(opt rrule.ROption, dtstart time.Time) (v visitedDays, exact, ok bool) {
+	if len(opt.Bymonth)+len(opt.Bymonthday)+len(opt.Byweekday)+len(opt.Byyearday)+len(opt.Byweekno) == 0 {
+		return visitedDays{}, false, false
+	}
+	v, exact = subDailyVisits(opt, dtstart)
+	if exact && v.every > 1 && !cycleFits(400*(v.every/gcd(daysPerCycle, v.every)), dtstart.Year()+1) {
+		exact = false
+	}
+	return v, exact, true
+}
+
+// visitedDays are the days a sub-daily rule visits at an allowed time of day: every `every`
+// days from each of firstDays (days after DTSTART's date).
 type visitedDays struct {
 	every     int
 	firstDays []int
 }
 
+// subDailyVisits returns the days the rule visits; ok is false when they make more than 64
+// classes, too many to check.
 func subDailyVisits(opt rrule.ROption, dtstart time.Time) (visitedDays, bool) {
-	if len(opt.Bymonth)+len(opt.Bymonthday)+len(opt.Byweekday)+len(opt.Byyearday)+len(opt.Byweekno) == 0 {
-		return visitedDays{}, false
-	}
 	const day = 86400
 	unit := map[rrule.Frequency]int64{rrule.HOURLY: 3600, rrule.MINUTELY: 60, rrule.SECONDLY: 1}[opt.Freq]
 	h, m, s := dtstart.Clock()
@@ -798,17 +815,14 @@ func subDailyVisits(opt rrule.ROption, dtstart time.Time) (visitedDays, bool) {
 // it visits, unless it visits every day. ok is false for a rule neverMatches does not check.
 func neverKey(opt rrule.ROption, dtstart time.Time) (key string, ok bool) {
 	if opt.Freq >= rrule.HOURLY {
-		v, ok := subDailyVisits(opt, dtstart)
+		v, exact, ok := subDailyCheck(opt, dtstart)
 		if !ok {
 			return "", false
 		}
-		if v.every == 1 {
-			return "daily", true // every day is visited: the answer is the day parts' alone
+		if !exact || v.every == 1 {
+			return "daily", true // the answer is the day parts' alone
 		}
 		cycle := 400 * (v.every / gcd(daysPerCycle, v.every))
-		if !cycleFits(cycle, dtstart.Year()+1) {
-			return "", false
-		}
 		return dtstart.Format("0102T150405") + dtstart.Weekday().String()[:2] + "/" + strconv.Itoa(dtstart.Year()%cycle), true
 	}
 	cycle, ok := neverCycle(opt, dtstart)
