@@ -47,7 +47,8 @@
 //     HOURLY, MINUTELY or SECONDLY rule as the daily rules of the days it visits). Not
 //     proven, and so still searched by rrule-go: a rule emptied only by a sub-daily
 //     BYSETPOS, and one whose visits come back to the same time of day only after so many
-//     days that the cycle exceeds 2,000 years (FREQ=HOURLY;INTERVAL=25 with BYHOUR).
+//     days that the cycle exceeds 2,000 years (FREQ=HOURLY;INTERVAL=25 with BYHOUR) and
+//     whose day parts would match on some day, were it visited.
 //     DTEND gives each occurrence the same exact length, DURATION the same nominal length
 //     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days.
 //   - statuses: CANCELLED/CANCELED and METHOD:CANCEL give booking.StatusCancelled (also
