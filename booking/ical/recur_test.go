@@ -3,6 +3,7 @@ package ical
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -460,4 +461,66 @@ func mustRule(t *testing.T, rule string) rrule.ROption {
 	rs, err := parseRRule(rule)
 	require.NoError(t, err, rule)
 	return rs.opt
+}
+
+// Long RDATE and EXDATE lists are held as instants: each excluded start still goes, each
+// added one still comes, DATE and DATE-TIME exclusions apply as before, and a list split over
+// many lines is read whole.
+func TestLongDateListsKeepTheirMeaning(t *testing.T) {
+	monday := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	var ex, rd []string
+	excluded := map[time.Time]bool{}
+	for i := 0; i < 52; i += 2 { // every other Monday, as DATE-TIMEs
+		d := monday.AddDate(0, 0, 7*i)
+		ex, excluded[d] = append(ex, d.Format("20060102T150405Z")), true
+	}
+	for i := range 3000 { // starts that are no occurrence (10:00)
+		ex = append(ex, monday.AddDate(0, 0, i).Add(time.Hour).Format("20060102T150405Z"))
+	}
+	added := map[time.Time]bool{}
+	for i := range 1500 { // Tuesdays at 09:00, for 29 years
+		d := monday.AddDate(0, 0, 7*i+1)
+		rd = append(rd, d.Format("20060102T150405Z"))
+		if d.Year() == 2026 {
+			added[d] = true
+		}
+	}
+	rd = append(rd, monday.AddDate(0, 0, 7).Format("20060102T150405Z")) // also an RRULE start
+	slices.Reverse(ex)                                                  // lists need not be in order
+	lines := func(name string, vals []string) string {
+		var b strings.Builder
+		for len(vals) > 0 {
+			n := min(40, len(vals))
+			b.WriteString(name + ":" + strings.Join(vals[:n], ",") + "\r\n")
+			vals = vals[n:]
+		}
+		return b.String()
+	}
+	dateEx := monday.AddDate(0, 0, 7*51) // a Monday excluded by DATE
+	excluded[dateEx] = true
+	feed := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:lists@example.org\r\nDTSTART:20260105T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY\r\n" +
+		lines("EXDATE", ex) + "EXDATE;VALUE=DATE:" + dateEx.Format("20060102") + "\r\n" + lines("RDATE", rd) +
+		"ATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	cal, err := Parse([]byte(feed), ParseOptions{Name: "lists", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(win("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"))
+	require.Empty(t, res.Warnings)
+	want := map[time.Time]bool{}
+	for d := monday; d.Year() == 2026; d = d.AddDate(0, 0, 7) {
+		if !excluded[d] {
+			want[d] = true
+		}
+	}
+	for d := range added {
+		want[d] = true
+	}
+	got := map[time.Time]bool{}
+	for _, b := range res.Bookings {
+		assert.False(t, got[b.Start], "twice: %s", b.Start)
+		got[b.Start] = true
+	}
+	assert.Equal(t, len(want), len(got))
+	for d := range want {
+		assert.True(t, got[d], "missing %s", d)
+	}
 }
