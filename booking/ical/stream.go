@@ -535,6 +535,12 @@ func (p *parser) buildZone(data []byte) builtZone {
 	if err != nil {
 		bz = builtZone{broken: err.Error()}
 	}
+	if bz.z != nil && bz.z.kind == zoneRules {
+		// Checked; its rules are built again when an event uses the zone, so that a feed
+		// of thousands of zones holds their texts, not their rules.
+		// data is the calendar's own copy of the lines, never changed: kept, not copied.
+		bz.z = &zone{name: bz.z.name, kind: zoneRules, lazy: &lazyRules{text: data, initial: bz.z.vtz.initial}}
+	}
 	if p.zones == nil {
 		p.zones = map[string]builtZone{}
 	}

@@ -171,7 +171,7 @@ func euCustom(tzid string) string {
 
 // Concatenated exports repeat one VTIMEZONE in every VCALENDAR: its text is built into a
 // zone once per parse, a broken one is reported at every place it occurs, and a zone's
-// table of transitions is only computed when an event uses it.
+// rules and table of transitions are only kept once an event uses it.
 func TestRepeatedVTimezonesAreBuiltOnce(t *testing.T) {
 	p := &parser{dec: newPropDecoder()}
 	text := []byte(euCustom("Europe/Custom"))
@@ -179,10 +179,13 @@ func TestRepeatedVTimezonesAreBuiltOnce(t *testing.T) {
 	require.Empty(t, a.broken)
 	assert.Equal(t, "Europe/Custom", a.tzid)
 	assert.Same(t, a.z, b.z, "the same text gives the same zone")
-	assert.Nil(t, a.z.vtz.main, "no table until the zone is used")
+	require.NotNil(t, a.z.lazy)
+	assert.Nil(t, a.z.lazy.rules, "no rules, and no table, until the zone is used")
 	off, _, _ := a.z.lookup(time.Date(2024, 7, 8, 9, 0, 0, 0, time.UTC).Unix())
 	assert.Equal(t, 7200, off)
-	assert.NotNil(t, a.z.vtz.main)
+	require.NotNil(t, a.z.lazy.rules)
+	assert.NotNil(t, a.z.lazy.rules.main)
+	assert.Nil(t, a.z.lazy.text, "the text goes once the rules are built")
 	other := p.buildZone([]byte(euCustom("Europe/Other")))
 	assert.NotSame(t, a.z, other.z)
 

@@ -2,6 +2,7 @@ package ical
 
 import (
 	"math"
+	"sync"
 	"time"
 )
 
@@ -15,8 +16,42 @@ type zone struct {
 	offset int
 	// loc backs a zone from the IANA database (also Windows names mapped to IANA).
 	loc *time.Location
-	// vtz are the observances of a rule-based VTIMEZONE.
-	vtz *vtzRules
+	// vtz are the observances of a rule-based VTIMEZONE, or lazy builds them when the zone
+	// is first used (rules()).
+	vtz  *vtzRules
+	lazy *lazyRules
+}
+
+// lazyRules is a rule-based VTIMEZONE that was checked when it was read and is built when
+// first used: a VTIMEZONE's rules take four times its text.
+type lazyRules struct {
+	text    []byte // BEGIN:VTIMEZONE to END:VTIMEZONE, unfolded
+	initial int    // the offset before its earliest onset, should it fail to build again
+	once    sync.Once
+	rules   *vtzRules
+}
+
+// rules returns the zone's observances.
+func (z *zone) rules() *vtzRules {
+	l := z.lazy
+	if l == nil {
+		return z.vtz
+	}
+	l.once.Do(func() {
+		var built *zone
+		cal, err := newPropDecoder().decodeCalendar(calBegin, l.text, calEnd)
+		if err == nil && len(cal.Children) == 1 {
+			_, built, err = buildVTimezone(cal.Children[0])
+		}
+		if err == nil && built != nil && built.vtz != nil {
+			l.rules = built.vtz
+		} else { // not expected: the same text was built once already
+			l.rules = &vtzRules{initial: l.initial, earliest: maxInstant, main: &table{}}
+			l.rules.once.Do(func() {})
+		}
+		l.text = nil
+	})
+	return l.rules
 }
 
 type zoneKind uint8
@@ -62,9 +97,10 @@ func (z *zone) lookup(t int64) (offset int, start, end int64) {
 		}
 		return off, start, end
 	default:
-		tb := z.vtz.mainTable()
+		v := z.rules()
+		tb := v.mainTable()
 		if t < tb.from || t >= tb.to {
-			return z.vtz.lookupAround(t)
+			return v.lookupAround(t)
 		}
 		return tb.lookup(t)
 	}
