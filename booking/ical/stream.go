@@ -58,16 +58,17 @@ type propID uint8
 
 const (
 	propSkip propID = iota
-	// Decoded by prefix: unique to each event.
+	// Decoded by prefix: unique to each event (RDATE and EXDATE lists too: a series may
+	// carry thousands of lines of them, and remembering them would only hold them twice).
 	propUID
 	propDTSTART
 	propDTEND
 	propRecurrenceID
+	propRDate
+	propEXDate
 	// Remembered whole once decoded: they repeat across events (see propDecoder).
 	propDuration
 	propRRule
-	propRDate
-	propEXDate
 	propSequence
 	propDTStamp
 	propStatus
