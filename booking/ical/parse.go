@@ -159,6 +159,10 @@ type event struct {
 	raw       *rawParties
 }
 
+// noStamp is the stamp of an event without a UTC DTSTAMP: the zero time's, as before the
+// stamp was a number, so that such events tie with one another and precede every real one.
+var noStamp = time.Time{}.Unix()
+
 // eventStatus is an event's booking.Status in a byte.
 type eventStatus uint8
 
@@ -518,7 +522,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		return
 	}
 	ev := p.newEvent()
-	*ev = event{uid: uid, line: int32(line), order: int32(index), status: statusConfirmed}
+	*ev = event{uid: uid, line: int32(line), order: int32(index), status: statusConfirmed, stamp: noStamp}
 	if s := c.getShared(propSequence); s != nil {
 		ev.seq = s.seq
 	}

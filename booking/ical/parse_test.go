@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -204,4 +205,28 @@ func TestRepeatedLinesShareDecodingButNotResults(t *testing.T) {
 	assert.Equal(t, "Room 1", again.Bookings[0].Resources[0])
 	assert.Equal(t, "Room 1", again.Bookings[1].Resources[0])
 	assert.Equal(t, "dev.patel@example.org", again.Bookings[0].Persons[0].Email)
+}
+
+// A copy without DTSTAMP and one whose DTSTAMP is no UTC time have no usable stamp alike:
+// they tie (the later in the feed wins, with the tie's warning), and any real stamp beats
+// them, even one at the Unix epoch.
+func TestMissingAndFloatingStampsTie(t *testing.T) {
+	ev := func(uid, stamp, start string) string {
+		if stamp != "" {
+			stamp = "DTSTAMP:" + stamp + "\r\n"
+		}
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\n" + stamp + "DTSTART:" + start + "\r\nDURATION:PT1H\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n"
+	}
+	feed := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" +
+		ev("tie@example.org", "", "20260610T090000Z") + ev("tie@example.org", "20260101T000000", "20260611T090000Z") +
+		ev("epoch@example.org", "19700101T000000Z", "20260612T090000Z") + ev("epoch@example.org", "", "20260613T090000Z") +
+		"END:VCALENDAR\r\n"
+	cal, err := Parse([]byte(feed), ParseOptions{Name: "stamps", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	assert.Equal(t, "2026-06-11T09:00:00Z/2026-06-11T10:00:00Z", spanOf(one(t, res, "tie@example.org")))
+	assert.Equal(t, "2026-06-12T09:00:00Z/2026-06-12T10:00:00Z", spanOf(one(t, res, "epoch@example.org")))
+	require.Len(t, res.Warnings, 1, "%v", res.Warnings)
+	assert.Equal(t, "tie@example.org", res.Warnings[0].UID)
+	assert.Contains(t, res.Warnings[0].Reason, "same UID, SEQUENCE and DTSTAMP")
 }
