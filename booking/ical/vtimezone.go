@@ -47,7 +47,6 @@ type observance struct {
 	from, to int
 	rdates   []time.Time
 	rules    []ruleSpec
-	firsts   []time.Time // each rule's first onset from DTSTART (zero: none within 10 years)
 	// startOnset is false when DTSTART is not an occurrence of the observance's RRULE:
 	// Microsoft writes DTSTART:16010101T030000 for "since ever", which is not an onset (taken
 	// as one, 1 January 1601 03:00 would switch the zone to that observance's offset).
@@ -79,6 +78,7 @@ func buildVTimezone(c *goical.Component) (string, *zone, error) {
 	}
 	tzid := strings.TrimSpace(unescapeText(p.Value))
 	var obs []observance
+	var firstAt []int64 // per observance: its earliest onset (an instant), for v.earliest
 	rules := 0
 	for _, ch := range c.Children {
 		if ch.Name != "STANDARD" && ch.Name != "DAYLIGHT" {
@@ -86,6 +86,7 @@ func buildVTimezone(c *goical.Component) (string, *zone, error) {
 		}
 		var o observance
 		var err error
+		var firsts []time.Time // each rule's first onset within ten years of DTSTART
 		tp, fp, sp := ch.Props.Get("TZOFFSETTO"), ch.Props.Get("TZOFFSETFROM"), ch.Props.Get("DTSTART")
 		if tp == nil || fp == nil || sp == nil {
 			return tzid, nil, fmt.Errorf("VTIMEZONE %q: %s observance lacks DTSTART, TZOFFSETFROM or TZOFFSETTO", tzid, ch.Name)
@@ -122,7 +123,9 @@ func buildVTimezone(c *goical.Component) (string, *zone, error) {
 				// found by the expansion that also proves the rule can be expanded.
 				first := time.Time{}
 				err = rs.each(o.start, o.start, o.start.AddDate(10, 0, 0), 1, func(t time.Time) { first = t })
-				o.firsts = append(o.firsts, first)
+				if !first.IsZero() {
+					firsts = append(firsts, first)
+				}
 			}
 			if err != nil {
 				return tzid, nil, fmt.Errorf("VTIMEZONE %q: RRULE: %w", tzid, err)
@@ -133,13 +136,20 @@ func buildVTimezone(c *goical.Component) (string, *zone, error) {
 			o.rules = append(o.rules, rs)
 		}
 		o.startOnset = len(o.rules) == 0
-		for _, first := range o.firsts {
+		for _, first := range firsts {
 			o.startOnset = o.startOnset || first.Equal(o.start)
 		}
 		if len(o.rdates) > vtzMaxTransition {
 			return tzid, nil, fmt.Errorf("VTIMEZONE %q has too many transitions", tzid)
 		}
-		obs = append(obs, o)
+		at := int64(maxInstant)
+		if o.startOnset {
+			at = o.start.Unix() - int64(o.from)
+		}
+		for _, w := range append(firsts, o.rdates...) {
+			at = min(at, w.Unix()-int64(o.from))
+		}
+		obs, firstAt = append(obs, o), append(firstAt, at)
 	}
 	if len(obs) == 0 {
 		return tzid, nil, fmt.Errorf("VTIMEZONE %q has no STANDARD or DAYLIGHT observance", tzid)
@@ -153,21 +163,9 @@ func buildVTimezone(c *goical.Component) (string, *zone, error) {
 	}
 
 	v := &vtzRules{obs: obs, earliest: maxInstant}
-	for _, o := range obs {
-		at := int64(maxInstant)
-		if o.startOnset {
-			at = o.start.Unix() - int64(o.from)
-		}
-		for _, rd := range o.rdates {
-			at = min(at, rd.Unix()-int64(o.from))
-		}
-		for _, first := range o.firsts {
-			if !first.IsZero() {
-				at = min(at, first.Unix()-int64(o.from))
-			}
-		}
-		if at < v.earliest {
-			v.earliest, v.initial = at, o.from
+	for i, o := range obs {
+		if firstAt[i] < v.earliest {
+			v.earliest, v.initial = firstAt[i], o.from
 		}
 	}
 	return tzid, &zone{name: tzid, kind: zoneRules, vtz: v}, nil
