@@ -31,7 +31,10 @@
 //     Lumpur\, Singapore` matches TZID="Kuala Lumpur, Singapore"), Windows names (CLDR
 //     table), UTC±hh[:mm].
 //     An IANA name wins over an in-feed VTIMEZONE of the same name. An unresolvable zone
-//     skips the event with a warning; nothing is ever read as UTC by default.
+//     skips the event with a warning; nothing is ever read as UTC by default. A VTIMEZONE is
+//     checked when read (a broken one is reported wherever it occurs), built once per
+//     distinct text in a parse (concatenated exports repeat one per VCALENDAR), and its
+//     rules are kept only once an event uses the zone.
 //   - floating times and DATE (all-day) values are read in the feed's X-WR-TIMEZONE when it
 //     resolves, else in the configured site zone (Options.SiteLocation, default time.Local).
 //   - wall clock to instant (wallclock.go) follows RFC 5545 §3.3.5: a time in a DST gap uses
