@@ -213,7 +213,7 @@ func ComputeAccess(in Input) *Plan {
 	n := 0 // at most this many grants come from the sources (memo records may add some)
 	for _, src := range sources {
 		for i := range src.Bookings {
-			if bk := &src.Bookings[i]; src.Known && p.grants(bk.Status) && bk.Overlaps(plan.Window) {
+			if bk := &src.Bookings[i]; src.Known && p.grantsDuring(bk, plan.Window) {
 				n += len(bk.Persons)
 			}
 		}
@@ -345,7 +345,7 @@ func (c nameChoice) less(o nameChoice) bool {
 }
 
 func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMemo bool) {
-	if !b.policy.grants(bk.Status) || len(bk.Persons) == 0 || !bk.Overlaps(window) {
+	if !b.policy.grantsDuring(bk, window) {
 		return
 	}
 	m := b.mapRooms(bk.Resources)
