@@ -473,6 +473,10 @@ func TestSameAnswerOnAnyNumberOfCores(t *testing.T) {
 	for _, procs := range []int{2, 3, 4} {
 		assert.Equal(t, one, read(procs), "GOMAXPROCS=%d", procs)
 	}
+	// UIDs whose hashes collide, in both halves of the hashes that group indexes on two cores.
+	defer func(h func(maphash.Seed, string) uint64) { uidHash = h }(uidHash)
+	uidHash = func(_ maphash.Seed, uid string) uint64 { return uint64(len(uid)%2)<<63 | uint64(len(uid)) }
+	assert.Equal(t, one, read(2), "colliding hashes")
 }
 
 // A truncated feed names the line after its last one, also when that last line is in an
