@@ -210,47 +210,37 @@ func ComputeAccess(in Input) *Plan {
 		}
 	}
 
-	n := 0 // at most this many grants come from the sources (memo records may add some)
-	for _, src := range sources {
-		for i := range src.Bookings {
-			if bk := &src.Bookings[i]; src.Known && p.grantsDuring(bk, plan.Window) {
-				n += len(bk.Persons)
-			}
-		}
-	}
-	b.grants, b.owner = make([]Grant, 0, n), make([]*personState, 0, n)
-	memos := slices.ContainsFunc(in.Net2.Users, func(u ManagedUser) bool { return len(u.Memo.Records) > 0 })
-	for _, src := range sources {
-		var listed map[string]bool // only memo records ask
-		if memos {
-			listed = make(map[string]bool, len(src.Bookings))
-		}
-		if src.Known {
-			for i := range src.Bookings {
-				b.addBooking(&src.Bookings[i], plan.Window, false)
-				if memos {
+	if slices.ContainsFunc(in.Net2.Users, func(u ManagedUser) bool { return len(u.Memo.Records) > 0 }) {
+		b.reserve(sources, plan.Window)
+		for _, src := range sources {
+			listed := make(map[string]bool, len(src.Bookings))
+			if src.Known {
+				for i := range src.Bookings {
+					b.addBooking(&src.Bookings[i], plan.Window, false)
 					listed[src.Bookings[i].Key()] = true
 				}
 			}
-		}
-		// Memo records stand in for a source not heard from since start-up, and for the
-		// bookings a suspiciously shrunk source dropped. For a source that answered, a
-		// booking that has already ended stays on record even when the feed no longer lists
-		// it (Booked drops bookings as soon as they end, inside their grace period): that is
-		// expiry, not cancellation.
-		for _, u := range in.Net2.Users {
-			if u.Memo.Email == "" {
-				continue
-			}
-			for _, rec := range u.Memo.Records {
-				if !src.owns(rec.Source) || listed[rec.Key] || (src.Known && !src.HoldRevocations && rec.End.After(in.Now)) {
+			// Memo records stand in for a source not heard from since start-up, and for the
+			// bookings a suspiciously shrunk source dropped. For a source that answered, a
+			// booking that has already ended stays on record even when the feed no longer
+			// lists it (Booked drops bookings as soon as they end, inside their grace
+			// period): that is expiry, not cancellation.
+			for _, u := range in.Net2.Users {
+				if u.Memo.Email == "" {
 					continue
 				}
-				bk := rec.asBooking(u)
-				bk.Source = src.Name // a declared rename moves the record over
-				b.addBooking(&bk, plan.Window, true)
+				for _, rec := range u.Memo.Records {
+					if !src.owns(rec.Source) || listed[rec.Key] || (src.Known && !src.HoldRevocations && rec.End.After(in.Now)) {
+						continue
+					}
+					bk := rec.asBooking(u)
+					bk.Source = src.Name // a declared rename moves the record over
+					b.addBooking(&bk, plan.Window, true)
+				}
 			}
 		}
+	} else {
+		b.addSources(sources, plan.Window)
 	}
 	plan.Persons = b.finish()
 	plan.Unmapped = b.unmappedList()
@@ -300,6 +290,8 @@ type builder struct {
 	// growing thousands of small slices of large structs.
 	grants []Grant
 	owner  []*personState
+	// later are builders merged into this one (merge): their grants follow these.
+	later []*builder
 	// rooms remembers what a booking of one resource maps to: most bookings of a feed book
 	// one of a few rooms, and their grants share the (read-only, clipped) slices.
 	rooms map[string]mappedRooms
@@ -309,8 +301,9 @@ type builder struct {
 type personState struct {
 	p      *Person
 	name   nameChoice
-	named  bool // name is set
-	grants int  // how many of builder.grants are the person's
+	named  bool         // name is set
+	grants int          // how many of builder.grants are the person's
+	into   *personState // after builder.merge: the same person in the builder merged into
 }
 
 // mappedRooms is what a booking's resources map to: the mapped ones without repeats in
@@ -383,6 +376,99 @@ func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMem
 	}
 }
 
+// reserve sizes the grants for the bookings of the known sources (memo records may add some).
+func (b *builder) reserve(sources []SourceState, window booking.Window) {
+	n := 0
+	for _, src := range sources {
+		for i := range src.Bookings {
+			if bk := &src.Bookings[i]; src.Known && b.policy.grantsDuring(bk, window) {
+				n += len(bk.Persons)
+			}
+		}
+	}
+	b.grants, b.owner = make([]Grant, 0, n), make([]*personState, 0, n)
+}
+
+// addSources adds the bookings of the known sources, in order. A large plan's bookings are
+// added in two halves on two cores, each into a builder of its own, and the second half is
+// then merged into the first as if its bookings had been added after them (merge).
+func (b *builder) addSources(sources []SourceState, window booking.Window) {
+	var all []*booking.Booking
+	for _, src := range sources {
+		if src.Known {
+			for i := range src.Bookings {
+				all = append(all, &src.Bookings[i])
+			}
+		}
+	}
+	// grants counts the grants of bks at most, to size a builder's grants at once.
+	grants := func(bks []*booking.Booking) int {
+		n := 0
+		for _, bk := range bks {
+			if b.policy.grantsDuring(bk, window) {
+				n += len(bk.Persons)
+			}
+		}
+		return n
+	}
+	add := func(b *builder, bks []*booking.Booking, room int) {
+		b.grants, b.owner = make([]Grant, 0, room), make([]*personState, 0, room)
+		for _, bk := range bks {
+			b.addBooking(bk, window, false)
+		}
+	}
+	if len(all) < 1<<13 || runtime.GOMAXPROCS(0) < 2 {
+		add(b, all, grants(all))
+		return
+	}
+	h := len(all) / 2
+	second := &builder{policy: b.policy, idx: b.idx, persons: map[string]*personState{}, unmapped: map[string]*Unmapped{}}
+	var wg sync.WaitGroup
+	wg.Go(func() { add(second, all[h:], grants(all[h:])) })
+	add(b, all[:h], grants(all[:h]))
+	wg.Wait()
+	b.merge(second)
+}
+
+// merge adds what o collected after what b did: o's grants follow b's (finish reads them
+// from o, with their persons as merged), a person's name is
+// o's only when its booking beats b's choice (as chooseName would have decided), and the
+// unmapped resources add up, their sources and examples in order.
+func (b *builder) merge(o *builder) {
+	for email, ops := range o.persons {
+		ps := b.persons[email]
+		if ps == nil {
+			b.persons[email] = ops
+			continue
+		}
+		ps.grants += ops.grants
+		if ops.named && (!ps.named || ops.name.less(ps.name)) {
+			ps.name, ps.named = ops.name, true
+			ps.p.Name, ps.p.FirstName, ps.p.LastName = ops.p.Name, ops.p.FirstName, ops.p.LastName
+		}
+		ops.into = ps
+	}
+	b.later = append(b.later, o)
+	for r, ou := range o.unmapped {
+		u := b.unmapped[r]
+		if u == nil {
+			b.unmapped[r] = ou
+			continue
+		}
+		u.Bookings += ou.Bookings
+		for _, s := range ou.Sources {
+			if !slices.Contains(u.Sources, s) {
+				u.Sources = append(u.Sources, s)
+			}
+		}
+		for _, uid := range ou.UIDs {
+			if len(u.UIDs) < maxUnmappedExamples && !slices.Contains(u.UIDs, uid) {
+				u.UIDs = append(u.UIDs, uid)
+			}
+		}
+	}
+}
+
 // mapRooms maps a booking's resources to doors, once per resource for bookings of one.
 func (b *builder) mapRooms(list []string) mappedRooms {
 	if len(list) == 1 {
@@ -440,18 +526,27 @@ func (b *builder) noteUnmapped(resource string, bk *booking.Booking) {
 
 func (b *builder) finish() []*Person {
 	out := make([]*Person, 0, len(b.persons))
-	all := make([]Grant, len(b.grants))
+	total := len(b.grants)
+	for _, o := range b.later {
+		total += len(o.grants)
+	}
+	all := make([]Grant, total)
 	next := 0
 	for _, ps := range b.persons {
 		ps.p.Grants = all[next : next : next+ps.grants]
 		next += ps.grants
 		out = append(out, ps.p)
 	}
-	for i, g := range b.grants {
-		p := b.owner[i].p
-		p.Grants = append(p.Grants, g) // in place: its share of all is reserved
+	for _, part := range append([]*builder{b}, b.later...) {
+		for i, g := range part.grants {
+			ps := part.owner[i]
+			if ps.into != nil {
+				ps = ps.into
+			}
+			ps.p.Grants = append(ps.p.Grants, g) // in place: its share of all is reserved
+		}
+		part.grants, part.owner = nil, nil
 	}
-	b.grants, b.owner = nil, nil
 	// Each person is finished on its own: on every core for a large plan.
 	n := min(runtime.GOMAXPROCS(0), len(out)/512+1)
 	var wg sync.WaitGroup
@@ -468,8 +563,6 @@ func (b *builder) finish() []*Person {
 	return out
 }
 
-// finishPerson sorts a person's grants, drops repeats and merges the windows, overall and
-// per door.
 // finishPerson sorts and merges a person's grants into windows; scratch is room for its
 // (door, window) pairs, returned for the next person.
 func finishPerson(p *Person, scratch []doorWindow) []doorWindow {

@@ -1,6 +1,9 @@
 package accessplan
 
 import (
+	"fmt"
+	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
@@ -261,5 +264,76 @@ func TestBookingWithSeveralPersonsAndDuplicates(t *testing.T) {
 	for _, person := range p.Persons {
 		assert.Len(t, person.Grants, 1, "the same occurrence twice is one grant")
 		assert.Equal(t, []string{"Room #1"}, person.Grants[0].Resources)
+	}
+}
+
+// A large plan's bookings are added in halves on two cores and merged (builder.addSources):
+// the plan is the same on any number of cores. The persons book in both halves, under
+// several names (with and without a display name, earlier and later), two persons at once,
+// in two sources, and the halves book unmapped rooms, more of them than the examples kept.
+func TestSamePlanOnAnyNumberOfCores(t *testing.T) {
+	at := time.Date(2026, 6, 3, 10, 0, 0, 0, time.UTC)
+	doors := map[string][]int{}
+	for i := range 20 {
+		doors[fmt.Sprintf("Room %d", i)] = []int{100 + i%3, 200 + i}
+	}
+	policy := Policy{Doors: doors, GraceBefore: 5 * time.Minute, GraceAfter: 10 * time.Minute,
+		RemoveAfterDays: 7, Lookahead: 30 * 24 * time.Hour, Location: time.UTC}
+	named := func(i, variant int) booking.Person {
+		name := ""
+		if variant%3 != 0 {
+			name = fmt.Sprintf("Person %d v%d", i, variant)
+		}
+		return person(t, fmt.Sprintf("p%d@example.org", i), name)
+	}
+	var sources []SourceState
+	for s, name := range []string{"a", "b"} {
+		var bks []booking.Booking
+		for i := range 6000 {
+			start := at.Add(time.Duration((i*7919)%(40*24*60)-5*24*60) * time.Minute)
+			bk := booking.Booking{Source: name, UID: fmt.Sprintf("%s-%d", name, i), Start: start,
+				End: start.Add(time.Duration(30+i%90) * time.Minute), Status: booking.StatusConfirmed,
+				Resources: []string{fmt.Sprintf("Room %d", i%23)}, // 20 to 22 map to no door
+				Persons:   []booking.Person{named(i%700, i+s)}}
+			switch {
+			case s == 0 && i == 100, s == 1 && i%1000 == 3:
+				bk.Resources = append(bk.Resources, "Annex") // once in the first half, four times in the second
+			case s == 1 && i == 4002:
+				bk.Resources = append(bk.Resources, "Annex 2") // only in the second half
+			}
+			if i%5 == 0 {
+				bk.Resources = append(bk.Resources, fmt.Sprintf("room %d", (i+1)%20)) // matched loosely
+				bk.Persons = append(bk.Persons, named((i+350)%700, i), named(i%700, i+1))
+			}
+			if i%11 == 0 {
+				bk.Status = booking.StatusTentative
+			}
+			bks = append(bks, bk)
+		}
+		sources = append(sources, SourceState{Name: name, Known: true, Bookings: bks})
+	}
+	sources = append(sources, SourceState{Name: "silent"})
+	in := Input{Now: at, Policy: policy, Sources: sources}
+	plan := func(procs int) *Plan {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		return ComputeAccess(in)
+	}
+	one := plan(1)
+	require.Len(t, one.Persons, 700)
+	require.Len(t, one.Unmapped, 5)
+	assert.Equal(t, []string{"a-100", "b-2003", "b-3"}, one.Unmapped[0].UIDs, "Annex: the first half's example, then the second's first two")
+	assert.Equal(t, []string{"b-4002"}, one.Unmapped[1].UIDs, "Annex 2")
+	for _, u := range one.Unmapped[2:] {
+		require.Len(t, u.UIDs, maxUnmappedExamples, u.Resource)
+	}
+	for _, procs := range []int{2, 3} {
+		// Compared part by part: a diff of two whole plans this size takes minutes to print.
+		other := plan(procs)
+		require.Equal(t, one.Unmapped, other.Unmapped, "GOMAXPROCS=%d", procs)
+		require.Len(t, other.Persons, len(one.Persons))
+		for i := range one.Persons {
+			require.Equal(t, one.Persons[i], other.Persons[i], "GOMAXPROCS=%d", procs)
+		}
+		require.True(t, reflect.DeepEqual(one, other), "GOMAXPROCS=%d", procs)
 	}
 }
