@@ -23,6 +23,8 @@ import (
 //
 //   - skedda-100k-notes: 100,000 Skedda events with a folded DESCRIPTION (59 MB);
 //   - skedda-100k: the same without it (43 MB);
+//   - skedda-100k-auto: the same with a PRODID that names no booking system, read with
+//     dialect auto (the default): the dialect is detected from the events once all are read;
 //   - junk-50MB: a valid VCALENDAR holding 50 MB of X- lines nobody reads;
 //   - junk-in-events-50MB: the same inside 200 events, as folded X- properties;
 //   - exdates-50MB and rdates-50MB: one series with 50 MB of EXDATE or RDATE lists;
@@ -32,17 +34,21 @@ import (
 // the rusage of a child counts the memory of the benchmark that forked it.
 func BenchmarkPreviewProcess(b *testing.B) {
 	for _, c := range []struct {
-		name string
-		feed func() []byte
-		want string // a line of the output
+		name    string
+		feed    func() []byte
+		want    string // a line of the output
+		dialect string // skedda unless set
 	}{
-		{"skedda-100k-notes", func() []byte { return feedgen.Skedda(100_000, 5000, 200, true) }, "@example.com"},
-		{"skedda-100k", func() []byte { return feedgen.Skedda(100_000, 5000, 200, false) }, "@example.com"},
-		{"junk-50MB", func() []byte { return feedgen.Junk(50<<20, false) }, "junk@example.com"},
-		{"junk-in-events-50MB", func() []byte { return feedgen.Junk(50<<20, true) }, "junk@example.com"},
-		{"exdates-50MB", func() []byte { return feedgen.Lists(50<<20, false) }, "lists@example.com"},
-		{"rdates-50MB", func() []byte { return feedgen.Lists(50<<20, true) }, "single@example.com"},
-		{"concatenated-50MB", func() []byte { return feedgen.Concatenated(50 << 20) }, "merged"},
+		{"skedda-100k-notes", func() []byte { return feedgen.Skedda(100_000, 5000, 200, true) }, "@example.com", ""},
+		{"skedda-100k", func() []byte { return feedgen.Skedda(100_000, 5000, 200, false) }, "@example.com", ""},
+		{"skedda-100k-auto", func() []byte {
+			return bytes.Replace(feedgen.Skedda(100_000, 5000, 200, false), []byte("PRODID:-//Skedda Pty Ltd//Skedda//EN"), []byte("PRODID:-//Example//Rooms//EN"), 1)
+		}, "@example.com", "auto"},
+		{"junk-50MB", func() []byte { return feedgen.Junk(50<<20, false) }, "junk@example.com", ""},
+		{"junk-in-events-50MB", func() []byte { return feedgen.Junk(50<<20, true) }, "junk@example.com", ""},
+		{"exdates-50MB", func() []byte { return feedgen.Lists(50<<20, false) }, "lists@example.com", ""},
+		{"rdates-50MB", func() []byte { return feedgen.Lists(50<<20, true) }, "single@example.com", ""},
+		{"concatenated-50MB", func() []byte { return feedgen.Concatenated(50 << 20) }, "merged", ""},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			dir := b.TempDir()
@@ -53,7 +59,11 @@ func BenchmarkPreviewProcess(b *testing.B) {
 			}
 			var cfg strings.Builder
 			fmt.Fprintf(&cfg, "net2:\n  url: http://127.0.0.1:1/api/v1\n  operator: X\n  password: y\n  client_id: z\n")
-			fmt.Fprintf(&cfg, "site:\n  timezone: UTC\nsources:\n  - type: ical\n    name: bench\n    dialect: skedda\n    url: %s\nresources:\n", feedPath)
+			dialect := c.dialect
+			if dialect == "" {
+				dialect = "skedda"
+			}
+			fmt.Fprintf(&cfg, "site:\n  timezone: UTC\nsources:\n  - type: ical\n    name: bench\n    dialect: %s\n    url: %s\nresources:\n", dialect, feedPath)
 			for i := range 200 {
 				fmt.Fprintf(&cfg, "  %q: [%d, %d]\n", feedgen.RoomName(i), 1000000+i%7, 2000000+i)
 			}
