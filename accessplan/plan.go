@@ -211,7 +211,7 @@ func ComputeAccess(in Input) *Plan {
 	}
 
 	if slices.ContainsFunc(in.Net2.Users, func(u ManagedUser) bool { return len(u.Memo.Records) > 0 }) {
-		b.reserve(sources, plan.Window)
+		b.reserve(b.countGrants(knownBookings(sources), plan.Window))
 		for _, src := range sources {
 			listed := make(map[string]bool, len(src.Bookings))
 			if src.Known {
@@ -376,23 +376,8 @@ func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMem
 	}
 }
 
-// reserve sizes the grants for the bookings of the known sources (memo records may add some).
-func (b *builder) reserve(sources []SourceState, window booking.Window) {
-	n := 0
-	for _, src := range sources {
-		for i := range src.Bookings {
-			if bk := &src.Bookings[i]; src.Known && b.policy.grantsDuring(bk, window) {
-				n += len(bk.Persons)
-			}
-		}
-	}
-	b.grants, b.owner = make([]Grant, 0, n), make([]*personState, 0, n)
-}
-
-// addSources adds the bookings of the known sources, in order. A large plan's bookings are
-// added in two halves on two cores, each into a builder of its own, and the second half is
-// then merged into the first as if its bookings had been added after them (merge).
-func (b *builder) addSources(sources []SourceState, window booking.Window) {
+// knownBookings are the bookings of the sources that answered, in order.
+func knownBookings(sources []SourceState) []*booking.Booking {
 	var all []*booking.Booking
 	for _, src := range sources {
 		if src.Known {
@@ -401,39 +386,54 @@ func (b *builder) addSources(sources []SourceState, window booking.Window) {
 			}
 		}
 	}
-	// grants counts the grants of bks at most, to size a builder's grants at once.
-	grants := func(bks []*booking.Booking) int {
-		n := 0
-		for _, bk := range bks {
-			if b.policy.grantsDuring(bk, window) {
-				n += len(bk.Persons)
-			}
+	return all
+}
+
+// countGrants is how many grants the bookings can give at most: one per person of each
+// that can grant within the window (addBooking gives no more).
+func (b *builder) countGrants(bks []*booking.Booking, window booking.Window) int {
+	n := 0
+	for _, bk := range bks {
+		if b.policy.grantsDuring(bk, window) {
+			n += len(bk.Persons)
 		}
-		return n
 	}
-	add := func(b *builder, bks []*booking.Booking, room int) {
-		b.grants, b.owner = make([]Grant, 0, room), make([]*personState, 0, room)
+	return n
+}
+
+// reserve sizes the grants for n more, so that adding them does not copy large structs.
+func (b *builder) reserve(n int) {
+	b.grants, b.owner = slices.Grow(b.grants, n), slices.Grow(b.owner, n)
+}
+
+// addSources adds the bookings of the known sources, in order. A large plan's bookings are
+// added in two halves on two cores, each into a builder of its own, and the second half is
+// then merged into the first as if its bookings had been added after them (merge).
+func (b *builder) addSources(sources []SourceState, window booking.Window) {
+	all := knownBookings(sources)
+	add := func(b *builder, bks []*booking.Booking) {
+		b.reserve(b.countGrants(bks, window))
 		for _, bk := range bks {
 			b.addBooking(bk, window, false)
 		}
 	}
 	if len(all) < 1<<13 || runtime.GOMAXPROCS(0) < 2 {
-		add(b, all, grants(all))
+		add(b, all)
 		return
 	}
 	h := len(all) / 2
 	second := &builder{policy: b.policy, idx: b.idx, persons: map[string]*personState{}, unmapped: map[string]*Unmapped{}}
 	var wg sync.WaitGroup
-	wg.Go(func() { add(second, all[h:], grants(all[h:])) })
-	add(b, all[:h], grants(all[:h]))
+	wg.Go(func() { add(second, all[h:]) })
+	add(b, all[:h])
 	wg.Wait()
 	b.merge(second)
 }
 
 // merge adds what o collected after what b did: o's grants follow b's (finish reads them
-// from o, with their persons as merged), a person's name is
-// o's only when its booking beats b's choice (as chooseName would have decided), and the
-// unmapped resources add up, their sources and examples in order.
+// from o, with their persons as merged); a person's name is o's only when its booking beats
+// b's choice (as chooseName would have decided); the unmapped resources add up, their
+// sources and examples in order.
 func (b *builder) merge(o *builder) {
 	for email, ops := range o.persons {
 		ps := b.persons[email]
