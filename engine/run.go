@@ -66,22 +66,26 @@ func (s *Syncer) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return s.stopped() // a stop in the middle of a cycle is a normal stop
 		}
-		if s.opts.AfterCycle != nil {
-			s.opts.AfterCycle(rep, err)
-		}
+		// What is said of a cycle is said before AfterCycle, so that whoever is told of the
+		// cycle can read it.
+		var retry time.Duration
 		if err != nil {
 			failures++
-			retry := min(retryCeiling, retryAfterFailure<<min(failures-1, 6))
+			retry = min(retryCeiling, retryAfterFailure<<min(failures-1, 6))
 			if failures == 1 || failures%10 == 0 {
 				s.log.Error("cannot read Net2; nothing changes until it answers, and the last plan's doors stay as they are; retrying",
 					"error", err.Error(), "retry_in", retry.String(), "attempt", failures)
 			}
-			wake = now.Add(retry)
-			continue
-		}
-		if failures > 0 {
+		} else if failures > 0 {
 			s.log.Info("Net2 answers again", "after_attempts", failures)
 			failures = 0
+		}
+		if s.opts.AfterCycle != nil {
+			s.opts.AfterCycle(rep, err)
+		}
+		if err != nil {
+			wake = now.Add(retry)
+			continue
 		}
 		plan = rep.Plan
 		wake = s.nextWake(now, plan)
