@@ -442,8 +442,7 @@ func (b *builder) merge(o *builder) {
 			continue
 		}
 		ps.grants += ops.grants
-		if ops.named && (!ps.named || ops.name.less(ps.name)) {
-			ps.name, ps.named = ops.name, true
+		if ops.named && ps.better(ops.name) {
 			ps.p.Name, ps.p.FirstName, ps.p.LastName = ops.p.Name, ops.p.FirstName, ops.p.LastName
 		}
 		ops.into = ps
@@ -457,14 +456,10 @@ func (b *builder) merge(o *builder) {
 		}
 		u.Bookings += ou.Bookings
 		for _, s := range ou.Sources {
-			if !slices.Contains(u.Sources, s) {
-				u.Sources = append(u.Sources, s)
-			}
+			u.addSource(s)
 		}
 		for _, uid := range ou.UIDs {
-			if len(u.UIDs) < maxUnmappedExamples && !slices.Contains(u.UIDs, uid) {
-				u.UIDs = append(u.UIDs, uid)
-			}
+			u.addExample(uid)
 		}
 	}
 }
@@ -501,12 +496,20 @@ func (b *builder) mapRooms(list []string) mappedRooms {
 
 func (ps *personState) chooseName(person booking.Person, bk *booking.Booking, key string) {
 	c := nameChoice{unnamed: person.DisplayName == "", start: bk.Start, source: bk.Source, key: key}
+	if ps.better(c) {
+		p := ps.p
+		p.Name, p.FirstName, p.LastName = person.Name(), person.FirstName, person.LastName
+	}
+}
+
+// better makes c the person's name choice when it beats the one so far (or there is none),
+// and reports whether it did: the caller then takes the name from c's booking.
+func (ps *personState) better(c nameChoice) bool {
 	if ps.named && !c.less(ps.name) {
-		return
+		return false
 	}
 	ps.name, ps.named = c, true
-	p := ps.p
-	p.Name, p.FirstName, p.LastName = person.Name(), person.FirstName, person.LastName
+	return true
 }
 
 func (b *builder) noteUnmapped(resource string, bk *booking.Booking) {
@@ -516,11 +519,21 @@ func (b *builder) noteUnmapped(resource string, bk *booking.Booking) {
 		b.unmapped[resource] = u
 	}
 	u.Bookings++
-	if !slices.Contains(u.Sources, bk.Source) {
-		u.Sources = append(u.Sources, bk.Source)
+	u.addSource(bk.Source)
+	u.addExample(bk.UID)
+}
+
+// addSource lists a source of bookings of the resource, once.
+func (u *Unmapped) addSource(source string) {
+	if !slices.Contains(u.Sources, source) {
+		u.Sources = append(u.Sources, source)
 	}
-	if len(u.UIDs) < maxUnmappedExamples && !slices.Contains(u.UIDs, bk.UID) {
-		u.UIDs = append(u.UIDs, bk.UID)
+}
+
+// addExample keeps a UID as an example, once, up to maxUnmappedExamples.
+func (u *Unmapped) addExample(uid string) {
+	if len(u.UIDs) < maxUnmappedExamples && !slices.Contains(u.UIDs, uid) {
+		u.UIDs = append(u.UIDs, uid)
 	}
 }
 

@@ -95,13 +95,13 @@ func (p Policy) Window(now time.Time) booking.Window {
 	return booking.Window{Start: now.Add(-past), End: now.Add(p.Lookahead + p.GraceBefore)}
 }
 
-// grants reports whether a booking with this status opens doors under the policy.
 // grantsDuring reports whether bk can grant anyone access within w: a status that grants, a
 // person, and an instant in w.
 func (p Policy) grantsDuring(bk *booking.Booking, w booking.Window) bool {
 	return p.grants(bk.Status) && len(bk.Persons) > 0 && bk.Overlaps(w)
 }
 
+// grants reports whether a booking with this status opens doors under the policy.
 func (p Policy) grants(s booking.Status) bool {
 	switch s {
 	case booking.StatusConfirmed, "":
