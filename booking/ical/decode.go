@@ -117,8 +117,6 @@ func (d *propDecoder) decodeWhole(line []byte) (*goical.Prop, error) {
 	return nil, fmt.Errorf("not one property")
 }
 
-// decode returns go-ical's decoding of the content line. shared says the line is likely to
-// repeat; its property is then remembered whole and shared (never modify a returned Prop).
 // shared returns the sharedLine of a line that repeats across events: from this worker's
 // memo, else from the parse's common memo, else decoded by go-ical (and remembered in both).
 func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {

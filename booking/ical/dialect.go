@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	goical "github.com/emersion/go-ical"
 
@@ -32,18 +31,18 @@ type sharedLine struct {
 	person    *personEntry
 	resources []string // shared: never append to it in place (its capacity is clipped)
 	seq       int32
-	stamp     time.Time // zero unless a UTC DATE-TIME
+	stamp     int64 // Unix seconds of a UTC DATE-TIME, else noStamp
 }
 
 func newSharedLine(id propID, p *goical.Prop) *sharedLine {
-	sl := &sharedLine{prop: *p}
+	sl := &sharedLine{prop: *p, stamp: noStamp}
 	switch id {
 	case propSequence:
 		seq, _ := strconv.Atoi(strings.TrimSpace(sl.prop.Value))
 		sl.seq = int32(seq)
 	case propDTStamp:
 		if w, k, err := parseTimeText(sl.prop.Value, ""); err == nil && k == kindUTC {
-			sl.stamp = w
+			sl.stamp = w.Unix()
 		}
 	case propAttendee:
 		sl.person = readPersonEntry(&sl.prop, booking.RoleAttendee)

@@ -2,12 +2,10 @@ package ical
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/teambition/rrule-go"
@@ -339,29 +337,19 @@ func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 // then built into one array (with the copies of their persons and resources in two more),
 // in two halves on two cores for a large window.
 func (c *Calendar) singleBookings(singles []*event, w booking.Window) []booking.Booking {
-	parts := 1
-	if len(singles) >= 1<<13 && runtime.GOMAXPROCS(0) >= 2 {
-		parts = 2
-	}
+	np := parts(len(singles))
 	type part struct {
 		evs                   []*event
 		n, persons, resources int
 		out                   []booking.Booking
 		cp                    copies
 	}
-	ps := make([]part, parts)
+	ps := make([]part, np)
 	for i := range ps {
-		ps[i].evs = singles[i*len(singles)/parts : (i+1)*len(singles)/parts]
+		ps[i].evs = singles[i*len(singles)/np : (i+1)*len(singles)/np]
 	}
-	onParts := func(fn func(*part)) {
-		var wg sync.WaitGroup
-		for i := 1; i < parts; i++ {
-			wg.Go(func() { fn(&ps[i]) })
-		}
-		fn(&ps[0])
-		wg.Wait()
-	}
-	onParts(func(pt *part) {
+	onParts(np, func(i int) {
+		pt := &ps[i]
 		for _, ev := range pt.evs {
 			if overlaps(ev.startI(), ev.endI(), w) {
 				pt.n, pt.persons, pt.resources = pt.n+1, pt.persons+len(ev.persons), pt.resources+len(ev.resources)
@@ -381,7 +369,8 @@ func (c *Calendar) singleBookings(singles []*event, w booking.Window) []booking.
 		pt.cp = copies{persons: allPersons[persons : persons : persons+pt.persons], resources: allResources[resources : resources : resources+pt.resources]}
 		n, persons, resources = n+pt.n, persons+pt.persons, resources+pt.resources
 	}
-	onParts(func(pt *part) {
+	onParts(np, func(i int) {
+		pt := &ps[i]
 		for _, ev := range pt.evs {
 			if overlaps(ev.startI(), ev.endI(), w) {
 				pt.out = append(pt.out, c.booking(ev, ev.startI(), ev.endI(), ev.recID(), &pt.cp))
