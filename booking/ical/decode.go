@@ -207,34 +207,52 @@ func (d *propDecoder) decodeAs(id propID, line []byte) (*goical.Prop, *sharedLin
 // decodeUnique decodes a line unique to its event (UID, DTSTART, DTEND, RECURRENCE-ID) with
 // the prefix memo.
 func (d *propDecoder) decodeUnique(line []byte) (*goical.Prop, error) {
-	var p *goical.Prop
-	if k := prefixEnd(line); k > 0 {
-		shape, ok := d.prefix[string(line[:k])]
-		if !ok {
-			if s, err := d.decodeWhole(line[:k]); err == nil && s.Value == "" {
-				shape = s
-				if len(d.prefix) < maxCachedLines {
-					d.prefix[string(line[:k])] = s
-				}
+	if shape, k := d.shape(line); shape != nil {
+		if d.used == len(d.scratch) {
+			d.scratch = append(d.scratch, goical.Prop{})
+			d.scratch = d.scratch[:cap(d.scratch)]
+		}
+		p := &d.scratch[d.used]
+		d.used++
+		*p = goical.Prop{Name: shape.Name, Params: shape.Params, Value: string(line[k:])}
+		return p, nil
+	}
+	return d.decodeWhole(line)
+}
+
+// decodeTransient decodes a line with the prefix memo into a property the caller reads and
+// drops (an RDATE or EXDATE list): nothing of it is kept.
+func (d *propDecoder) decodeTransient(line []byte) (goical.Prop, error) {
+	if shape, k := d.shape(line); shape != nil {
+		return goical.Prop{Name: shape.Name, Params: shape.Params, Value: string(line[k:])}, nil
+	}
+	p, err := d.decodeWhole(line)
+	if err != nil {
+		return goical.Prop{}, err
+	}
+	return *p, nil
+}
+
+// shape returns go-ical's decoding of the line's name and parameters, remembered per prefix,
+// and the length of that prefix; nil when the line has no prefix go-ical decodes alone.
+func (d *propDecoder) shape(line []byte) (*goical.Prop, int) {
+	k := prefixEnd(line)
+	if k == 0 {
+		return nil, 0
+	}
+	shape, ok := d.prefix[string(line[:k])]
+	if !ok {
+		if s, err := d.decodeWhole(line[:k]); err == nil && s.Value == "" {
+			shape = s
+			if len(d.prefix) < maxCachedLines {
+				d.prefix[string(line[:k])] = s
 			}
 		}
-		if shape != nil {
-			if d.used == len(d.scratch) {
-				d.scratch = append(d.scratch, goical.Prop{})
-				d.scratch = d.scratch[:cap(d.scratch)]
-			}
-			p = &d.scratch[d.used]
-			d.used++
-			*p = goical.Prop{Name: shape.Name, Params: shape.Params, Value: string(line[k:])}
-		}
 	}
-	if p == nil {
-		var err error
-		if p, err = d.decodeWhole(line); err != nil {
-			return nil, err
-		}
+	if shape == nil {
+		return nil, 0
 	}
-	return p, nil
+	return shape, k
 }
 
 // prefixEnd returns the length of the line's name and parameters including the colon that

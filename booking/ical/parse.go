@@ -189,8 +189,12 @@ func (ev *event) endI() time.Time   { return time.Unix(ev.endAt, 0).UTC() }
 // recurrence is what makes an event a series. RDATEs and EXDATEs are held as numbers, not
 // values: a feed under the size limit may list millions of them.
 type recurrence struct {
-	rules  []ruleSpec
-	rdates []rdate
+	rules []ruleSpec
+	// rdates are the instants the RDATEs start (Unix seconds), in feed order; rdateMore says
+	// more of the few that are a DATE or a PERIOD, in the same order, so that a DATE-TIME
+	// RDATE (nearly all of them) takes 8 bytes.
+	rdates    []int64
+	rdateMore []rdateMore
 	// exInstants are the DATE-TIME EXDATEs as instants (Unix seconds), exDays the DATE ones
 	// as local days (dayNumber); newSeries sorts both. A DATE-TIME excludes the occurrence
 	// that starts at that instant, a DATE every occurrence on that day.
@@ -207,37 +211,81 @@ type override struct {
 	recID time.Time
 }
 
-// rdate is one RDATE: the instant it starts (Unix seconds); for a DATE, the day as a
-// wall-clock stand-in; for a PERIOD, the instant it ends (its own end, or its start plus its
-// duration).
-type rdate struct {
-	inst, wall, end int64
-	date, period    bool
+// rdateMore is what a DATE or PERIOD RDATE says besides its instant: for a DATE, the day as
+// a wall-clock stand-in; for a PERIOD, the instant it ends (its own end, or its start plus
+// its duration). at is the RDATE's index in recurrence.rdates.
+type rdateMore struct {
+	at           int32
+	date, period bool
+	wall, end    int64
 }
 
-// listItems counts the values of comma-separated list properties, so that a long list is
-// held in one allocation instead of doubling its way there.
-func listItems(props []*goical.Prop) int {
-	n := 0
-	for _, p := range props {
-		n += strings.Count(p.Value, ",") + 1
+// rdate is one RDATE as read: its instant, and what more it says when hasMore.
+type rdate struct {
+	inst    int64
+	more    rdateMore
+	hasMore bool
+}
+
+// addRDate appends one RDATE.
+func (rec *recurrence) addRDate(rd rdate) {
+	if rd.hasMore {
+		rd.more.at = int32(len(rec.rdates))
+		rec.rdateMore = append(rec.rdateMore, rd.more)
 	}
-	return n
+	rec.rdates = append(rec.rdates, rd.inst)
+}
+
+// addRDates appends the values of an RDATE property. def is the zone of a floating value.
+func (rec *recurrence) addRDates(pr *goical.Prop, cx *calContext, def *zone) error {
+	vt, tzid := strings.ToUpper(param(pr, "VALUE")), param(pr, "TZID")
+	rec.rdates = slices.Grow(rec.rdates, strings.Count(pr.Value, ",")+1)
+	for item := range strings.SplitSeq(pr.Value, ",") {
+		rd, err := readRDate(item, vt, tzid, cx, def)
+		if err != nil {
+			return fmt.Errorf("RDATE: %v", err)
+		}
+		rec.addRDate(rd)
+	}
+	return nil
+}
+
+// addEXDates appends the values of an EXDATE property. def is the zone of a floating value.
+func (rec *recurrence) addEXDates(pr *goical.Prop, cx *calContext, def *zone) error {
+	vt, tzid := strings.ToUpper(param(pr, "VALUE")), param(pr, "TZID")
+	if vt == "DATE" {
+		rec.exDays = slices.Grow(rec.exDays, strings.Count(pr.Value, ",")+1)
+	} else {
+		rec.exInstants = slices.Grow(rec.exInstants, strings.Count(pr.Value, ",")+1)
+	}
+	for item := range strings.SplitSeq(pr.Value, ",") {
+		v, err := readTime(item, vt, tzid, cx, def)
+		if err != nil {
+			return fmt.Errorf("EXDATE: %v", err)
+		}
+		if v.kind == kindDate {
+			rec.exDays = append(rec.exDays, v.dayNumber())
+		} else {
+			rec.exInstants = append(rec.exInstants, v.instant().Unix())
+		}
+	}
+	return nil
 }
 
 // compactRDate is the rdate of a value and its PERIOD end or duration.
 func compactRDate(v tval, period, hasEnd bool, end tval, dur span) rdate {
 	inst := v.instant()
-	rd := rdate{inst: inst.Unix(), date: v.kind == kindDate, period: period}
-	if rd.date {
-		rd.wall = v.wall.Unix()
+	rd := rdate{inst: inst.Unix(), hasMore: period || v.kind == kindDate}
+	rd.more.date, rd.more.period = v.kind == kindDate, period
+	if rd.more.date {
+		rd.more.wall = v.wall.Unix()
 	}
 	if period {
 		e := endAt(v, inst, dur)
 		if hasEnd {
 			e = end.instant()
 		}
-		rd.end = e.Unix()
+		rd.more.end = e.Unix()
 	}
 	return rd
 }
@@ -395,6 +443,7 @@ type eventReader struct {
 	// In auto dialect, what keepRaw keeps is allocated from these.
 	rawSlab   []rawParties
 	keptLines []*sharedLine
+	lists     eventLists // the RDATEs and EXDATEs of the event being read
 }
 
 const eventSlab = 256
@@ -617,35 +666,23 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		}
 		ev.recur().rules = append(ev.recur().rules, rs)
 	}
-	if rdates := c.all(propRDate); len(rdates) > 0 {
-		ev.recur().rdates = slices.Grow(ev.recur().rdates, listItems(rdates))
-	}
-	for _, rp := range c.all(propRDate) {
-		vt := strings.ToUpper(param(rp, "VALUE"))
-		for item := range strings.SplitSeq(rp.Value, ",") {
-			rd, err := readRDate(item, vt, param(rp, "TZID"), cx, def)
-			if err != nil {
-				skip(fmt.Sprintf("RDATE: %v", err))
-				return
-			}
-			ev.recur().rdates = append(ev.recur().rdates, rd)
+	if p.lists.early {
+		// Read as their lines were decoded (readList).
+		if err := p.lists.take(ev); err != nil {
+			skip(err.Error())
+			return
 		}
-	}
-	if exdates := c.all(propEXDate); len(exdates) > 0 {
-		ev.recur().exInstants = slices.Grow(ev.recur().exInstants, listItems(exdates))
-	}
-	for _, rp := range c.all(propEXDate) {
-		vt := strings.ToUpper(param(rp, "VALUE"))
-		for item := range strings.SplitSeq(rp.Value, ",") {
-			v, err := readTime(item, vt, param(rp, "TZID"), cx, def)
-			if err != nil {
-				skip(fmt.Sprintf("EXDATE: %v", err))
+	} else {
+		for _, rp := range c.all(propRDate) {
+			if err := ev.recur().addRDates(rp, cx, def); err != nil {
+				skip(err.Error())
 				return
 			}
-			if rec := ev.recur(); v.kind == kindDate {
-				rec.exDays = append(rec.exDays, v.dayNumber())
-			} else {
-				rec.exInstants = append(rec.exInstants, v.instant().Unix())
+		}
+		for _, rp := range c.all(propEXDate) {
+			if err := ev.recur().addEXDates(rp, cx, def); err != nil {
+				skip(err.Error())
+				return
 			}
 		}
 	}
@@ -697,6 +734,80 @@ func (p *eventReader) keepLines(lines []*sharedLine) []*sharedLine {
 	from := len(p.keptLines)
 	p.keptLines = append(p.keptLines, lines...)
 	return p.keptLines[from:len(p.keptLines):len(p.keptLines)]
+}
+
+// eventLists are the RDATE and EXDATE values of the event being read, read as their lines are
+// decoded when DTSTART came before them (as every producer we know writes it), so that DTSTART
+// gives floating values their zone: a series under the size limit may list millions of dates,
+// and holding their text until the event is read would hold it beside their numbers. When a
+// list comes before DTSTART, or DTSTART cannot be read, the lines are kept as properties and
+// readEvent reads them, as it reads everything else. Either way the values and the first error
+// of each property come out the same, in feed order.
+type eventLists struct {
+	decided             bool // the event's first RDATE or EXDATE line was seen
+	early               bool // ... after a readable DTSTART: the lists are read here
+	def                 *zone
+	rec                 recurrence
+	sawRDate, sawEXDate bool
+	rdateErr, exdateErr error
+}
+
+// reset starts the next event.
+func (l *eventLists) reset() { *l = eventLists{} }
+
+// readList reads an RDATE or EXDATE line of the event being decoded. It returns false when
+// the line is to be kept as a property instead; err is go-ical's error on the line.
+func (p *eventReader) readList(id propID, line []byte) (read bool, err error) {
+	l := &p.lists
+	if !l.decided {
+		l.decided = true
+		if ds := p.ev.get(propDTSTART); ds != nil {
+			if start, err := readTimeProp(ds, p.cx, p.cx.floating); err == nil {
+				l.early, l.def = true, start.zone
+			}
+		}
+	}
+	if !l.early {
+		return false, nil
+	}
+	pr, err := p.dec.decodeTransient(line)
+	if err != nil {
+		return true, err
+	}
+	switch id {
+	case propRDate:
+		l.sawRDate = true
+		if l.rdateErr == nil {
+			l.rdateErr = l.rec.addRDates(&pr, p.cx, l.def)
+		}
+	case propEXDate:
+		l.sawEXDate = true
+		if l.exdateErr == nil {
+			l.exdateErr = l.rec.addEXDates(&pr, p.cx, l.def)
+		}
+	}
+	return true, nil
+}
+
+// take gives the lists read to the event, or the first error in the order readEvent reads
+// them: RDATEs first.
+func (l *eventLists) take(ev *event) error {
+	if l.sawRDate {
+		if l.rdateErr != nil {
+			return l.rdateErr
+		}
+		rec := ev.recur()
+		rec.rdates, rec.rdateMore = l.rec.rdates, l.rec.rdateMore
+	}
+	if l.sawEXDate {
+		if l.exdateErr != nil {
+			return l.exdateErr
+		}
+		rec := ev.recur()
+		rec.exInstants, rec.exDays = l.rec.exInstants, l.rec.exDays
+	}
+	l.rec = recurrence{}
+	return nil
 }
 
 func readRDate(item, vt, tzid string, cx *calContext, def *zone) (rdate, error) {

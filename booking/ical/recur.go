@@ -480,21 +480,26 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 			}
 		}
 	}
-	for _, rd := range m.rec.rdates {
-		inst := time.Unix(rd.inst, 0).UTC()
+	more := m.rec.rdateMore
+	for i, at := range m.rec.rdates {
+		var rm rdateMore
+		if len(more) > 0 && int(more[0].at) == i {
+			rm, more = more[0], more[1:]
+		}
+		inst := time.Unix(at, 0).UTC()
 		if inst.Before(lo) || inst.After(hi) {
 			continue
 		}
 		wall := inst
 		switch {
-		case rd.date:
-			wall = time.Unix(rd.wall, 0).UTC()
+		case rm.date:
+			wall = time.Unix(rm.wall, 0).UTC()
 		case m.start.zone != nil:
 			wall = m.start.zone.wallOf(inst)
 		}
 		cd := candidate{wall: wall, inst: inst}
-		if rd.period {
-			cd.hasEnd, cd.end = true, time.Unix(rd.end, 0).UTC()
+		if rm.period {
+			cd.hasEnd, cd.end = true, time.Unix(rm.end, 0).UTC()
 		}
 		cands = append(cands, cd)
 	}

@@ -520,3 +520,59 @@ func checkNever(t *testing.T, rule string, dtstart time.Time) (checked, never bo
 	}
 	return true, never
 }
+
+// RDATE and EXDATE lines after DTSTART (as producers write them) are read as they are decoded,
+// those before it when the event is read: both give the same occurrences and the same first
+// error. Floating values take DTSTART's zone, a DATE RDATE and a PERIOD keep what they say in
+// feed order (of two RDATEs at one instant the first wins), and an RDATE error is given before
+// an EXDATE one.
+func TestDateListsBeforeAndAfterDTSTART(t *testing.T) {
+	lists := "RDATE:20260320T140000\r\n" + // floating: 14:00 Amsterdam (CET)
+		"RDATE;VALUE=PERIOD:20260321T100000Z/PT3H\r\nRDATE:20260322T100000Z\r\n" +
+		"RDATE:20260321T100000Z\r\n" + // the same instant as the PERIOD: the PERIOD came first
+		"RDATE;VALUE=PERIOD:20260323T110000Z/20260323T113000Z\r\n" +
+		"RDATE:20260322T110000Z\r\n" +
+		"RDATE;VALUE=DATE:20260324\r\n" + // a day of the site zone (New York), not of DTSTART's
+		"EXDATE;TZID=America/New_York:20260309T040000\r\n" + // 09:00 Amsterdam, 9 March
+		"EXDATE:20260316T090000\r\n" + // floating: 16 March 09:00 Amsterdam
+		"EXDATE;VALUE=DATE:20260406\r\n"
+	event := func(before, after string) string {
+		return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:lists@example.org\r\n" + before +
+			"DTSTART;TZID=Europe/Amsterdam:20260302T090000\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=6\r\n" + after +
+			"ATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	}
+	read := func(feed string) booking.FetchResult {
+		cal, err := Parse([]byte(feed), ParseOptions{Name: "lists", SiteLocation: newYork})
+		require.NoError(t, err)
+		return cal.Bookings(win("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"))
+	}
+	want := []string{
+		"2026-03-02T08:00:00Z/2026-03-02T09:00:00Z",
+		"2026-03-20T13:00:00Z/2026-03-20T14:00:00Z",
+		"2026-03-21T10:00:00Z/2026-03-21T13:00:00Z",
+		"2026-03-22T10:00:00Z/2026-03-22T11:00:00Z",
+		"2026-03-22T11:00:00Z/2026-03-22T12:00:00Z",
+		"2026-03-23T08:00:00Z/2026-03-23T09:00:00Z",
+		"2026-03-23T11:00:00Z/2026-03-23T11:30:00Z",
+		"2026-03-24T04:00:00Z/2026-03-24T05:00:00Z",
+		"2026-03-30T07:00:00Z/2026-03-30T08:00:00Z",
+	}
+	after, before := read(event("", lists)), read(event(lists, ""))
+	require.Empty(t, after.Warnings)
+	assert.Equal(t, want, spans(after.Bookings))
+	assert.Equal(t, want, spans(before.Bookings), "lists before DTSTART")
+
+	bad := "EXDATE:2026-03-16\r\nRDATE:20260320T140000\r\nRDATE:20260321T1000\r\nRDATE:20260399T100000Z\r\n"
+	for _, feed := range []string{event("", bad), event(bad, ""), event("RDATE:20260320T140000\r\n", bad)} {
+		res := read(feed)
+		assert.Empty(t, res.Bookings)
+		w, ok := warningFor(res, "lists@example.org")
+		require.True(t, ok)
+		assert.Contains(t, w.Reason, `RDATE: "20260321T1000" is not a date-time`)
+		assert.Contains(t, w.Reason, "event skipped")
+	}
+	res := read(event("", "EXDATE:2026-03-16\r\n"))
+	w, ok := warningFor(res, "lists@example.org")
+	require.True(t, ok)
+	assert.Contains(t, w.Reason, `EXDATE: "2026-03-16"`)
+}

@@ -710,6 +710,7 @@ func (er *eventReader) readBatch(b *batch) {
 		re := &b.events[i]
 		er.ev.reset()
 		er.dec.nextEvent()
+		er.lists.reset()
 		uid, reason, reasonLine := "", re.broken, re.brokenLine
 		scanReason := func(line int, why string) {
 			if reason == "" || line < reasonLine {
@@ -738,6 +739,14 @@ func (er *eventReader) readBatch(b *batch) {
 			if ll.tooLong {
 				scanReason(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
 				continue
+			}
+			if use == propRDate || use == propEXDate {
+				if read, err := er.readList(use, text); read {
+					if err != nil && decodeErr == "" {
+						decodeErr = fmt.Sprintf("line %d (property %s): %v", ll.line, propName(text), err)
+					}
+					continue
+				}
 			}
 			pr, sl, err := er.dec.decodeAs(use, text)
 			if err != nil && (use == propAttendee || use == propOrganizer) {
