@@ -240,7 +240,7 @@ func (lr *lineReader) next() (ll logical, ok bool, err error) {
 // unfolded bytes are copied (so the line reader that splits them finds it too long), and
 // each further physical line becomes an empty line: line numbers stay exact and memory does
 // not follow the junk.
-func (lr *lineReader) copyBody(dst *[]byte, keep bool) error {
+func (lr *lineReader) copyBody(dst *eventBytes, keep bool) error {
 	if !lr.started {
 		if err := lr.prepare(); err != nil {
 			return err
@@ -251,10 +251,10 @@ func (lr *lineReader) copyBody(dst *[]byte, keep bool) error {
 		switch {
 		case to <= run:
 		case keep:
-			*dst = appendBody(*dst, lr.buf[run:to]...)
+			dst.write(lr.buf[run:to]...)
 		default:
 			for range bytes.Count(lr.buf[run:to], []byte{'\n'}) {
-				*dst = append(*dst, '\n')
+				dst.write('\n')
 			}
 		}
 		run = to
@@ -331,7 +331,7 @@ func (lr *lineReader) copyBody(dst *[]byte, keep bool) error {
 			case c == ' ' || c == '\t':
 				if lr.dropCont {
 					flush(lr.pos)
-					*dst = append(*dst, '\n')
+					dst.write('\n')
 					lr.dropLine = true
 					continue
 				}
@@ -356,7 +356,7 @@ func (lr *lineReader) copyBody(dst *[]byte, keep bool) error {
 		if lr.bodyLen+n > maxLine+bodyMargin {
 			// Too long: copy the head, end the line, drop the rest.
 			flush(content + (maxLine + bodyMargin - lr.bodyLen))
-			*dst = append(*dst, '\n')
+			dst.write('\n')
 			lr.dropLine, lr.dropCont, lr.midLine = true, true, false
 			continue
 		}
@@ -392,14 +392,62 @@ func (lr *lineReader) keepHead(ll *logical, p, e int) {
 	}
 }
 
-// appendBody appends p to an event's body, doubling the body's capacity when it must grow:
-// at Go's growth of a quarter for large slices, an event of 50 MB (one with a million
-// EXDATEs) would be copied some twenty times and leave five times its size of garbage.
-func appendBody(dst []byte, p ...byte) []byte {
-	if need := len(dst) + len(p); need > cap(dst) {
-		grown := make([]byte, len(dst), max(2*cap(dst), need, 4096))
-		copy(grown, dst)
-		dst = grown
+// eventBytes holds the bodies of a batch's events as copyBody copies them: one buffer that
+// doubles while the batch is small, and once the batch holds batchBytes, chunks of bodyChunk
+// bytes that continue it. A huge event (a million EXDATEs in 50 MB) is thus copied once and
+// never moved to grow: growing one buffer held the old copy beside the new one, and left a
+// quarter of it unused.
+type eventBytes struct {
+	buf    []byte   // where bytes go now
+	chunks [][]byte // the full chunks before buf
+	before int      // bytes in chunks
+}
+
+// bodyChunk is the size of the chunks that continue a batch past batchBytes.
+const bodyChunk = 4 << 20
+
+// size is the number of bytes held.
+func (e *eventBytes) size() int { return e.before + len(e.buf) }
+
+// write appends p.
+func (e *eventBytes) write(p ...byte) {
+	if len(e.buf)+len(p) <= cap(e.buf) {
+		e.buf = append(e.buf, p...)
+		return
 	}
-	return append(dst, p...)
+	if e.size() >= batchBytes {
+		e.chunks = append(e.chunks, e.buf)
+		e.before += len(e.buf)
+		e.buf = make([]byte, 0, max(bodyChunk, len(p)))
+		e.buf = append(e.buf, p...)
+		return
+	}
+	grown := make([]byte, len(e.buf), max(2*cap(e.buf), len(e.buf)+len(p), 4096))
+	copy(grown, e.buf)
+	e.buf = append(grown, p...)
+}
+
+// pieces returns the bytes from off to off+n, as slices of the chunks they are in.
+func (e *eventBytes) pieces(dst [][]byte, off, n int) [][]byte {
+	end := off + n
+	at := 0
+	for _, c := range append(e.chunks, e.buf) {
+		lo, hi := max(off, at), min(end, at+len(c))
+		if lo < hi {
+			dst = append(dst, c[lo-at:hi-at])
+		}
+		at += len(c)
+		if at >= end {
+			break
+		}
+	}
+	return dst
+}
+
+// reset empties e for reuse, keeping buf unless it grew past keep bytes.
+func (e *eventBytes) reset(keep int) {
+	if cap(e.buf) > keep || len(e.chunks) > 0 {
+		e.buf = nil
+	}
+	e.buf, e.chunks, e.before = e.buf[:0], nil, 0
 }

@@ -444,6 +444,7 @@ type eventReader struct {
 	rawSlab   []rawParties
 	keptLines []*sharedLine
 	lists     eventLists // the RDATEs and EXDATEs of the event being read
+	pieces    [][]byte   // the pieces of the event body being read
 }
 
 const eventSlab = 256

@@ -148,7 +148,7 @@ type rawEvent struct {
 }
 
 type batch struct {
-	data   []byte
+	data   eventBytes
 	events []rawEvent
 }
 
@@ -292,7 +292,8 @@ func (s *scanner) line(ll logical) error {
 		// A line of the body that starts like BEGIN or END but is neither (EXDATE...): it goes
 		// to the body unfolded (step ends it, and keeps the line numbers).
 		if !ll.tooLong {
-			s.cur.data = append(appendBody(s.cur.data, text...), '\r') // with step's \n, a CRLF: a CR of the text stays
+			s.cur.data.write(text...)
+			s.cur.data.write('\r') // with step's \n, a CRLF: a CR of the text stays
 		} else if lineUse(text) != propSkip {
 			s.breakEvent(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
 		}
@@ -323,7 +324,7 @@ func (s *scanner) step(lr *lineReader) (ok bool, err error) {
 		// a nested component's BEGIN or END): it ends with a line feed for each of its
 		// physical lines, so that the body's line numbers stay those of the feed.
 		for range max(ll.after-ll.line, 1) {
-			s.cur.data = append(s.cur.data, '\n')
+			s.cur.data.write('\n')
 		}
 	}
 	return err == nil, err
@@ -361,10 +362,10 @@ func (s *scanner) beginEvent(ll logical) {
 		case s.cur = <-s.p.free: // a batch the workers are done with
 		default:
 			// Sized like the previous batch, so filling it does not copy.
-			s.cur = &batch{data: make([]byte, 0, s.dataHint), events: make([]rawEvent, 0, eventBatch)}
+			s.cur = &batch{data: eventBytes{buf: make([]byte, 0, s.dataHint)}, events: make([]rawEvent, 0, eventBatch)}
 		}
 	}
-	s.ev, s.inEv = rawEvent{line: ll.line, index: s.events, dataLine: ll.after, off: len(s.cur.data)}, true
+	s.ev, s.inEv = rawEvent{line: ll.line, index: s.events, dataLine: ll.after, off: s.cur.data.size()}, true
 	s.events++
 }
 
@@ -420,11 +421,12 @@ func (s *scanner) pop() {
 	switch len(s.stack) {
 	case 1:
 		if s.inEv {
-			s.ev.n = len(s.cur.data) - s.ev.off
+			size := s.cur.data.size()
+			s.ev.n = size - s.ev.off
 			s.cur.events = append(s.cur.events, s.ev)
 			s.inEv = false
-			if len(s.cur.events) == eventBatch || len(s.cur.data) >= batchBytes {
-				s.dataHint = min(len(s.cur.data)+len(s.cur.data)/8, batchBytes+batchBytes/8)
+			if len(s.cur.events) == eventBatch || size >= batchBytes {
+				s.dataHint = min(size+size/8, batchBytes+batchBytes/8)
 				s.p.handOut(s.cal, s.cur)
 				s.cur = nil
 			}
@@ -672,8 +674,10 @@ func (er *eventReader) work(jobs <-chan *job, free chan<- *batch, recycle bool, 
 		if recycle {
 			b := j.b
 			j.b = nil
-			b.data, b.events = b.data[:0], b.events[:0]
-			if cap(b.data) <= maxReusedBatch {
+			reuse := cap(b.data.buf) <= maxReusedBatch && len(b.data.chunks) == 0
+			b.data.reset(maxReusedBatch)
+			b.events = b.events[:0]
+			if reuse {
 				select {
 				case free <- b:
 				default:
@@ -718,7 +722,8 @@ func (er *eventReader) readBatch(b *batch) {
 			}
 		}
 		decodeErr := ""
-		lr.reset(b.data[re.off:re.off+re.n], re.dataLine)
+		er.pieces = b.data.pieces(er.pieces[:0], re.off, re.n)
+		lr.reset(er.pieces, re.dataLine)
 		for {
 			ll, ok := lr.next()
 			if !ok {
@@ -782,24 +787,41 @@ func (er *eventReader) readBatch(b *batch) {
 
 // bodyLines splits an event body as copyBody copied it into logical lines, as lineReader
 // does (a fold is a line ending followed by a space or TAB; a CR before the LF is no text; a
-// line longer than maxLine keeps only its head), but on a whole slice, without the buffer
-// management, and without unfolding a folded line whose property nobody reads.
+// line longer than maxLine keeps only its head), but on whole slices (the body's pieces, see
+// eventBytes), without the buffer management, and without unfolding a folded line whose
+// property nobody reads.
 type bodyLines struct {
-	data    []byte
+	data    []byte   // the piece being split
+	rest    [][]byte // the pieces after it
 	pos     int
 	line    int
-	scratch []byte
+	scratch []byte // an unfolded line
+	joined  []byte // a physical line that spans pieces
+	spanned bool   // the last physical line is in joined
 }
 
-func (bl *bodyLines) reset(data []byte, first int) {
-	bl.data, bl.pos, bl.line = data, 0, first
+func (bl *bodyLines) reset(pieces [][]byte, first int) {
+	bl.data, bl.rest, bl.pos, bl.line = nil, pieces, 0, first
+	bl.advance()
+}
+
+// advance moves to the next piece when the current one is done.
+func (bl *bodyLines) advance() {
+	for bl.pos >= len(bl.data) && len(bl.rest) > 0 {
+		bl.data, bl.rest, bl.pos = bl.rest[0], bl.rest[1:], 0
+	}
 }
 
 // physical returns the physical line at bl.pos without its line ending, and moves past it.
 func (bl *bodyLines) physical() []byte {
 	rest := bl.data[bl.pos:]
+	i := bytes.IndexByte(rest, '\n')
+	bl.spanned = i < 0 && len(bl.rest) > 0
+	if bl.spanned {
+		return bl.spanning()
+	}
 	end, next := len(rest), len(rest)
-	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+	if i >= 0 {
 		end, next = i, i+1
 	}
 	if end > 0 && rest[end-1] == '\r' {
@@ -807,7 +829,28 @@ func (bl *bodyLines) physical() []byte {
 	}
 	bl.pos += next
 	bl.line++
+	bl.advance()
 	return rest[:end]
+}
+
+// spanning is physical for a line that goes on in the next pieces.
+func (bl *bodyLines) spanning() []byte {
+	bl.joined = append(bl.joined[:0], bl.data[bl.pos:]...)
+	bl.pos = len(bl.data)
+	for bl.pos >= len(bl.data) && len(bl.rest) > 0 {
+		bl.data, bl.rest, bl.pos = bl.rest[0], bl.rest[1:], 0
+		if i := bytes.IndexByte(bl.data, '\n'); i >= 0 {
+			bl.joined, bl.pos = append(bl.joined, bl.data[:i]...), i+1
+			break
+		}
+		bl.joined, bl.pos = append(bl.joined, bl.data...), len(bl.data)
+	}
+	bl.line++
+	bl.advance()
+	if n := len(bl.joined); n > 0 && bl.joined[n-1] == '\r' {
+		return bl.joined[:n-1]
+	}
+	return bl.joined
 }
 
 // folded reports that the next physical line continues the current one.
@@ -830,6 +873,10 @@ func (bl *bodyLines) next() (ll logical, ok bool) {
 	}
 	if bytes.IndexByte(head, ':') >= 0 && lineUse(head) == propSkip {
 		// Nobody reads it: the head names it, the rest is not unfolded.
+		if bl.spanned { // head is in joined, which the lines after it may take
+			bl.scratch = append(bl.scratch[:0], head...)
+			head = bl.scratch
+		}
 		for bl.folded() {
 			bl.physical()
 		}

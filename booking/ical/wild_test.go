@@ -171,7 +171,7 @@ func TestJunkIsNotKept(t *testing.T) {
 		batches = append(batches, j.b)
 	}
 	require.Len(t, batches, 1)
-	assert.Less(t, len(batches[0].data), maxLine+lineHead, "of the over-long line only about maxLine bytes are kept, not the junk")
+	assert.Less(t, batches[0].data.size(), maxLine+lineHead, "of the over-long line only about maxLine bytes are kept, not the junk")
 	s.p.stop()
 	assert.LessOrEqual(t, cap(lr.buf), 2*maxLine, "the reader holds at most about one maximal line, never the junk")
 
