@@ -220,17 +220,18 @@ func (d *propDecoder) decodeUnique(line []byte) (*goical.Prop, error) {
 	return d.decodeWhole(line)
 }
 
-// decodeTransient decodes a line with the prefix memo into a property the caller reads and
-// drops (an RDATE or EXDATE list): nothing of it is kept.
-func (d *propDecoder) decodeTransient(line []byte) (goical.Prop, error) {
+// decodeTransient decodes a line with the prefix memo into the parameters and the value of
+// a property the caller reads at once and drops (an RDATE or EXDATE list): the value is the
+// line's own bytes, valid as long as the line.
+func (d *propDecoder) decodeTransient(line []byte) (goical.Params, []byte, error) {
 	if shape, k := d.shape(line); shape != nil {
-		return goical.Prop{Name: shape.Name, Params: shape.Params, Value: string(line[k:])}, nil
+		return shape.Params, line[k:], nil
 	}
 	p, err := d.decodeWhole(line)
 	if err != nil {
-		return goical.Prop{}, err
+		return nil, nil, err
 	}
-	return *p, nil
+	return p.Params, []byte(p.Value), nil
 }
 
 // shape returns go-ical's decoding of the line's name and parameters, remembered per prefix,

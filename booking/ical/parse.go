@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"errors"
@@ -236,29 +237,38 @@ func (rec *recurrence) addRDate(rd rdate) {
 	rec.rdates = append(rec.rdates, rd.inst)
 }
 
-// addRDates appends the values of an RDATE property. def is the zone of a floating value.
-func (rec *recurrence) addRDates(pr *goical.Prop, cx *calContext, def *zone) error {
-	vt, tzid := strings.ToUpper(param(pr, "VALUE")), param(pr, "TZID")
-	rec.rdates = slices.Grow(rec.rdates, strings.Count(pr.Value, ",")+1)
-	for item := range strings.SplitSeq(pr.Value, ",") {
-		rd, err := readRDate(item, vt, tzid, cx, def)
-		if err != nil {
-			return fmt.Errorf("RDATE: %v", err)
+// addRDates appends the values of an RDATE property (its VALUE and TZID parameters, and its
+// value). def is the zone of a floating value.
+func addRDates[T text](rec *recurrence, vt, tzid string, value T, cx *calContext, def *zone) error {
+	rec.rdates = slices.Grow(rec.rdates, count(value, ',')+1)
+	return eachItem(value, func(item T) error {
+		var rd rdate
+		if vt == "PERIOD" || count(item, '/') > 0 {
+			var err error
+			if rd, err = readRDate(string(item), vt, tzid, cx, def); err != nil {
+				return fmt.Errorf("RDATE: %v", err)
+			}
+		} else {
+			v, err := readTime(item, vt, tzid, cx, def)
+			if err != nil {
+				return fmt.Errorf("RDATE: %v", err)
+			}
+			rd = compactRDate(v, false, false, tval{}, span{})
 		}
 		rec.addRDate(rd)
-	}
-	return nil
+		return nil
+	})
 }
 
-// addEXDates appends the values of an EXDATE property. def is the zone of a floating value.
-func (rec *recurrence) addEXDates(pr *goical.Prop, cx *calContext, def *zone) error {
-	vt, tzid := strings.ToUpper(param(pr, "VALUE")), param(pr, "TZID")
+// addEXDates appends the values of an EXDATE property (its VALUE and TZID parameters, and its
+// value). def is the zone of a floating value.
+func addEXDates[T text](rec *recurrence, vt, tzid string, value T, cx *calContext, def *zone) error {
 	if vt == "DATE" {
-		rec.exDays = slices.Grow(rec.exDays, strings.Count(pr.Value, ",")+1)
+		rec.exDays = slices.Grow(rec.exDays, count(value, ',')+1)
 	} else {
-		rec.exInstants = slices.Grow(rec.exInstants, strings.Count(pr.Value, ",")+1)
+		rec.exInstants = slices.Grow(rec.exInstants, count(value, ',')+1)
 	}
-	for item := range strings.SplitSeq(pr.Value, ",") {
+	return eachItem(value, func(item T) error {
 		v, err := readTime(item, vt, tzid, cx, def)
 		if err != nil {
 			return fmt.Errorf("EXDATE: %v", err)
@@ -268,8 +278,19 @@ func (rec *recurrence) addEXDates(pr *goical.Prop, cx *calContext, def *zone) er
 		} else {
 			rec.exInstants = append(rec.exInstants, v.instant().Unix())
 		}
+		return nil
+	})
+}
+
+// count is the number of bytes c in s.
+func count[T text](s T, c byte) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			n++
+		}
 	}
-	return nil
+	return n
 }
 
 // compactRDate is the rdate of a value and its PERIOD end or duration.
@@ -511,11 +532,16 @@ func preview(b []byte) string {
 // param returns a parameter's value; go-ical splits unquoted values on commas, which are
 // joined again (an unquoted `CN=Doe, Jane` or TZID with commas stays whole).
 func param(pr *goical.Prop, name string) string {
-	return strings.Join(pr.Params[name], ",")
+	return paramOf(pr.Params, name)
+}
+
+// paramOf is param of a property's parameters.
+func paramOf(params goical.Params, name string) string {
+	return strings.Join(params[name], ",")
 }
 
 // readTime parses a DATE or DATE-TIME property value. def is the zone of a floating value.
-func readTime(text, valueType, tzid string, cx *calContext, def *zone) (tval, error) {
+func readTime[T text](text T, valueType, tzid string, cx *calContext, def *zone) (tval, error) {
 	wall, kind, err := parseTimeText(text, valueType)
 	if err != nil {
 		return tval{}, err
@@ -675,13 +701,13 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		}
 	} else {
 		for _, rp := range c.all(propRDate) {
-			if err := ev.recur().addRDates(rp, cx, def); err != nil {
+			if err := addRDates(ev.recur(), strings.ToUpper(param(rp, "VALUE")), param(rp, "TZID"), rp.Value, cx, def); err != nil {
 				skip(err.Error())
 				return
 			}
 		}
 		for _, rp := range c.all(propEXDate) {
-			if err := ev.recur().addEXDates(rp, cx, def); err != nil {
+			if err := addEXDates(ev.recur(), strings.ToUpper(param(rp, "VALUE")), param(rp, "TZID"), rp.Value, cx, def); err != nil {
 				skip(err.Error())
 				return
 			}
@@ -756,6 +782,48 @@ type eventLists struct {
 // reset starts the next event.
 func (l *eventLists) reset() { *l = eventLists{} }
 
+// presize reserves the lists of an event whose body is large at the size its RDATE and
+// EXDATE lines give them, so that a million dates are held once instead of growing their way
+// there (each step holds the old slice beside the new, and the steps add up to five times
+// the list). Only the capacity depends on it: a value that is not what it looks like here
+// goes where it belongs all the same.
+func (l *eventLists) presize(pieces [][]byte) {
+	var bl bodyLines
+	bl.reset(pieces, 0)
+	rdates, exInstants, exDays := 0, 0, 0
+	for {
+		ll, ok := bl.next()
+		if !ok {
+			break
+		}
+		switch lineUse(ll.text) {
+		case propRDate:
+			rdates += count(ll.text, ',') + 1
+		case propEXDate:
+			if n := count(ll.text, ',') + 1; dateValued(ll.text) {
+				exDays += n
+			} else {
+				exInstants += n
+			}
+		}
+	}
+	l.rec.rdates = make([]int64, 0, rdates)
+	l.rec.exInstants, l.rec.exDays = make([]int64, 0, exInstants), make([]int32, 0, exDays)
+}
+
+// dateValued reports that a line's parameters say VALUE=DATE.
+func dateValued(line []byte) bool {
+	head := line[:prefixEnd(line)]
+	const value = ";VALUE=DATE"
+	for i := 0; i+len(value) <= len(head); i++ {
+		if bytes.EqualFold(head[i:i+len(value)], []byte(value)) {
+			rest := head[i+len(value):]
+			return len(rest) > 0 && (rest[0] == ':' || rest[0] == ';')
+		}
+	}
+	return false
+}
+
 // readList reads an RDATE or EXDATE line of the event being decoded. It returns false when
 // the line is to be kept as a property instead; err is go-ical's error on the line.
 func (p *eventReader) readList(id propID, line []byte) (read bool, err error) {
@@ -771,20 +839,21 @@ func (p *eventReader) readList(id propID, line []byte) (read bool, err error) {
 	if !l.early {
 		return false, nil
 	}
-	pr, err := p.dec.decodeTransient(line)
+	params, value, err := p.dec.decodeTransient(line)
 	if err != nil {
 		return true, err
 	}
+	vt, tzid := strings.ToUpper(paramOf(params, "VALUE")), paramOf(params, "TZID")
 	switch id {
 	case propRDate:
 		l.sawRDate = true
 		if l.rdateErr == nil {
-			l.rdateErr = l.rec.addRDates(&pr, p.cx, l.def)
+			l.rdateErr = addRDates(&l.rec, vt, tzid, value, p.cx, l.def)
 		}
 	case propEXDate:
 		l.sawEXDate = true
 		if l.exdateErr == nil {
-			l.exdateErr = l.rec.addEXDates(&pr, p.cx, l.def)
+			l.exdateErr = addEXDates(&l.rec, vt, tzid, value, p.cx, l.def)
 		}
 	}
 	return true, nil

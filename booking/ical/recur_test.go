@@ -561,6 +561,11 @@ func TestDateListsBeforeAndAfterDTSTART(t *testing.T) {
 	require.Empty(t, after.Warnings)
 	assert.Equal(t, want, spans(after.Bookings))
 	assert.Equal(t, want, spans(before.Bookings), "lists before DTSTART")
+	// An event body over batchBytes: held in chunks, its lists reserved at their size.
+	pad := strings.Repeat("X-PAD:"+strings.Repeat("p", 70)+"\r\n", batchBytes/78+1000)
+	big := read(event(pad, pad+lists+pad))
+	require.Empty(t, big.Warnings)
+	assert.Equal(t, want, spans(big.Bookings), "a large event")
 
 	bad := "EXDATE:2026-03-16\r\nRDATE:20260320T140000\r\nRDATE:20260321T1000\r\nRDATE:20260399T100000Z\r\n"
 	for _, feed := range []string{event("", bad), event(bad, ""), event("RDATE:20260320T140000\r\n", bad)} {

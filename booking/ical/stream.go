@@ -724,6 +724,9 @@ func (er *eventReader) readBatch(b *batch) {
 		decodeErr := ""
 		er.pieces = b.data.pieces(er.pieces[:0], re.off, re.n)
 		lr.reset(er.pieces, re.dataLine)
+		if re.n >= batchBytes {
+			er.lists.presize(er.pieces)
+		}
 		for {
 			ll, ok := lr.next()
 			if !ok {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // timeKind says how a DATE or DATE-TIME value relates to a time zone (RFC 5545 §3.3.4/§3.3.5).
@@ -54,8 +55,8 @@ func (v tval) dayNumber() int32 {
 // parseTimeText parses one DATE or DATE-TIME value. valueType is the VALUE parameter in upper
 // case ("" when absent). A bare 8-digit value without VALUE=DATE is accepted as a DATE: real
 // feeds write it (go-ical rejects it).
-func parseTimeText(s, valueType string) (time.Time, timeKind, error) {
-	s = strings.TrimSpace(s)
+func parseTimeText[T text](s T, valueType string) (time.Time, timeKind, error) {
+	s = trimSpace(s)
 	switch valueType {
 	case "", "DATE", "DATE-TIME":
 	default:
@@ -99,7 +100,44 @@ func parseTimeText(s, valueType string) (time.Time, timeKind, error) {
 	return t, kindLocal, nil
 }
 
-func digits(s string) (int, bool) {
+// text is what values are read from: a property's value, or the bytes of its line (RDATE and
+// EXDATE lists are read from their lines, without a string of their values).
+type text interface{ string | []byte }
+
+// trimSpace is strings.TrimSpace for either text.
+func trimSpace[T text](s T) T {
+	for len(s) > 0 && asciiSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && asciiSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	if len(s) > 0 && (s[0] >= utf8.RuneSelf || s[len(s)-1] >= utf8.RuneSelf) {
+		return T(strings.TrimSpace(string(s))) // Unicode spaces: rare
+	}
+	return s
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// eachItem calls f with each comma-separated item of a list value, as strings.SplitSeq does
+// (an empty value is one empty item), up to the first error.
+func eachItem[T text](list T, f func(item T) error) error {
+	for {
+		i := 0
+		for i < len(list) && list[i] != ',' {
+			i++
+		}
+		if err := f(list[:i]); err != nil || i == len(list) {
+			return err
+		}
+		list = list[i+1:]
+	}
+}
+
+func digits[T text](s T) (int, bool) {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
