@@ -162,7 +162,7 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 		}
 		for _, r := range raw.resources {
 			for _, name := range r.resources {
-				if !slices.Contains(ev.resources, name) {
+				if !p.knownResources.has(ev, len(ev.resources), func(i int) string { return ev.resources[i] }, name) {
 					ev.resources = append(ev.resources, name)
 				}
 			}
@@ -218,10 +218,48 @@ func (p *eventReader) addPerson(ev *event, e *personEntry, what string) {
 		ev.persons = e.alone // shared, capacity 1: a second person makes a copy
 		return
 	}
-	for _, q := range ev.persons {
-		if q.Email == e.p.Email {
-			return
-		}
+	if !p.knownPersons.has(ev, len(ev.persons), func(i int) string { return ev.persons[i].Email }, e.p.Email) {
+		ev.persons = append(ev.persons, e.p)
 	}
-	ev.persons = append(ev.persons, e.p)
+}
+
+// manyParties is the number of persons or resources of an event past which a knownSet
+// looks them up instead of comparing.
+const manyParties = 16
+
+// knownSet tells whether an event's persons (by address) or resources (by name) hold a key
+// already: by comparing with each while they are few, and once they are more than
+// manyParties through a set of them (an event of a thousand attendees cost half a million
+// comparisons).
+type knownSet struct {
+	of   *event // the event whose list keys holds
+	keys map[string]struct{}
+}
+
+// has reports whether want is among the n keys of ev's list (key(i) the i-th). When it is not
+// and the list is long, it is remembered: the caller appends it.
+func (s *knownSet) has(ev *event, n int, key func(int) string, want string) bool {
+	if n < manyParties {
+		for i := range n {
+			if key(i) == want {
+				return true
+			}
+		}
+		return false
+	}
+	if s.of != ev || len(s.keys) != n { // the keys are distinct: n of them when up to date
+		if s.keys == nil {
+			s.keys = make(map[string]struct{}, 2*n)
+		}
+		clear(s.keys)
+		for i := range n {
+			s.keys[key(i)] = struct{}{}
+		}
+		s.of = ev
+	}
+	if _, ok := s.keys[want]; ok {
+		return true
+	}
+	s.keys[want] = struct{}{}
+	return false
 }

@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -110,5 +111,42 @@ func TestAWrongDialectSaysSo(t *testing.T) {
 		}
 		cal = parseFixture(t, tc.file, ParseOptions{Dialect: DialectAuto})
 		assert.Contains(t, strings.Join(cal.Bookings(wide).Notes, "\n"), "dialect "+string(tc.right)+" (auto", "auto says what it chose")
+	}
+}
+
+// An event with many attendees and resources keeps each once, the first in feed order,
+// however many there are: past a few they are looked up in a set, which must agree with the
+// comparison of a short list (both read the same feed below, with 3 and with 60 of each).
+func TestManyAttendeesAndResourcesOnceEach(t *testing.T) {
+	for _, n := range []int{3, 60} {
+		var b strings.Builder
+		b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\nBEGIN:VEVENT\r\nUID:many@example.org\r\nDTSTART:20260603T090000Z\r\nDURATION:PT1H\r\n")
+		var wantPersons, wantRooms []string
+		for i := range n {
+			fmt.Fprintf(&b, "ATTENDEE;CN=P%d:mailto:p%d@example.org\r\n", i, i)
+			fmt.Fprintf(&b, "RESOURCES:Room %d,Room %d\r\n", i, i/2) // Room i/2 came before
+			wantPersons, wantRooms = append(wantPersons, fmt.Sprintf("p%d@example.org", i)), append(wantRooms, fmt.Sprintf("Room %d", i))
+			if i%5 == 4 { // a later duplicate of an earlier one, under another name
+				fmt.Fprintf(&b, "ATTENDEE;CN=Again:mailto:p%d@example.org\r\n", i/3)
+			}
+		}
+		fmt.Fprintf(&b, "ATTENDEE:mailto:p%d@example.org\r\nEND:VEVENT\r\n", n-1)
+		// The same parties in a second event: what the first had is no duplicate here.
+		body := b.String()[strings.Index(b.String(), "BEGIN:VEVENT"):]
+		b.WriteString(strings.Replace(body, "UID:many@", "UID:many-2@", 1) + "END:VCALENDAR\r\n")
+		cal, err := Parse([]byte(b.String()), ParseOptions{Name: "many", SiteLocation: amsterdam})
+		require.NoError(t, err)
+		res := cal.Bookings(wide)
+		require.Empty(t, res.Warnings)
+		for _, uid := range []string{"many@example.org", "many-2@example.org"} {
+			got := one(t, res, uid)
+			var persons []string
+			for _, p := range got.Persons {
+				persons = append(persons, p.Email)
+				assert.NotEqual(t, "Again", p.DisplayName, "the first of a duplicate address is kept")
+			}
+			assert.Equal(t, wantPersons, persons, "%d attendees of %s", n, uid)
+			assert.Equal(t, wantRooms, got.Resources, "%d resources of %s", n, uid)
+		}
 	}
 }

@@ -466,6 +466,9 @@ type eventReader struct {
 	keptLines []*sharedLine
 	lists     eventLists // the RDATEs and EXDATEs of the event being read
 	pieces    [][]byte   // the pieces of the event body being read
+	// knownPersons and knownResources find the duplicates of an event's many persons and
+	// resources.
+	knownPersons, knownResources knownSet
 }
 
 const eventSlab = 256
