@@ -2,6 +2,7 @@ package ical
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +240,55 @@ func BenchmarkConcatenatedCalendars(b *testing.B) {
 		if res := cal.Bookings(wide); len(res.Bookings) != 2000 {
 			b.Fatalf("%d bookings", len(res.Bookings))
 		}
+	}
+}
+
+// The onsets of the rules VTIMEZONEs are written with (FREQ=YEARLY;BYMONTH=m;BYDAY=nWD, with
+// INTERVAL and UNTIL or not), computed directly, are rrule-go's: for random rules, DTSTARTs
+// from 1601 on, ranges and limits. Rules of another form still go to rrule-go.
+func TestNthWeekdayOnsetsAreRRuleGos(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(11, 12))
+	days := []string{"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+	collect := func(each func(fn func(time.Time)) error) []time.Time {
+		var out []time.Time
+		require.NoError(t, each(func(t time.Time) { out = append(out, t) }))
+		return out
+	}
+	checked := 0
+	for range 3000 {
+		n := rnd.IntN(5) + 1
+		if rnd.IntN(2) == 0 {
+			n = -n
+		}
+		rule := fmt.Sprintf("FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s", rnd.IntN(12)+1, n, days[rnd.IntN(7)])
+		if rnd.IntN(3) == 0 {
+			rule += fmt.Sprintf(";INTERVAL=%d", rnd.IntN(3)+1)
+		}
+		dtstart := time.Date(1601+rnd.IntN(450), time.Month(rnd.IntN(12)+1), rnd.IntN(28)+1, rnd.IntN(24), rnd.IntN(4)*15, 0, 0, time.UTC)
+		if rnd.IntN(4) == 0 {
+			dtstart = time.Date(1601, 1, 1, 3, 0, 0, 0, time.UTC) // as Microsoft writes it
+		}
+		rs, err := parseRRule(rule)
+		require.NoError(t, err, rule)
+		if rnd.IntN(3) == 0 {
+			rs.untilWall = dtstart.AddDate(rnd.IntN(300), rnd.IntN(12), 0)
+		}
+		_, _, _, ok := rs.nthWeekday()
+		require.True(t, ok, rule)
+		lo := dtstart.AddDate(rnd.IntN(400)-20, rnd.IntN(12), rnd.IntN(28))
+		hi := lo.AddDate(rnd.IntN(12), rnd.IntN(12), 0)
+		limit := []int{1, 3, 2000}[rnd.IntN(3)]
+		fast := collect(func(fn func(time.Time)) error { return rs.each(dtstart, lo, hi, limit, fn) })
+		slow := collect(func(fn func(time.Time)) error { return rs.eachByRRule(dtstart, lo, hi, limit, fn) })
+		require.Equal(t, slow, fast, "%s from %s in [%s, %s], limit %d, until %s", rule, dtstart, lo, hi, limit, rs.untilWall)
+		checked += len(fast)
+	}
+	assert.Greater(t, checked, 5000, "onsets compared")
+	for _, rule := range []string{"FREQ=YEARLY;BYMONTH=3;BYDAY=SU", "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=8,9,10,11,12,13,14;BYDAY=SU",
+		"FREQ=YEARLY;BYMONTH=3,10;BYDAY=-1SU", "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU;COUNT=5", "FREQ=MONTHLY;BYDAY=-1SU", "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU;BYHOUR=2"} {
+		rs, err := parseRRule(rule)
+		require.NoError(t, err, rule)
+		_, _, _, ok := rs.nthWeekday()
+		assert.False(t, ok, "%s is left to rrule-go", rule)
 	}
 }

@@ -377,6 +377,77 @@ func (rs *ruleSpec) startNear(dtstart, wall time.Time) time.Time {
 // stand-ins, at most max of them; the work is bounded by the range, not by the distance
 // from dtstart.
 func (rs *ruleSpec) each(dtstart, lo, hi time.Time, limit int, fn func(time.Time)) error {
+	if month, wd, n, ok := rs.nthWeekday(); ok {
+		rs.eachNthWeekday(dtstart, lo, hi, limit, month, wd, n, fn)
+		return nil
+	}
+	return rs.eachByRRule(dtstart, lo, hi, limit, fn)
+}
+
+// nthWeekday reports the month, weekday and ordinal of a rule of the form nearly every
+// VTIMEZONE uses, FREQ=YEARLY;BYMONTH=m;BYDAY=nWD (the last Sunday of October: -1SU),
+// optionally with INTERVAL and UNTIL. each computes its onsets directly: rrule-go builds the
+// tables of a whole year for each year it steps through, which made a feed of 125,000
+// distinct VTIMEZONEs take 5 seconds.
+func (rs *ruleSpec) nthWeekday() (month time.Month, wd time.Weekday, n int, ok bool) {
+	o := &rs.opt
+	if o.Freq != rrule.YEARLY || o.Count != 0 || len(o.Bymonth) != 1 || len(o.Byweekday) != 1 ||
+		len(o.Bysetpos)+len(o.Bymonthday)+len(o.Byyearday)+len(o.Byweekno)+len(o.Byhour)+len(o.Byminute)+len(o.Bysecond)+len(o.Byeaster) > 0 {
+		return 0, 0, 0, false
+	}
+	n = o.Byweekday[0].N()
+	if n == 0 || n < -5 || n > 5 || o.Bymonth[0] < 1 || o.Bymonth[0] > 12 {
+		return 0, 0, 0, false
+	}
+	return time.Month(o.Bymonth[0]), time.Weekday((o.Byweekday[0].Day() + 1) % 7), n, true // rrule-go counts from Monday
+}
+
+// eachNthWeekday is each for a rule nthWeekday reads: the n-th (from the end when negative)
+// weekday wd of the month, at DTSTART's time of day, every INTERVAL years from DTSTART's, never
+// before DTSTART and never after UNTIL, as rrule-go gives them.
+func (rs *ruleSpec) eachNthWeekday(dtstart, lo, hi time.Time, limit int, month time.Month, wd time.Weekday, n int, fn func(time.Time)) {
+	until := hi
+	if !rs.untilWall.IsZero() && rs.untilWall.Before(hi) {
+		until = rs.untilWall
+	}
+	iv := max(rs.opt.Interval, 1)
+	y := max(dtstart.Year(), lo.Year()-1)
+	if r := (y - dtstart.Year()) % iv; r != 0 {
+		y += iv - r
+	}
+	hh, mm, ss := dtstart.Clock()
+	for count := 0; count < limit && y <= until.Year(); y += iv {
+		day, ok := nthWeekdayOf(y, month, wd, n)
+		if !ok {
+			continue
+		}
+		t := time.Date(y, month, day, hh, mm, ss, 0, time.UTC)
+		if t.After(until) {
+			return
+		}
+		if !t.Before(dtstart) && !t.Before(lo) {
+			fn(t)
+			count++
+		}
+	}
+}
+
+// nthWeekdayOf returns the day of the n-th weekday wd of a month (n < 0: counted from its
+// end), if the month has one.
+func nthWeekdayOf(y int, m time.Month, wd time.Weekday, n int) (int, bool) {
+	last := daysIn(y, int(m))
+	if n > 0 {
+		first := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC).Weekday()
+		day := 1 + (int(wd)-int(first)+7)%7 + 7*(n-1)
+		return day, day <= last
+	}
+	lastWd := time.Date(y, m, last, 0, 0, 0, 0, time.UTC).Weekday()
+	day := last - (int(lastWd)-int(wd)+7)%7 - 7*(-n-1)
+	return day, day >= 1
+}
+
+// eachByRRule is each by rrule-go, for any rule.
+func (rs *ruleSpec) eachByRRule(dtstart, lo, hi time.Time, limit int, fn func(time.Time)) error {
 	spec := *rs
 	if spec.untilWall.IsZero() || spec.untilWall.After(hi) {
 		spec.untilWall = hi
