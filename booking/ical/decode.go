@@ -118,7 +118,9 @@ func (d *propDecoder) decodeWhole(line []byte) (*goical.Prop, error) {
 }
 
 // shared returns the sharedLine of a line that repeats across events: from this worker's
-// memo, else from the parse's common memo, else decoded by go-ical (and remembered in both).
+// memo, else from the parse's common memo, else decoded (by the prefix memo, else by go-ical
+// whole) and remembered in both. Lines that never repeat (a million distinct attendees) cost
+// a decode of their prefix, not of their whole line, once their prefix is known.
 func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 	if sl, ok := d.lines[string(line)]; ok {
 		return sl, nil
@@ -128,9 +130,14 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 		sl = d.common.get(line) // another worker may have decoded it
 	}
 	if sl == nil {
-		p, err := d.decodeWhole(line)
-		if err != nil {
-			return nil, err
+		var p *goical.Prop
+		if shape, k := d.shape(line); shape != nil {
+			p = &goical.Prop{Name: shape.Name, Params: shape.Params, Value: string(line[k:])}
+		} else {
+			var err error
+			if p, err = d.decodeWhole(line); err != nil {
+				return nil, err
+			}
 		}
 		sl = newSharedLine(id, p)
 		if d.common != nil {
