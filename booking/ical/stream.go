@@ -493,12 +493,13 @@ func (p *parser) buildSetup(rc *rawCalendar) *calSetup {
 		su.dialect, su.dialectNote = dialectFromProdID(su.prodid.Value)
 		su.fromProdID = true
 	}
-	for _, v := range rc.vtzs {
+	built := p.buildZones(rc.vtzs)
+	for i, v := range rc.vtzs {
 		if v.broken != "" {
 			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, v.broken))
 			continue
 		}
-		bz := p.buildZone(v.data)
+		bz := built[i]
 		if bz.broken != "" {
 			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, bz.broken))
 			continue
@@ -521,14 +522,58 @@ func (p *parser) buildSetup(rc *rawCalendar) *calSetup {
 // of distinct ones are built one by one without holding their texts twice.
 const maxCachedZones = 1024
 
-// buildZone decodes a VTIMEZONE (its lines, BEGIN to END) and builds its zone, once per
-// distinct text in a parse.
-func (p *parser) buildZone(data []byte) builtZone {
-	if bz, ok := p.zones[string(data)]; ok {
+// buildZones builds the zones of a calendar's VTIMEZONEs (none for a broken one), in parts on
+// every core when there are many (a feed may define 100,000 zones and use a few, and each
+// costs a go-ical decode and a check of its rules). A VTIMEZONE text is built once per parse.
+func (p *parser) buildZones(vtzs []rawVTimezone) []builtZone {
+	built := make([]builtZone, len(vtzs))
+	if p.zones == nil {
+		p.zones = map[string]builtZone{}
+	}
+	n := parts(len(vtzs))
+	if n == 1 {
+		for i, v := range vtzs {
+			if v.broken == "" {
+				built[i] = buildZone(p.dec, p.zones, v.data)
+			}
+		}
+		return built
+	}
+	// Each part reads the parse's memo (nobody writes it meanwhile) and fills one of its own,
+	// added to the parse's after.
+	memos := make([]map[string]builtZone, n)
+	onParts(n, func(part int) {
+		dec, memo := newPropDecoder(), map[string]builtZone{}
+		for i := part * len(vtzs) / n; i < (part+1)*len(vtzs)/n; i++ {
+			if vtzs[i].broken != "" {
+				continue
+			}
+			if bz, ok := p.zones[string(vtzs[i].data)]; ok {
+				built[i] = bz
+				continue
+			}
+			built[i] = buildZone(dec, memo, vtzs[i].data)
+		}
+		memos[part] = memo
+	})
+	for _, memo := range memos {
+		for text, bz := range memo {
+			if len(p.zones) < maxCachedZones {
+				p.zones[text] = bz
+			}
+		}
+	}
+	return built
+}
+
+// buildZone decodes a VTIMEZONE (its lines, BEGIN to END) with dec and builds its zone, once
+// per distinct text in memo.
+func buildZone(dec *propDecoder, memo map[string]builtZone, data []byte) builtZone {
+	if bz, ok := memo[string(data)]; ok {
 		return bz
 	}
 	var bz builtZone
-	cal, err := p.dec.decodeCalendar(calBegin, data, calEnd)
+	cal, err := dec.decodeCalendar(calBegin, data, calEnd)
 	if err == nil && len(cal.Children) != 1 {
 		err = fmt.Errorf("unexpected component structure")
 	}
@@ -544,11 +589,8 @@ func (p *parser) buildZone(data []byte) builtZone {
 		// data is the calendar's own copy of the lines, never changed: kept, not copied.
 		bz.z = &zone{name: bz.z.name, kind: zoneRules, lazy: &lazyRules{text: data, initial: bz.z.vtz.initial}}
 	}
-	if p.zones == nil {
-		p.zones = map[string]builtZone{}
-	}
-	if len(p.zones) < maxCachedZones {
-		p.zones[string(data)] = bz
+	if len(memo) < maxCachedZones {
+		memo[string(data)] = bz
 	}
 	return bz
 }

@@ -3,12 +3,16 @@ package ical
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/net2booking/net2booking/booking"
 )
 
 // Item 1 of issue 11: Outlook/Exchange VTIMEZONEs whose observances start in 1601 (or in
@@ -174,9 +178,9 @@ func euCustom(tzid string) string {
 // zone once per parse, a broken one is reported at every place it occurs, and a zone's
 // rules and table of transitions are only kept once an event uses it.
 func TestRepeatedVTimezonesAreBuiltOnce(t *testing.T) {
-	p := &parser{dec: newPropDecoder()}
+	dec, memo := newPropDecoder(), map[string]builtZone{}
 	text := []byte(euCustom("Europe/Custom"))
-	a, b := p.buildZone(text), p.buildZone(append([]byte(nil), text...))
+	a, b := buildZone(dec, memo, text), buildZone(dec, memo, append([]byte(nil), text...))
 	require.Empty(t, a.broken)
 	assert.Equal(t, "Europe/Custom", a.tzid)
 	assert.Same(t, a.z, b.z, "the same text gives the same zone")
@@ -187,7 +191,7 @@ func TestRepeatedVTimezonesAreBuiltOnce(t *testing.T) {
 	require.NotNil(t, a.z.lazy.rules)
 	assert.NotNil(t, a.z.lazy.rules.main)
 	assert.Nil(t, a.z.lazy.text, "the text goes once the rules are built")
-	other := p.buildZone([]byte(euCustom("Europe/Other")))
+	other := buildZone(dec, memo, []byte(euCustom("Europe/Other")))
 	assert.NotSame(t, a.z, other.z)
 
 	var feed strings.Builder
@@ -290,5 +294,71 @@ func TestNthWeekdayOnsetsAreRRuleGos(t *testing.T) {
 		require.NoError(t, err, rule)
 		_, _, _, ok := rs.nthWeekday()
 		assert.False(t, ok, "%s is left to rrule-go", rule)
+	}
+}
+
+// A calendar of thousands of VTIMEZONEs has its zones built in parts on every core, with the
+// same answer as on one: warnings of broken ones in feed order, a TZID defined twice taking
+// its later definition, repeated texts, and events in zones from both halves.
+func TestManyVTimezonesOnAnyNumberOfCores(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	zone := func(tzid string, std, dst int) {
+		fmt.Fprintf(&b, "BEGIN:VTIMEZONE\r\nTZID:%s\r\n"+
+			"BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nTZOFFSETFROM:+%02d00\r\nTZOFFSETTO:+%02d00\r\nEND:STANDARD\r\n"+
+			"BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nTZOFFSETFROM:+%02d00\r\nTZOFFSETTO:+%02d00\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n",
+			tzid, dst, std, std, dst)
+	}
+	const zones = 9000
+	for i := range zones {
+		switch {
+		case i%1000 == 7:
+			fmt.Fprintf(&b, "BEGIN:VTIMEZONE\r\nTZID:Broken %d\r\nEND:VTIMEZONE\r\n", i)
+		case i%100 == 5:
+			zone("Repeated", 1, 2) // one text, many times
+		case i == zones-10:
+			zone("Zone 10", 5, 6) // Zone 10 again, in the second half: this one counts
+		default:
+			zone(fmt.Sprintf("Zone %d", i), i%10, i%10+1)
+		}
+	}
+	for i := range zones {
+		if i%10 != 0 && i%10 != 9 { // the first and last of every ten, the parts' included
+			continue
+		}
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:z%d@example.org\r\nDTSTART;TZID=Zone %d:20260114T120000\r\nDURATION:PT1H\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", i, i)
+	}
+	b.WriteString("BEGIN:VEVENT\r\nUID:rep@example.org\r\nDTSTART;TZID=Repeated:20260714T120000\r\nDURATION:PT1H\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	feed := []byte(b.String())
+	read := func(procs int) booking.FetchResult {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		cal, err := Parse(feed, ParseOptions{Name: "zones", SiteLocation: time.UTC})
+		require.NoError(t, err)
+		return cal.Bookings(wide)
+	}
+	one := read(1)
+	// Not an event in Zone 8990 (its definition was Zone 10's), with a warning.
+	require.Equal(t, zones/5-1+1, len(one.Bookings))
+	for i, w := range one.Warnings {
+		if i < zones/1000 {
+			assert.Contains(t, w.Reason, "VTIMEZONE at line", "the broken ones first")
+		} else {
+			assert.Contains(t, w.UID, "z", "then the events in the broken ones and in Repeated")
+		}
+	}
+	got := byUID(one.Bookings)
+	for uid, want := range map[string]string{
+		"z10@example.org":   "2026-01-14T07:00:00Z", // the later Zone 10: +05 in winter
+		"z19@example.org":   "2026-01-14T03:00:00Z", // +09
+		"z4000@example.org": "2026-01-14T12:00:00Z", // +00
+		"z4600@example.org": "2026-01-14T12:00:00Z",
+		"z8900@example.org": "2026-01-14T12:00:00Z",
+		"rep@example.org":   "2026-07-14T10:00:00Z", // +02 in summer
+	} {
+		require.Len(t, got[uid], 1, uid)
+		assert.Equal(t, want, got[uid][0].Start.UTC().Format(time.RFC3339), uid)
+	}
+	for _, procs := range []int{2, 4} {
+		assert.True(t, reflect.DeepEqual(one, read(procs)), "GOMAXPROCS=%d gives another answer", procs) // a diff would be huge
 	}
 }
