@@ -295,7 +295,15 @@ type builder struct {
 	// rooms remembers what a booking of one resource maps to: most bookings of a feed book
 	// one of a few rooms, and their grants share the (read-only, clipped) slices.
 	rooms map[string]mappedRooms
+	// seen are the addresses of a booking of more than manyPersons persons met so far, so
+	// that its duplicates are found without comparing each with every other (a booking of
+	// a thousand attendees: half a million comparisons).
+	seen map[string]struct{}
 }
+
+// manyPersons is the number of persons of a booking past which addBooking looks for
+// duplicate addresses in a set.
+const manyPersons = 16
 
 // personState is a person being planned, with the booking its name was taken from.
 type personState struct {
@@ -360,8 +368,23 @@ func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMem
 		Doors:     doors,
 		FromMemo:  fromMemo,
 	}
+	many := len(bk.Persons) > manyPersons
+	if many {
+		if b.seen == nil {
+			b.seen = make(map[string]struct{}, len(bk.Persons))
+		}
+		clear(b.seen)
+	}
 	for i, person := range bk.Persons {
-		if person.Email == "" || slices.ContainsFunc(bk.Persons[:i], func(q booking.Person) bool { return q.Email == person.Email }) {
+		if person.Email == "" {
+			continue
+		}
+		if many {
+			if _, dup := b.seen[person.Email]; dup {
+				continue
+			}
+			b.seen[person.Email] = struct{}{}
+		} else if slices.ContainsFunc(bk.Persons[:i], func(q booking.Person) bool { return q.Email == person.Email }) {
 			continue
 		}
 		ps := b.persons[person.Email]

@@ -267,6 +267,37 @@ func TestBookingWithSeveralPersonsAndDuplicates(t *testing.T) {
 	}
 }
 
+// A booking of many persons (past manyPersons their addresses are looked up in a set) gives
+// each address one grant, whatever its repeats, in two bookings one after the other.
+func TestBookingWithManyPersonsAndDuplicates(t *testing.T) {
+	var ps []booking.Person
+	for i := range 60 {
+		ps = append(ps, person(t, fmt.Sprintf("p%d@example.com", i), fmt.Sprintf("P%d", i)))
+		if i%7 == 6 {
+			ps = append(ps, person(t, fmt.Sprintf("p%d@example.com", i/2), "Again"))
+		}
+	}
+	a := bk("a", t0, t0.Add(time.Hour), []string{"Room #1"}, ps...)
+	b := bk("b", t0.Add(2*time.Hour), t0.Add(3*time.Hour), []string{"Room #1"}, ps[len(ps)/2:]...)
+	p := plan(t, testPolicy(), t0, a, b)
+	require.Len(t, p.Persons, 60)
+	inB := map[string]bool{}
+	for _, q := range b.Persons {
+		inB[q.Email] = true
+	}
+	require.Less(t, len(inB), 60)
+	for _, person := range p.Persons {
+		want := 1
+		if inB[person.Email] {
+			want = 2
+		}
+		assert.Len(t, person.Grants, want, person.Email)
+		if !inB[person.Email] {
+			assert.NotEqual(t, "Again", person.Name, "the first of an address in a booking names it")
+		}
+	}
+}
+
 // A large plan's bookings are added in halves on two cores and merged (builder.addSources):
 // the plan is the same on any number of cores. The persons book in both halves, under
 // several names (with and without a display name, earlier and later), two persons at once,
