@@ -48,6 +48,11 @@ const (
 	maxReusedBatch = 4 * batchBytes
 )
 
+// zoneBatch is the number of VTIMEZONEs the scan builds at a time, on every core (parts):
+// a feed may define 100,000 of them, whose texts would all be held until the first batch
+// of events is handed out.
+const zoneBatch = 1 << 13
+
 // maxVTimezoneBytes bounds the lines kept of one VTIMEZONE.
 const maxVTimezoneBytes = 1 << 20
 
@@ -159,8 +164,9 @@ type rawProp struct {
 
 type rawVTimezone struct {
 	line   int
-	data   []byte
+	data   []byte // nil once built, unless its zone needs it
 	broken string
+	built  *builtZone // once built (buildZones)
 }
 
 // rawCalendar is one VCALENDAR as read.
@@ -170,6 +176,9 @@ type rawCalendar struct {
 	vtzs  []rawVTimezone
 	// gen counts the properties and VTIMEZONEs kept: the context they make is that of gen.
 	gen int
+	// unbuilt is the index of the first of vtzs not built yet: the scan builds them
+	// zoneBatch at a time.
+	unbuilt int
 	// setup is the context as of setup.gen, built when the first batch was handed out.
 	setup *calSetup
 	// jobs are the batches handed to the workers, in feed order; batches those kept for the
@@ -455,6 +464,11 @@ func (s *scanner) pop() {
 			s.cal.vtzs = append(s.cal.vtzs, *s.vtz)
 			s.cal.gen++
 			s.vtz = nil
+			if rc := s.cal; len(rc.vtzs)-rc.unbuilt >= zoneBatch {
+				// Built as they come, so that their texts go (buildZones).
+				s.p.buildZones(rc.vtzs[rc.unbuilt:])
+				rc.unbuilt = len(rc.vtzs)
+			}
 		}
 	case 0:
 		if s.cur != nil && len(s.cur.events) > 0 {
@@ -513,13 +527,13 @@ func (p *parser) buildSetup(rc *rawCalendar) *calSetup {
 		su.dialect, su.dialectNote = dialectFromProdID(su.prodid.Value)
 		su.fromProdID = true
 	}
-	built := p.buildZones(rc.vtzs)
-	for i, v := range rc.vtzs {
+	p.buildZones(rc.vtzs)
+	for _, v := range rc.vtzs {
 		if v.broken != "" {
 			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, v.broken))
 			continue
 		}
-		bz := built[i]
+		bz := v.built
 		if bz.broken != "" {
 			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, bz.broken))
 			continue
@@ -542,37 +556,40 @@ func (p *parser) buildSetup(rc *rawCalendar) *calSetup {
 // of distinct ones are built one by one without holding their texts twice.
 const maxCachedZones = 1024
 
-// buildZones builds the zones of a calendar's VTIMEZONEs (none for a broken one), in parts on
-// every core when there are many (a feed may define 100,000 zones and use a few, and each
-// costs a go-ical decode and a check of its rules). A VTIMEZONE text is built once per parse.
-func (p *parser) buildZones(vtzs []rawVTimezone) []builtZone {
-	built := make([]builtZone, len(vtzs))
+// buildZones builds the zones of a calendar's VTIMEZONEs that are not built yet (none for a
+// broken one), in parts on every core when there are many (a feed may define 100,000 zones
+// and use a few, and each costs a go-ical decode and a check of its rules). A VTIMEZONE text
+// is built once per parse; the text is dropped once built, unless its zone holds it.
+func (p *parser) buildZones(vtzs []rawVTimezone) {
 	if p.zones == nil {
 		p.zones = map[string]builtZone{}
 	}
+	build := func(v *rawVTimezone, dec *propDecoder, memo map[string]builtZone) {
+		if v.broken != "" || v.built != nil {
+			return
+		}
+		bz, ok := p.zones[string(v.data)] // read-only while parts build
+		if !ok {
+			bz = buildZone(dec, memo, v.data)
+		}
+		v.built = &bz
+		if bz.z == nil || bz.z.lazy == nil || bz.z.lazy.text == nil {
+			v.data = nil
+		}
+	}
 	n := parts(len(vtzs))
 	if n == 1 {
-		for i, v := range vtzs {
-			if v.broken == "" {
-				built[i] = buildZone(p.dec, p.zones, v.data)
-			}
+		for i := range vtzs {
+			build(&vtzs[i], p.dec, p.zones)
 		}
-		return built
+		return
 	}
-	// Each part reads the parse's memo (nobody writes it meanwhile) and fills one of its own,
-	// added to the parse's after.
+	// Each part fills a memo of its own, added to the parse's after.
 	memos := make([]map[string]builtZone, n)
 	onParts(n, func(part int) {
 		dec, memo := newPropDecoder(), map[string]builtZone{}
 		for i := part * len(vtzs) / n; i < (part+1)*len(vtzs)/n; i++ {
-			if vtzs[i].broken != "" {
-				continue
-			}
-			if bz, ok := p.zones[string(vtzs[i].data)]; ok {
-				built[i] = bz
-				continue
-			}
-			built[i] = buildZone(dec, memo, vtzs[i].data)
+			build(&vtzs[i], dec, memo)
 		}
 		memos[part] = memo
 	})
@@ -583,7 +600,6 @@ func (p *parser) buildZones(vtzs []rawVTimezone) []builtZone {
 			}
 		}
 	}
-	return built
 }
 
 // buildZone decodes a VTIMEZONE (its lines, BEGIN to END) with dec and builds its zone, once
@@ -605,9 +621,14 @@ func buildZone(dec *propDecoder, memo map[string]builtZone, data []byte) builtZo
 	}
 	if bz.z != nil && bz.z.kind == zoneRules {
 		// Checked; its rules are built again when an event uses the zone, so that a feed
-		// of thousands of zones holds their texts, not their rules.
+		// of thousands of zones holds their compact forms or texts, not their rules.
 		// data is the calendar's own copy of the lines, never changed: kept, not copied.
-		bz.z = &zone{name: bz.z.name, kind: zoneRules, lazy: &lazyRules{text: data, initial: bz.z.vtz.initial}}
+		v := bz.z.vtz
+		lazy := &lazyRules{initial: v.initial, earliest: v.earliest}
+		if lazy.compact = compactZone(v); lazy.compact == nil {
+			lazy.text = data
+		}
+		bz.z = &zone{name: bz.z.name, kind: zoneRules, lazy: lazy}
 	}
 	if len(memo) < maxCachedZones {
 		memo[string(data)] = bz

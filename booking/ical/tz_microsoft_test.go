@@ -362,3 +362,58 @@ func TestManyVTimezonesOnAnyNumberOfCores(t *testing.T) {
 		assert.True(t, reflect.DeepEqual(one, read(procs)), "GOMAXPROCS=%d gives another answer", procs) // a diff would be huge
 	}
 }
+
+// A VTIMEZONE read lazily from its compact form (compactZone) has the offsets of the same
+// VTIMEZONE built from its text, at instants from 1601 to 2200: random rules of the form
+// nthWeekday reads, with INTERVAL and UNTIL or not, DTSTARTs as Microsoft and others write
+// them, and observances without a rule.
+func TestCompactZonesHaveTheOffsetsOfTheirText(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(21, 22))
+	days := []string{"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+	offset := func(s int) string {
+		sign := "+"
+		if s < 0 {
+			sign, s = "-", -s
+		}
+		return fmt.Sprintf("%s%02d%02d", sign, s/3600, s%3600/60)
+	}
+	compact := 0
+	for z := range 300 {
+		std, dst := (rnd.IntN(25)-12)*3600, 0
+		dst = std + []int{1800, 3600, 7200}[rnd.IntN(3)]
+		start := []string{"16010101T030000", "19700101T020000", fmt.Sprintf("%04d%02d%02dT%02d0000", 1900+rnd.IntN(150), rnd.IntN(12)+1, rnd.IntN(28)+1, rnd.IntN(24))}[rnd.IntN(3)]
+		rule := func(month int) string {
+			r := fmt.Sprintf("RRULE:FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s", month, []int{-1, 1, 2, 3, 4, -2}[rnd.IntN(6)], days[rnd.IntN(7)])
+			if rnd.IntN(4) == 0 {
+				r += fmt.Sprintf(";INTERVAL=%d", rnd.IntN(3)+1)
+			}
+			if rnd.IntN(4) == 0 {
+				r += fmt.Sprintf(";UNTIL=%04d0101T000000Z", 1950+rnd.IntN(150))
+			}
+			return r + "\r\n"
+		}
+		text := fmt.Sprintf("BEGIN:VTIMEZONE\r\nTZID:Z%d\r\n", z) +
+			"BEGIN:STANDARD\r\nDTSTART:" + start + "\r\n" + rule(10) + "TZOFFSETFROM:" + offset(dst) + "\r\nTZOFFSETTO:" + offset(std) + "\r\nEND:STANDARD\r\n" +
+			"BEGIN:DAYLIGHT\r\nDTSTART:" + start + "\r\n" + rule(rnd.IntN(6)+1) + "TZOFFSETFROM:" + offset(std) + "\r\nTZOFFSETTO:" + offset(dst) + "\r\nEND:DAYLIGHT\r\n"
+		if rnd.IntN(3) == 0 { // a historical observance: DTSTART only
+			text += "BEGIN:STANDARD\r\nDTSTART:18930401T000000\r\nTZOFFSETFROM:+0019\r\nTZOFFSETTO:" + offset(std) + "\r\nEND:STANDARD\r\n"
+		}
+		text += "END:VTIMEZONE\r\n"
+		lazy := buildZone(newPropDecoder(), map[string]builtZone{}, []byte(text))
+		require.Empty(t, lazy.broken, text)
+		cal, err := newPropDecoder().decodeCalendar(calBegin, []byte(text), calEnd)
+		require.NoError(t, err)
+		_, eager, err := buildVTimezone(cal.Children[0])
+		require.NoError(t, err)
+		if lazy.z.lazy.compact != nil {
+			compact++
+		}
+		for range 40 {
+			at := time.Date(1601+rnd.IntN(600), time.Month(rnd.IntN(12)+1), rnd.IntN(28)+1, rnd.IntN(24), 0, 0, 0, time.UTC).Unix()
+			want, _, _ := eager.lookup(at)
+			got, _, _ := lazy.z.lookup(at)
+			require.Equal(t, want, got, "%s at %s", text, time.Unix(at, 0).UTC())
+		}
+	}
+	assert.Equal(t, 300, compact, "every one of these has a compact form")
+}

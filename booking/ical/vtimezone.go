@@ -2,6 +2,7 @@ package ical
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -468,4 +469,67 @@ func (rs *ruleSpec) eachByRRule(dtstart, lo, hi time.Time, limit int, fn func(ti
 		}
 	}
 	return nil
+}
+
+// compactObservance is an observance of the form nearly every VTIMEZONE is written with (no
+// RDATE, at most one rule, and that one nthWeekday's), in 32 bytes instead of its text's
+// hundreds: a feed may define 100,000 zones and use a few.
+type compactObservance struct {
+	start, until int64 // DTSTART and UNTIL as wall-clock stand-ins, Unix seconds; until 0: none
+	from, to     int32
+	interval     uint16
+	month        uint8 // of the rule; 0: no rule
+	weekday      uint8 // time.Weekday
+	n            int8
+	startOnset   bool
+}
+
+// compactZone returns the compact form of a zone's observances, or nil when one of them has
+// another form.
+func compactZone(v *vtzRules) []compactObservance {
+	out := make([]compactObservance, 0, len(v.obs))
+	for i := range v.obs {
+		o := &v.obs[i]
+		if len(o.rdates) > 0 || len(o.rules) > 1 || o.from != int(int32(o.from)) || o.to != int(int32(o.to)) {
+			return nil
+		}
+		c := compactObservance{start: o.start.Unix(), from: int32(o.from), to: int32(o.to), startOnset: o.startOnset}
+		if len(o.rules) == 1 {
+			rs := &o.rules[0]
+			month, wd, n, ok := rs.nthWeekday()
+			if !ok || rs.opt.Interval < 0 || rs.opt.Interval > math.MaxUint16 || (!rs.untilWall.IsZero() && rs.untilWall.Unix() == 0) {
+				return nil
+			}
+			c.interval, c.month, c.weekday, c.n = uint16(rs.opt.Interval), uint8(month), uint8(wd), int8(n)
+			if !rs.untilWall.IsZero() {
+				c.until = rs.untilWall.Unix()
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// compactRules builds the observances of a compact zone again.
+func compactRules(cs []compactObservance, initial int, earliest int64) *vtzRules {
+	v := &vtzRules{initial: initial, earliest: earliest, obs: make([]observance, len(cs))}
+	for i, c := range cs {
+		o := observance{start: time.Unix(c.start, 0).UTC(), from: int(c.from), to: int(c.to), startOnset: c.startOnset}
+		if c.month != 0 {
+			wd := rruleWeekday(time.Weekday(c.weekday))
+			rs := ruleSpec{opt: rrule.ROption{Freq: rrule.YEARLY, Interval: int(c.interval), Bymonth: []int{int(c.month)},
+				Byweekday: []rrule.Weekday{wd.Nth(int(c.n))}}}
+			if c.until != 0 {
+				rs.untilWall = time.Unix(c.until, 0).UTC()
+			}
+			o.rules = []ruleSpec{rs}
+		}
+		v.obs[i] = o
+	}
+	return v
+}
+
+// rruleWeekday is rrule-go's weekday for a time.Weekday (rrule-go counts from Monday).
+func rruleWeekday(d time.Weekday) rrule.Weekday {
+	return [...]rrule.Weekday{rrule.SU, rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA}[d]
 }

@@ -23,12 +23,16 @@ type zone struct {
 }
 
 // lazyRules is a rule-based VTIMEZONE that was checked when it was read and is built when
-// first used: a VTIMEZONE's rules take four times its text.
+// first used: a VTIMEZONE's rules take four times its text. It holds the zone's compact form
+// when it has one (compactZone), else its text.
 type lazyRules struct {
 	text    []byte // BEGIN:VTIMEZONE to END:VTIMEZONE, unfolded
-	initial int    // the offset before its earliest onset, should it fail to build again
-	once    sync.Once
-	rules   *vtzRules
+	compact []compactObservance
+	initial int // the offset before its earliest onset (also should the text fail to build again)
+	// earliest is vtzRules.earliest, with compact.
+	earliest int64
+	once     sync.Once
+	rules    *vtzRules
 }
 
 // rules returns the zone's observances.
@@ -38,6 +42,10 @@ func (z *zone) rules() *vtzRules {
 		return z.vtz
 	}
 	l.once.Do(func() {
+		if l.compact != nil {
+			l.rules, l.compact = compactRules(l.compact, l.initial, l.earliest), nil
+			return
+		}
 		var built *zone
 		cal, err := newPropDecoder().decodeCalendar(calBegin, l.text, calEnd)
 		if err == nil && len(cal.Children) == 1 {
