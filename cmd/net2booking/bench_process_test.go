@@ -28,7 +28,9 @@ import (
 //   - junk-50MB: a valid VCALENDAR holding 50 MB of X- lines nobody reads;
 //   - junk-in-events-50MB: the same inside 200 events, as folded X- properties;
 //   - exdates-50MB and rdates-50MB: one series with 50 MB of EXDATE or RDATE lists;
-//   - concatenated-50MB: 80,000 VCALENDARs one after the other, each with the same VTIMEZONE.
+//   - concatenated-50MB: 80,000 VCALENDARs one after the other, each with the same VTIMEZONE;
+//   - vtimezones-50MB: 125,000 distinct VTIMEZONEs, then 1,000 events in some of them;
+//   - tiny-events-50MB: 780,000 events of a UID and a DTSTART, then one booking.
 //
 // The peak is the process's VmHWM (/proc/PID/status), read every millisecond until it exits:
 // the rusage of a child counts the memory of the benchmark that forked it.
@@ -49,6 +51,8 @@ func BenchmarkPreviewProcess(b *testing.B) {
 		{"exdates-50MB", func() []byte { return feedgen.Lists(50<<20, false) }, "lists@example.com", ""},
 		{"rdates-50MB", func() []byte { return feedgen.Lists(50<<20, true) }, "single@example.com", ""},
 		{"concatenated-50MB", func() []byte { return feedgen.Concatenated(50 << 20) }, "merged", ""},
+		{"vtimezones-50MB", func() []byte { return feedgen.VTimezones(50 << 20) }, "tz999@example.com", ""},
+		{"tiny-events-50MB", func() []byte { return feedgen.Tiny(50 << 20) }, "tiny@example.com", ""},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			dir := b.TempDir()

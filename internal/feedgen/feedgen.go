@@ -1,5 +1,6 @@
 // Package feedgen generates iCal feeds for benchmarks: a Skedda-style feed of any size, and
-// one with junk inside a valid VCALENDAR. It is used by booking/ical's benchmarks and by the
+// the inputs that test memory bounded by the input (junk inside a valid VCALENDAR, long
+// RDATE and EXDATE lists, concatenated calendars, distinct VTIMEZONEs, tiny events). It is used by booking/ical's benchmarks and by the
 // whole-process benchmark of cmd/net2booking, so both measure the same bytes.
 package feedgen
 
@@ -172,5 +173,42 @@ func Concatenated(size int) []byte {
 		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:merged-%d@example.com\r\nDTSTART;TZID=Central Europe Custom:20260603T1%d0000\r\nDURATION:PT1H\r\n", i, i%2)
 		fmt.Fprintf(&b, "ATTENDEE;CN=Merged %d:mailto:merged%d@example.com\r\nRESOURCES:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", i%500, i%500, RoomName(i%200))
 	}
+	return b.Bytes()
+}
+
+// VTimezones is about size bytes of distinct rule-based VTIMEZONEs (Outlook's form: DTSTART
+// in 1601, yearly rules), then 1,000 events, each in one of them: a feed may define a zone
+// per event.
+func VTimezones(size int) []byte {
+	var b bytes.Buffer
+	b.Grow(size + 400_000)
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	zones := 0
+	for ; b.Len() < size; zones++ {
+		std := zones%12 + 1
+		fmt.Fprintf(&b, "BEGIN:VTIMEZONE\r\nTZID:Custom Zone %d\r\n"+
+			"BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nTZOFFSETFROM:+%02d00\r\nTZOFFSETTO:+%02d00\r\nEND:STANDARD\r\n"+
+			"BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nTZOFFSETFROM:+%02d00\r\nTZOFFSETTO:+%02d00\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n",
+			zones, std+1, std, std, std+1)
+	}
+	for i := range 1000 {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:tz-%d@example.com\r\nDTSTART;TZID=Custom Zone %d:20260603T100000\r\nDURATION:PT24H\r\n"+
+			"ATTENDEE;CN=Zone Person %d:mailto:tz%d@example.com\r\nRESOURCES:%s\r\nEND:VEVENT\r\n", i, i*zones/1000, i, i, RoomName(i%200))
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	return b.Bytes()
+}
+
+// Tiny is about size bytes of the smallest events a feed may hold (a UID and a DTSTART), in
+// one room and for one person each: a feed under the size limit may hold two million.
+func Tiny(size int) []byte {
+	var b bytes.Buffer
+	b.Grow(size + 1024)
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	for i := 0; b.Len() < size; i++ {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:%d\r\nDTSTART:20260603T090000Z\r\nEND:VEVENT\r\n", i)
+	}
+	b.WriteString("BEGIN:VEVENT\r\nUID:tiny@example.com\r\nDTSTART:20260603T090000Z\r\nDTEND:20260603T110000Z\r\n" +
+		"ATTENDEE;CN=Tiny Person:mailto:tiny@example.com\r\nRESOURCES:" + RoomName(2) + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 	return b.Bytes()
 }
