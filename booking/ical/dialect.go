@@ -162,9 +162,11 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 		}
 		for _, r := range raw.resources {
 			for _, name := range r.resources {
-				if !p.knownResources.has(ev, len(ev.resources), func(i int) string { return ev.resources[i] }, name) {
-					ev.resources = append(ev.resources, name)
+				if len(ev.resources) < manyParties && slices.Contains(ev.resources, name) ||
+					len(ev.resources) >= manyParties && p.knownResources.has(ev, len(ev.resources), func(i int) string { return ev.resources[i] }, name) {
+					continue
 				}
+				ev.resources = append(ev.resources, name)
 			}
 		}
 	}
@@ -218,35 +220,33 @@ func (p *eventReader) addPerson(ev *event, e *personEntry, what string) {
 		ev.persons = e.alone // shared, capacity 1: a second person makes a copy
 		return
 	}
-	if !p.knownPersons.has(ev, len(ev.persons), func(i int) string { return ev.persons[i].Email }, e.p.Email) {
-		ev.persons = append(ev.persons, e.p)
+	if len(ev.persons) < manyParties {
+		for _, q := range ev.persons {
+			if q.Email == e.p.Email {
+				return
+			}
+		}
+	} else if p.knownPersons.has(ev, len(ev.persons), func(i int) string { return ev.persons[i].Email }, e.p.Email) {
+		return
 	}
+	ev.persons = append(ev.persons, e.p)
 }
 
-// manyParties is the number of persons or resources of an event past which a knownSet
-// looks them up instead of comparing.
+// manyParties is the number of persons or resources of an event from which they are looked
+// up in a knownSet instead of compared one by one.
 const manyParties = 16
 
-// knownSet tells whether an event's persons (by address) or resources (by name) hold a key
-// already: by comparing with each while they are few, and once they are more than
-// manyParties through a set of them (an event of a thousand attendees cost half a million
-// comparisons).
+// knownSet tells whether an event's many persons (by address) or resources (by name) hold a
+// key already, through a set of them: an event of a thousand attendees compared one by one
+// cost half a million comparisons.
 type knownSet struct {
 	of   *event // the event whose list keys holds
 	keys map[string]struct{}
 }
 
-// has reports whether want is among the n keys of ev's list (key(i) the i-th). When it is not
-// and the list is long, it is remembered: the caller appends it.
+// has reports whether want is among the n keys of ev's list (key(i) the i-th). When it is
+// not, it is remembered: the caller appends it.
 func (s *knownSet) has(ev *event, n int, key func(int) string, want string) bool {
-	if n < manyParties {
-		for i := range n {
-			if key(i) == want {
-				return true
-			}
-		}
-		return false
-	}
 	if s.of != ev || len(s.keys) != n { // the keys are distinct: n of them when up to date
 		if s.keys == nil {
 			s.keys = make(map[string]struct{}, 2*n)
