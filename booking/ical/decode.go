@@ -130,16 +130,11 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 		sl = d.common.get(line) // another worker may have decoded it
 	}
 	if sl == nil {
-		var p *goical.Prop
-		if shape, k := d.shape(line); shape != nil {
-			p = &goical.Prop{Name: shape.Name, Params: shape.Params, Value: string(line[k:])}
-		} else {
-			var err error
-			if p, err = d.decodeWhole(line); err != nil {
-				return nil, err
-			}
+		p, err := d.decodeLine(line)
+		if err != nil {
+			return nil, err
 		}
-		sl = newSharedLine(id, p)
+		sl = newSharedLine(id, &p)
 		if d.common != nil {
 			sl = d.common.put(line, sl)
 		}
@@ -212,19 +207,20 @@ func (d *propDecoder) decodeAs(id propID, line []byte) (*goical.Prop, *sharedLin
 }
 
 // decodeUnique decodes a line unique to its event (UID, DTSTART, DTEND, RECURRENCE-ID) with
-// the prefix memo.
+// the prefix memo, into a property reused after nextEvent.
 func (d *propDecoder) decodeUnique(line []byte) (*goical.Prop, error) {
-	if shape, k := d.shape(line); shape != nil {
-		if d.used == len(d.scratch) {
-			d.scratch = append(d.scratch, goical.Prop{})
-			d.scratch = d.scratch[:cap(d.scratch)]
-		}
-		p := &d.scratch[d.used]
-		d.used++
-		*p = goical.Prop{Name: shape.Name, Params: shape.Params, Value: string(line[k:])}
-		return p, nil
+	pr, err := d.decodeLine(line)
+	if err != nil {
+		return nil, err
 	}
-	return d.decodeWhole(line)
+	if d.used == len(d.scratch) {
+		d.scratch = append(d.scratch, goical.Prop{})
+		d.scratch = d.scratch[:cap(d.scratch)]
+	}
+	p := &d.scratch[d.used]
+	d.used++
+	*p = pr
+	return p, nil
 }
 
 // decodeTransient decodes a line with the prefix memo into the parameters and the value of
@@ -239,6 +235,88 @@ func (d *propDecoder) decodeTransient(line []byte) (goical.Params, []byte, error
 		return nil, nil, err
 	}
 	return p.Params, []byte(p.Value), nil
+}
+
+// decodeComponent decodes one component as the scan keeps a VTIMEZONE (its unfolded lines,
+// BEGIN to END, CRLF-separated) into what go-ical's decoder would make of it: every content
+// line is decoded with the prefix memo, as the lines of events are (go-ical decodes every name
+// and parameter list), and the nesting is followed here, with go-ical's rules (an END must
+// close the component open, whatever its case). It spares a feed of thousands of VTIMEZONEs
+// a go-ical decoder, and the maps of parameters of each line, per zone.
+func (d *propDecoder) decodeComponent(data []byte) (comp *goical.Component, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			comp, err = nil, fmt.Errorf("the iCal decoder failed: %v", r)
+		}
+	}()
+	var open []*goical.Component
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			continue
+		}
+		if comp != nil {
+			return nil, fmt.Errorf("ical: malformed component: content after its END")
+		}
+		// BEGIN and END lines are read as the scan reads them (a line of its own would not
+		// decode inside the VCALENDAR decodeWhole wraps it in).
+		if line[0] == ' ' || line[0] == '\t' {
+			// A fold after an empty line (go-ical would fold it into the line before).
+			return nil, fmt.Errorf("%s is not a content line", preview(line))
+		}
+		var p goical.Prop
+		if kw, value, ok := beginEnd(line); ok {
+			p = goical.Prop{Name: kw, Value: string(value)}
+		} else if p, err = d.decodeLine(line); err != nil {
+			return nil, err
+		}
+		switch p.Name {
+		case "BEGIN":
+			open = append(open, &goical.Component{Name: strings.ToUpper(p.Value), Props: make(goical.Props)})
+		case "END":
+			if len(open) == 0 {
+				return nil, fmt.Errorf("ical: malformed component: expected BEGIN property, got %q", p.Name)
+			}
+			c := open[len(open)-1]
+			if !strings.EqualFold(p.Value, c.Name) {
+				return nil, fmt.Errorf("ical: malformed component: expected END property for %q, got %q", c.Name, p.Value)
+			}
+			if open = open[:len(open)-1]; len(open) == 0 {
+				comp = c
+			} else {
+				parent := open[len(open)-1]
+				parent.Children = append(parent.Children, c)
+			}
+		default:
+			if len(open) == 0 {
+				return nil, fmt.Errorf("ical: malformed component: expected BEGIN property, got %q", p.Name)
+			}
+			props := open[len(open)-1].Props
+			props[p.Name] = append(props[p.Name], p)
+		}
+	}
+	if comp == nil {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return comp, nil
+}
+
+// decodeLine decodes one content line with the prefix memo, else with go-ical whole.
+func (d *propDecoder) decodeLine(line []byte) (goical.Prop, error) {
+	if shape, k := d.shape(line); shape != nil {
+		return goical.Prop{Name: shape.Name, Params: shape.Params, Value: string(line[k:])}, nil
+	}
+	p, err := d.decodeWhole(line)
+	if err != nil {
+		return goical.Prop{}, err
+	}
+	return *p, nil
 }
 
 // shape returns go-ical's decoding of the line's name and parameters, remembered per prefix,

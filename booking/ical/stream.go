@@ -609,12 +609,9 @@ func buildZone(dec *propDecoder, memo map[string]builtZone, data []byte) builtZo
 		return bz
 	}
 	var bz builtZone
-	cal, err := dec.decodeCalendar(calBegin, data, calEnd)
-	if err == nil && len(cal.Children) != 1 {
-		err = fmt.Errorf("unexpected component structure")
-	}
+	comp, err := dec.decodeComponent(data)
 	if err == nil {
-		bz.tzid, bz.z, err = buildVTimezone(cal.Children[0])
+		bz.tzid, bz.z, err = buildVTimezone(comp)
 	}
 	if err != nil {
 		bz = builtZone{broken: err.Error()}

@@ -3,6 +3,8 @@ package ical
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -416,4 +418,53 @@ func TestCompactZonesHaveTheOffsetsOfTheirText(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 300, compact, "every one of these has a compact form")
+}
+
+// decodeComponent makes of a VTIMEZONE's lines what go-ical's decoder makes of them, for
+// every VTIMEZONE of the fixtures and for broken ones: the same component, or an error both
+// give.
+func TestDecodeComponentIsGoICals(t *testing.T) {
+	var texts [][]byte
+	files, err := filepath.Glob("testdata/*.ics")
+	require.NoError(t, err)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		lr := newBytesReader(data, 1<<30)
+		var cur []byte
+		for {
+			ll, ok, err := lr.next()
+			if err != nil || !ok {
+				break
+			}
+			switch up := strings.ToUpper(string(ll.text)); {
+			case up == "BEGIN:VTIMEZONE":
+				cur = append([]byte(nil), "BEGIN:VTIMEZONE\r\n"...)
+			case cur != nil:
+				cur = append(append(cur, ll.text...), '\r', '\n')
+				if up == "END:VTIMEZONE" {
+					texts, cur = append(texts, cur), nil
+				}
+			}
+		}
+	}
+	require.Greater(t, len(texts), 10)
+	texts = append(texts,
+		[]byte("BEGIN:VTIMEZONE\r\nTZID;X=\"a;b\":Quoted\r\nBEGIN:STANDARD\r\nDTSTART:16010101T030000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"),
+		[]byte("BEGIN:VTIMEZONE\r\nTZID:Bad\r\nBEGIN:STANDARD\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"),
+		[]byte("BEGIN:VTIMEZONE\r\nTZID;X:Bad param\r\nEND:VTIMEZONE\r\n"),
+		[]byte("BEGIN:VTIMEZONE\r\nTZID:Lower\r\nbegin:standard\r\ntzoffsetto:+0100\r\nend:STANDARD\r\nEND:vtimezone\r\n"),
+		[]byte("BEGIN:VTIMEZONE\r\nTZID:Open\r\nBEGIN:STANDARD\r\nEND:VTIMEZONE\r\n"),
+	)
+	for _, text := range texts {
+		want, wantErr := newPropDecoder().decodeCalendar(calBegin, text, calEnd)
+		got, err := newPropDecoder().decodeComponent(text)
+		if wantErr != nil {
+			assert.Error(t, err, "%s", text)
+			continue
+		}
+		require.NoError(t, err, "%s", text)
+		require.Len(t, want.Children, 1)
+		assert.Equal(t, want.Children[0], got, "%s", text)
+	}
 }

@@ -47,9 +47,9 @@ func (z *zone) rules() *vtzRules {
 			return
 		}
 		var built *zone
-		cal, err := newPropDecoder().decodeCalendar(calBegin, l.text, calEnd)
-		if err == nil && len(cal.Children) == 1 {
-			_, built, err = buildVTimezone(cal.Children[0])
+		comp, err := newPropDecoder().decodeComponent(l.text)
+		if err == nil {
+			_, built, err = buildVTimezone(comp)
 		}
 		if err == nil && built != nil && built.vtz != nil {
 			l.rules = built.vtz
