@@ -15,8 +15,11 @@ import (
 // only the component structure: the logical lines of VCALENDARs and VTIMEZONEs, and the lines
 // that may be BEGIN or END. Of each VEVENT it copies the body as it is (copyBody: whole runs
 // of physical lines, line endings and folds included, nested components as empty lines so
-// line numbers stay the feed's) into a batch; of each VTIMEZONE its lines; of each VCALENDAR
-// its METHOD, PRODID and X-WR-TIMEZONE. Nothing else is kept.
+// line numbers stay the feed's) into a batch (in chunks once it passes batchBytes, so that a
+// huge event is never moved to grow: eventBytes); of each VTIMEZONE its lines (built into a
+// zone zoneBatch at a time as they come, on every core, after which the text of a zone in
+// compact form goes); of each VCALENDAR its METHOD, PRODID and X-WR-TIMEZONE. Nothing else is
+// kept.
 //
 // A full batch goes at once to a pool of workers (one per core), which split the bodies into
 // logical lines (bodyLines), classify them by name (lineUse), decode the properties bookings
