@@ -118,9 +118,10 @@ func (d *propDecoder) decodeWhole(line []byte) (*goical.Prop, error) {
 }
 
 // shared returns the sharedLine of a line that repeats across events: from this worker's
-// memo, else from the parse's common memo, else decoded (by the prefix memo, else by go-ical
-// whole) and remembered in both. Lines that never repeat (a million distinct attendees) cost
-// a decode of their prefix, not of their whole line, once their prefix is known.
+// memo, else from the parse's common memo, else decoded and remembered in both. A line whose
+// prefix is its property's bare name (`ATTENDEE:`) is decoded by the prefix memo, so that
+// lines that never repeat (a million distinct attendees) cost no go-ical decode each; one
+// with parameters by go-ical whole, as their prefixes are mostly as unique as the lines.
 func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 	if sl, ok := d.lines[string(line)]; ok {
 		return sl, nil
@@ -130,7 +131,15 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 		sl = d.common.get(line) // another worker may have decoded it
 	}
 	if sl == nil {
-		p, err := d.decodeLine(line)
+		var p goical.Prop
+		var err error
+		if k := prefixEnd(line); k > 0 && bytes.IndexByte(line[:k], ';') < 0 {
+			p, err = d.decodeLine(line) // a bare name: one prefix per property
+		} else if pr, err2 := d.decodeWhole(line); err2 == nil {
+			p = *pr // parameters (a CN per person) would fill the prefix memo with unique prefixes
+		} else {
+			err = err2
+		}
 		if err != nil {
 			return nil, err
 		}
