@@ -429,17 +429,20 @@ func (e *eventBytes) write(p ...byte) {
 
 // pieces returns the bytes from off to off+n, as slices of the chunks they are in.
 func (e *eventBytes) pieces(dst [][]byte, off, n int) [][]byte {
+	if off >= e.before { // in buf, as nearly every event is
+		return append(dst, e.buf[off-e.before:off-e.before+n])
+	}
 	end := off + n
 	at := 0
-	for _, c := range append(e.chunks, e.buf) {
-		lo, hi := max(off, at), min(end, at+len(c))
-		if lo < hi {
+	for i := 0; i <= len(e.chunks) && at < end; i++ {
+		c := e.buf
+		if i < len(e.chunks) {
+			c = e.chunks[i]
+		}
+		if lo, hi := max(off, at), min(end, at+len(c)); lo < hi {
 			dst = append(dst, c[lo-at:hi-at])
 		}
 		at += len(c)
-		if at >= end {
-			break
-		}
 	}
 	return dst
 }
