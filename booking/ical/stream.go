@@ -166,10 +166,11 @@ type rawProp struct {
 }
 
 type rawVTimezone struct {
-	line   int
-	data   []byte // nil once built, unless its zone needs it
-	broken string
-	built  *builtZone // once built (buildZones)
+	line    int
+	data    []byte // nil once built, unless its zone needs it
+	broken  string
+	built   builtZone // once isBuilt (buildZones)
+	isBuilt bool
 }
 
 // rawCalendar is one VCALENDAR as read.
@@ -536,7 +537,7 @@ func (p *parser) buildSetup(rc *rawCalendar) *calSetup {
 			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, v.broken))
 			continue
 		}
-		bz := v.built
+		bz := &v.built
 		if bz.broken != "" {
 			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, bz.broken))
 			continue
@@ -568,14 +569,14 @@ func (p *parser) buildZones(vtzs []rawVTimezone) {
 		p.zones = map[string]builtZone{}
 	}
 	build := func(v *rawVTimezone, dec *propDecoder, memo map[string]builtZone) {
-		if v.broken != "" || v.built != nil {
+		if v.broken != "" || v.isBuilt {
 			return
 		}
 		bz, ok := p.zones[string(v.data)] // read-only while parts build
 		if !ok {
 			bz = buildZone(dec, memo, v.data)
 		}
-		v.built = &bz
+		v.built, v.isBuilt = bz, true
 		if bz.z == nil || bz.z.lazy == nil || bz.z.lazy.text == nil {
 			v.data = nil
 		}
@@ -605,6 +606,13 @@ func (p *parser) buildZones(vtzs []rawVTimezone) {
 	}
 }
 
+// lazyZone is a rule-based zone built when first used, with what it is built from.
+type lazyZone struct {
+	zone
+	lazy lazyRules
+	obs  [2]compactObservance
+}
+
 // buildZone decodes a VTIMEZONE (its lines, BEGIN to END) with dec and builds its zone, once
 // per distinct text in memo.
 func buildZone(dec *propDecoder, memo map[string]builtZone, data []byte) builtZone {
@@ -623,12 +631,15 @@ func buildZone(dec *propDecoder, memo map[string]builtZone, data []byte) builtZo
 		// Checked; its rules are built again when an event uses the zone, so that a feed
 		// of thousands of zones holds their compact forms or texts, not their rules.
 		// data is the calendar's own copy of the lines, never changed: kept, not copied.
+		// One allocation holds the zone, its lazy rules and (most zones have two observances)
+		// their compact form: a feed may define 100,000 zones.
 		v := bz.z.vtz
-		lazy := &lazyRules{initial: v.initial, earliest: v.earliest}
-		if lazy.compact = compactZone(v); lazy.compact == nil {
-			lazy.text = data
+		lz := &lazyZone{zone: zone{name: bz.z.name, kind: zoneRules}, lazy: lazyRules{initial: v.initial, earliest: v.earliest}}
+		lz.zone.lazy = &lz.lazy
+		if lz.lazy.compact = compactZone(lz.obs[:0], v); lz.lazy.compact == nil {
+			lz.lazy.text = data
 		}
-		bz.z = &zone{name: bz.z.name, kind: zoneRules, lazy: lazy}
+		bz.z = &lz.zone
 	}
 	if len(memo) < maxCachedZones {
 		memo[string(data)] = bz

@@ -484,10 +484,9 @@ type compactObservance struct {
 	startOnset   bool
 }
 
-// compactZone returns the compact form of a zone's observances, or nil when one of them has
-// another form.
-func compactZone(v *vtzRules) []compactObservance {
-	out := make([]compactObservance, 0, len(v.obs))
+// compactZone appends the compact form of a zone's observances to out, or returns nil when
+// one of them has another form.
+func compactZone(out []compactObservance, v *vtzRules) []compactObservance {
 	for i := range v.obs {
 		o := &v.obs[i]
 		if len(o.rdates) > 0 || len(o.rules) > 1 || o.from != int(int32(o.from)) || o.to != int(int32(o.to)) {
