@@ -131,19 +131,19 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 		sl = d.common.get(line) // another worker may have decoded it
 	}
 	if sl == nil {
-		var p goical.Prop
+		var p *goical.Prop
 		var err error
 		if k := prefixEnd(line); k > 0 && bytes.IndexByte(line[:k], ';') < 0 {
-			p, err = d.decodeLine(line) // a bare name: one prefix per property
-		} else if pr, err2 := d.decodeWhole(line); err2 == nil {
-			p = *pr // parameters (a CN per person) would fill the prefix memo with unique prefixes
+			var bare goical.Prop // a bare name: one prefix per property
+			bare, err = d.decodeLine(line)
+			p = &bare
 		} else {
-			err = err2
+			p, err = d.decodeWhole(line) // a CN per person would fill the prefix memo
 		}
 		if err != nil {
 			return nil, err
 		}
-		sl = newSharedLine(id, &p)
+		sl = newSharedLine(id, p)
 		if d.common != nil {
 			sl = d.common.put(line, sl)
 		}
@@ -273,12 +273,12 @@ func (d *propDecoder) decodeComponent(data []byte) (comp *goical.Component, err 
 		if comp != nil {
 			return nil, fmt.Errorf("ical: malformed component: content after its END")
 		}
-		// BEGIN and END lines are read as the scan reads them (a line of its own would not
-		// decode inside the VCALENDAR decodeWhole wraps it in).
 		if line[0] == ' ' || line[0] == '\t' {
 			// A fold after an empty line (go-ical would fold it into the line before).
 			return nil, fmt.Errorf("%s is not a content line", preview(line))
 		}
+		// BEGIN and END lines are read as the scan reads them (a line of its own would not
+		// decode inside the VCALENDAR decodeWhole wraps it in).
 		var p goical.Prop
 		if kw, value, ok := beginEnd(line); ok {
 			p = goical.Prop{Name: kw, Value: string(value)}

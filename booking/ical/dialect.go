@@ -162,11 +162,9 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 		}
 		for _, r := range raw.resources {
 			for _, name := range r.resources {
-				if len(ev.resources) < manyParties && slices.Contains(ev.resources, name) ||
-					len(ev.resources) >= manyParties && p.knownResources.has(ev, len(ev.resources), func(i int) string { return ev.resources[i] }, name) {
-					continue
+				if !p.hasResource(ev, name) {
+					ev.resources = append(ev.resources, name)
 				}
-				ev.resources = append(ev.resources, name)
 			}
 		}
 	}
@@ -220,16 +218,31 @@ func (p *eventReader) addPerson(ev *event, e *personEntry, what string) {
 		ev.persons = e.alone // shared, capacity 1: a second person makes a copy
 		return
 	}
+	if !p.hasPerson(ev, e.p.Email) {
+		ev.persons = append(ev.persons, e.p)
+	}
+}
+
+// hasPerson reports whether the event has a person with the address already; past
+// manyParties it remembers the address, as the caller appends it when not.
+func (p *eventReader) hasPerson(ev *event, email string) bool {
 	if len(ev.persons) < manyParties {
 		for _, q := range ev.persons {
-			if q.Email == e.p.Email {
-				return
+			if q.Email == email {
+				return true
 			}
 		}
-	} else if p.knownPersons.has(ev, len(ev.persons), func(i int) string { return ev.persons[i].Email }, e.p.Email) {
-		return
+		return false
 	}
-	ev.persons = append(ev.persons, e.p)
+	return p.knownPersons.has(ev, len(ev.persons), func(i int) string { return ev.persons[i].Email }, email)
+}
+
+// hasResource is hasPerson for the event's resources, by name.
+func (p *eventReader) hasResource(ev *event, name string) bool {
+	if len(ev.resources) < manyParties {
+		return slices.Contains(ev.resources, name)
+	}
+	return p.knownResources.has(ev, len(ev.resources), func(i int) string { return ev.resources[i] }, name)
 }
 
 // manyParties is the number of persons or resources of an event from which they are looked
