@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The budget applies GOGC=400 under MinLimit, and the limit follows a live heap larger than
+// The budget turns GOGC off under MinLimit, and the limit follows a live heap larger than
 // half of it up to twice the live heap, so a large input is not collected over and over.
 func TestBudgetFollowsTheLiveHeap(t *testing.T) {
 	t.Setenv("GOGC", "")
@@ -33,6 +33,26 @@ func TestBudgetFollowsTheLiveHeap(t *testing.T) {
 	assert.GreaterOrEqual(t, debug.SetMemoryLimit(-1), int64(2*256<<20), "limit follows the live heap")
 	runtime.KeepAlive(live)
 }
+
+// Under the limit nothing is collected: 64 MiB of garbage in 1 MiB pieces, which GOGC=100 or
+// 400 would collect several times from a small heap, runs no cycle.
+func TestNoCollectionUnderTheLimit(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	debug.FreeOSMemory() // start from a small heap, its free pages returned (the limit counts them)
+	require.True(t, ForBatch())
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 64 {
+		sink = make([]byte, 1<<20)
+	}
+	runtime.ReadMemStats(&after)
+	assert.Equal(t, before.NumGC, after.NumGC, "collections under the limit")
+}
+
+var sink []byte
 
 // GOGC or GOMEMLIMIT in the environment is the user's choice: nothing is changed.
 func TestEnvironmentWins(t *testing.T) {
