@@ -160,6 +160,13 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 			ev.resources = raw.resources[0].resources
 			return
 		}
+		n := 0
+		for _, r := range raw.resources {
+			n += len(r.resources)
+		}
+		if n > 1 {
+			ev.resources = make([]string, 0, n) // at most that many: grown, it took 2 or 3 copies
+		}
 		for _, r := range raw.resources {
 			for _, name := range r.resources {
 				if !p.hasResource(ev, name) {
@@ -167,6 +174,7 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 				}
 			}
 		}
+		ev.resources = slices.Clip(ev.resources) // shared by its bookings, as the others are
 	}
 }
 
