@@ -401,7 +401,13 @@ func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMem
 
 // knownBookings are the bookings of the sources that answered, in order.
 func knownBookings(sources []SourceState) []*booking.Booking {
-	var all []*booking.Booking
+	n := 0
+	for _, src := range sources {
+		if src.Known {
+			n += len(src.Bookings)
+		}
+	}
+	all := make([]*booking.Booking, 0, n)
 	for _, src := range sources {
 		if src.Known {
 			for i := range src.Bookings {
@@ -588,9 +594,9 @@ func (b *builder) finish() []*Person {
 	var wg sync.WaitGroup
 	for w := range n {
 		wg.Go(func() {
-			var scratch []doorWindow
+			var scratch finishScratch
 			for i := w; i < len(out); i += n {
-				scratch = finishPerson(out[i], scratch)
+				finishPerson(out[i], &scratch)
 			}
 		})
 	}
@@ -599,9 +605,9 @@ func (b *builder) finish() []*Person {
 	return out
 }
 
-// finishPerson sorts and merges a person's grants into windows; scratch is room for its
-// (door, window) pairs, returned for the next person.
-func finishPerson(p *Person, scratch []doorWindow) []doorWindow {
+// finishPerson sorts and merges a person's grants into windows; s is the worker's room for
+// the person's doors, reused from person to person.
+func finishPerson(p *Person, s *finishScratch) {
 	slices.SortFunc(p.Grants, func(x, y Grant) int {
 		if c := x.Start.Compare(y.Start); c != 0 {
 			return c
@@ -616,51 +622,53 @@ func finishPerson(p *Person, scratch []doorWindow) []doorWindow {
 		return x.Source == y.Source && x.Key == y.Key && x.Start.Equal(y.Start)
 	})
 	all := make([]Interval, 0, len(p.Grants))
-	n := 0
-	for _, g := range p.Grants {
+	doors := s.doors[:0]
+	for i := range p.Grants {
+		g := &p.Grants[i]
 		all = append(all, g.Window)
-		n += len(g.Doors)
+		doors = append(doors, g.Doors...)
 	}
 	p.Windows = mergeIntervals(all)
-	// Every (door, window) pair, by door: each door's run is merged on its own, in
-	// place in one array for the person.
-	perDoor := slices.Grow(scratch[:0], n)
-	for _, g := range p.Grants {
+	// Each door's windows are merged on their own, door after door in one array for the
+	// person: the distinct doors in order, where each one's windows start (runs), and the
+	// windows put in place door by door (a few doors each: no sort of the pairs).
+	slices.Sort(doors)
+	n := len(doors)
+	distinct, runs := doors[:0], s.runs[:0]
+	for i := 0; i < n; i++ {
+		if d := doors[i]; i == 0 || d != distinct[len(distinct)-1] {
+			distinct, runs = append(distinct, d), append(runs, i)
+		}
+	}
+	next := append(s.next[:0], runs...)
+	runs = append(runs, n)
+	wins := make([]Interval, n)
+	for i := range p.Grants {
+		g := &p.Grants[i]
 		for _, d := range g.Doors {
-			perDoor = append(perDoor, doorWindow{d, g.Window})
+			k, _ := slices.BinarySearch(distinct, d)
+			wins[next[k]] = g.Window
+			next[k]++
 		}
 	}
-	slices.SortFunc(perDoor, func(x, y doorWindow) int { return x.door - y.door })
-	wins := make([]Interval, len(perDoor))
-	doors := 0
-	for i, dw := range perDoor {
-		wins[i] = dw.window
-		if i == 0 || dw.door != perDoor[i-1].door {
-			doors++
-		}
+	if len(distinct) > 0 {
+		p.Doors = make([]DoorAccess, 0, len(distinct))
 	}
-	if doors > 0 {
-		p.Doors = make([]DoorAccess, 0, doors)
-	}
-	for i := 0; i < len(perDoor); {
-		j := i + 1
-		for j < len(perDoor) && perDoor[j].door == perDoor[i].door {
-			j++
+	for k, d := range distinct {
+		if merged := mergeIntervals(wins[runs[k]:runs[k+1]:runs[k+1]]); len(merged) > 0 {
+			p.Doors = append(p.Doors, DoorAccess{Door: d, Windows: merged})
 		}
-		if merged := mergeIntervals(wins[i:j:j]); len(merged) > 0 {
-			p.Doors = append(p.Doors, DoorAccess{Door: perDoor[i].door, Windows: merged})
-		}
-		i = j
 	}
 	if p.Name == "" {
 		p.Name = strings.TrimSpace(p.FirstName + " " + p.LastName)
 	}
-	return perDoor
+	s.doors, s.runs, s.next = doors, runs, next
 }
 
-type doorWindow struct {
-	door   int
-	window Interval
+// finishScratch is a worker's room for finishPerson: the doors of a person's grants (then
+// the distinct ones), where each distinct door's windows start, and where the next goes.
+type finishScratch struct {
+	doors, runs, next []int
 }
 
 func (b *builder) unmappedList() []Unmapped {
