@@ -469,6 +469,8 @@ type eventReader struct {
 	// knownPersons and knownResources find the duplicates of an event's many persons and
 	// resources.
 	knownPersons, knownResources knownSet
+	// timeParams are the parameters readTimeLine takes from each DTSTART and DTEND prefix.
+	timeParams map[*goical.Prop]timeParams
 }
 
 const eventSlab = 256
@@ -569,6 +571,33 @@ func readTimeProp(pr *goical.Prop, cx *calContext, def *zone) (tval, error) {
 	return readTime(pr.Value, strings.ToUpper(param(pr, "VALUE")), param(pr, "TZID"), cx, def)
 }
 
+// readTimeLine reads the first DTSTART or DTEND of the event being decoded from its line,
+// as readTimeProp reads its property, when the line's prefix is in the memo (nearly every
+// one): its value is read from the line's bytes, and VALUE and TZID are taken once per
+// prefix. It returns false when the line is to be decoded and kept as a property instead.
+func (p *eventReader) readTimeLine(id propID, line []byte) bool {
+	shape, k := p.dec.shape(line)
+	if shape == nil {
+		return false
+	}
+	tp, ok := p.timeParams[shape]
+	if !ok {
+		tp = timeParams{valueType: strings.ToUpper(param(shape, "VALUE")), tzid: param(shape, "TZID")}
+		if p.timeParams == nil {
+			p.timeParams = map[*goical.Prop]timeParams{}
+		}
+		if len(p.timeParams) < maxCachedLines {
+			p.timeParams[shape] = tp
+		}
+	}
+	v, err := readTime(line[k:], tp.valueType, tp.tzid, p.cx, p.cx.floating)
+	p.ev.times[timeSlot(id)] = timeRead{ok: true, v: v, err: err}
+	return true
+}
+
+// timeParams are the VALUE (upper case) and TZID parameters of a DTSTART or DTEND prefix.
+type timeParams struct{ valueType, tzid string }
+
 // neverMatches is the package's neverMatches, remembered per rule text and the part of
 // DTSTART the answer depends on: the same rule in many series is searched once.
 func (p *eventReader) neverMatches(text string, opt rrule.ROption, dtstart time.Time) bool {
@@ -628,21 +657,20 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		ev.status = statusCancelled
 	}
 
-	ds := c.get(propDTSTART)
-	if ds == nil {
+	start, err, ok := c.time(propDTSTART, cx)
+	if !ok {
 		skip("event has no DTSTART")
 		return
 	}
-	start, err := readTimeProp(ds, cx, cx.floating)
 	if err != nil {
 		skip(fmt.Sprintf("DTSTART: %v", err))
 		return
 	}
 	ev.start, ev.startAt = start, start.instant().Unix()
 
-	switch de, du := c.get(propDTEND), c.get(propDuration); {
-	case de != nil: // RFC 5545 forbids DTEND with DURATION; DTEND wins if both appear
-		end, err := readTimeProp(de, cx, cx.floating)
+	switch du := c.get(propDuration); {
+	case c.has(propDTEND): // RFC 5545 forbids DTEND with DURATION; DTEND wins if both appear
+		end, err, _ := c.time(propDTEND, cx)
 		if err != nil {
 			skip(fmt.Sprintf("DTEND: %v", err))
 			return
@@ -833,10 +861,8 @@ func (p *eventReader) readList(id propID, line []byte) (read bool, err error) {
 	l := &p.lists
 	if !l.decided {
 		l.decided = true
-		if ds := p.ev.get(propDTSTART); ds != nil {
-			if start, err := readTimeProp(ds, p.cx, p.cx.floating); err == nil {
-				l.early, l.def = true, start.zone
-			}
+		if start, err, ok := p.ev.time(propDTSTART, p.cx); ok && err == nil {
+			l.early, l.def = true, start.zone
 		}
 	}
 	if !l.early {

@@ -230,3 +230,56 @@ func TestMissingAndFloatingStampsTie(t *testing.T) {
 	assert.Equal(t, "tie@example.org", res.Warnings[0].UID)
 	assert.Contains(t, res.Warnings[0].Reason, "same UID, SEQUENCE and DTSTAMP")
 }
+
+// DTSTART and DTEND are read as their lines are decoded (readTimeLine), with what their
+// prefix says taken once per prefix: the first of each wins over a later one, VALUE is read
+// in any case and checked against the value, a prefix go-ical rejects costs the event, and
+// one TZID prefix means each calendar's own VTIMEZONE of that name.
+func TestDTSTARTAndDTENDAsTheirLinesAreRead(t *testing.T) {
+	zoneOf := func(offset string) string {
+		return "BEGIN:VTIMEZONE\r\nTZID:Custom\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n" +
+			"TZOFFSETFROM:" + offset + "\r\nTZOFFSETTO:" + offset + "\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+	}
+	event := func(uid, lines string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\n" + lines + "ATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n"
+	}
+	feed := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + zoneOf("+0200") +
+		event("two-starts", "DTSTART:20260105T100000Z\r\nDTSTART:20260105T080000Z\r\nDTEND:20260105T120000Z\r\n") +
+		event("two-ends", "DTSTART:20260106T100000Z\r\nDTEND:20260106T110000Z\r\nDTEND:20260106T150000Z\r\n") +
+		event("end-first", "DTEND:20260107T110000Z\r\nDTSTART:20260107T100000Z\r\n") +
+		event("lower-value", "DTSTART;value=date:20260108\r\n") +
+		event("custom-a", "DTSTART;TZID=Custom:20260109T100000\r\nDTEND;TZID=Custom:20260109T110000\r\n") +
+		event("floating", "DTSTART:20260110T100000\r\nDTEND:20260110T110000\r\n") +
+		event("date-but-time", "DTSTART;VALUE=DATE:20260111T100000\r\n") +
+		event("time-but-date", "DTSTART:20260112T100000Z\r\nDTEND;VALUE=DATE-TIME:20260113\r\n") +
+		event("broken-prefix", "DTSTART;TZID=\"Custom:20260114T100000\r\nDTSTART:20260114T100000Z\r\n") +
+		event("bad-value", "DTSTART:2026011T100000Z\r\n") +
+		"END:VCALENDAR\r\nBEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + zoneOf("-0500") +
+		event("custom-b", "DTSTART;TZID=Custom:20260109T100000\r\nDTEND;TZID=Custom:20260109T110000\r\n") +
+		"END:VCALENDAR\r\n"
+	cal, err := Parse([]byte(feed), ParseOptions{Name: "times", SiteLocation: newYork})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	got := map[string]string{}
+	for _, b := range res.Bookings {
+		got[b.UID] = spanOf(b)
+	}
+	assert.Equal(t, map[string]string{
+		"two-starts":  "2026-01-05T10:00:00Z/2026-01-05T12:00:00Z",
+		"two-ends":    "2026-01-06T10:00:00Z/2026-01-06T11:00:00Z",
+		"end-first":   "2026-01-07T10:00:00Z/2026-01-07T11:00:00Z",
+		"lower-value": "2026-01-08T05:00:00Z/2026-01-09T05:00:00Z", // a day of the site zone
+		"custom-a":    "2026-01-09T08:00:00Z/2026-01-09T09:00:00Z",
+		"floating":    "2026-01-10T15:00:00Z/2026-01-10T16:00:00Z",
+		"custom-b":    "2026-01-09T15:00:00Z/2026-01-09T16:00:00Z", // the second calendar's Custom
+	}, got)
+	reasons := map[string]string{}
+	for _, w := range res.Warnings {
+		reasons[w.UID] = w.Reason
+	}
+	assert.Len(t, reasons, 4, "%v", reasons)
+	assert.Contains(t, reasons["date-but-time"], `DTSTART: VALUE=DATE but "20260111T100000" is not a date`)
+	assert.Contains(t, reasons["time-but-date"], `DTEND: "20260113" is a date but VALUE=DATE-TIME`)
+	assert.Contains(t, reasons["broken-prefix"], `(property "DTSTART"): ical: malformed param value`)
+	assert.Contains(t, reasons["bad-value"], `DTSTART: "2026011T100000Z" is not a date-time`)
+}

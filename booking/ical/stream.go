@@ -850,6 +850,9 @@ func (er *eventReader) readBatch(b *batch) {
 					continue
 				}
 			}
+			if (use == propDTSTART || use == propDTEND) && !er.ev.has(use) && er.readTimeLine(use, text) {
+				continue
+			}
 			pr, sl, err := er.dec.decodeAs(use, text)
 			if err != nil && (use == propAttendee || use == propOrganizer) {
 				// Booked writes CN unquoted, `;` and `:` included: read it leniently.
@@ -1014,10 +1017,43 @@ type vevent struct {
 	shared []*sharedLine
 	ids    []propID
 	first  [numProps]int // index in props + 1; 0: none
+	// times are the first DTSTART and DTEND when they were read as their lines were
+	// decoded (readTimeLine), instead of being kept as properties.
+	times [2]timeRead
 }
+
+// timeRead is a DTSTART or DTEND read from its line: its value, or the error reading it.
+type timeRead struct {
+	ok  bool
+	v   tval
+	err error
+}
+
+// timeSlot is the index in vevent.times of DTSTART (0) and DTEND (1).
+func timeSlot(id propID) int { return int(id - propDTSTART) }
 
 func (v *vevent) reset() {
 	v.props, v.shared, v.ids, v.first = v.props[:0], v.shared[:0], v.ids[:0], [numProps]int{}
+	v.times = [2]timeRead{}
+}
+
+// has reports whether the event has a property of the kind, read or kept.
+func (v *vevent) has(id propID) bool {
+	return v.first[id] > 0 || ((id == propDTSTART || id == propDTEND) && v.times[timeSlot(id)].ok)
+}
+
+// time returns the first DTSTART or DTEND of the event read, as readTimeProp reads it, and
+// whether there is one.
+func (v *vevent) time(id propID, cx *calContext) (tval, error, bool) {
+	if t := v.times[timeSlot(id)]; t.ok {
+		return t.v, t.err, true
+	}
+	pr := v.get(id)
+	if pr == nil {
+		return tval{}, nil, false
+	}
+	t, err := readTimeProp(pr, cx, cx.floating)
+	return t, err, true
 }
 
 func (v *vevent) add(id propID, p *goical.Prop, sl *sharedLine) {
