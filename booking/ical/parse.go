@@ -134,10 +134,11 @@ type Calendar struct {
 // may hold two million of them, so what only some events have lives behind pointers and
 // instants are held as Unix seconds (iCalendar times have no fractions): 184 bytes an event.
 type event struct {
-	uid   string
-	line  int32
-	order int32
-	seq   int32
+	uid     string
+	uidHash uint64 // for group, hashed while the workers read the events
+	line    int32
+	order   int32
+	seq     int32
 	// hasSpan: DTEND or DURATION given; an override without either inherits the master's.
 	hasSpan bool
 	// otherPerson: with a configured dialect, the person property of the other dialect is
@@ -471,6 +472,8 @@ type eventReader struct {
 	knownPersons, knownResources knownSet
 	// timeParams are the parameters readTimeLine takes from each DTSTART and DTEND prefix.
 	timeParams map[*goical.Prop]timeParams
+	// seed is the parse's seed of uidHash, the same in every worker (submit makes it).
+	seed maphash.Seed
 }
 
 const eventSlab = 256
@@ -633,7 +636,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		return
 	}
 	ev := p.newEvent()
-	*ev = event{uid: uid, line: int32(line), order: int32(index), status: statusConfirmed, stamp: noStamp}
+	*ev = event{uid: uid, uidHash: uidHash(p.seed, uid), line: int32(line), order: int32(index), status: statusConfirmed, stamp: noStamp}
 	if s := c.getShared(propSequence); s != nil {
 		ev.seq = s.seq
 	}
@@ -1081,7 +1084,8 @@ func newer(a, b *event) bool {
 	return a.order > b.order
 }
 
-// uidHash hashes UIDs for group; tests replace it with one that makes every UID collide.
+// uidHash hashes UIDs for group, as the workers read the events (event.uidHash); tests
+// replace it with one that makes every UID collide.
 var uidHash = maphash.String
 
 // hasCopies marks, in group's firsts, the first event of a UID seen more than once. The
@@ -1117,12 +1121,12 @@ func onParts(n int, work func(part int)) {
 // their hash (a smaller, faster map); a hash shared by two UIDs, which practically never
 // happens, sends the second to an index by UID. Parts write disjoint elements of firsts:
 // two UIDs that share an entry share their hash, hence their part.
-func indexUIDs(evs []*event, seed maphash.Seed, part, n int, firsts []int32) map[int32][]int32 {
+func indexUIDs(evs []*event, part, n int, firsts []int32) map[int32][]int32 {
 	index := make(map[uint64]int32, len(evs)/n+1)
 	var byUID map[string]int32
 	var copies map[int32][]int32
 	for i, ev := range evs {
-		h := uidHash(seed, ev.uid)
+		h := ev.uidHash
 		if n > 1 && int(h>>63) != part {
 			continue
 		}
@@ -1154,11 +1158,10 @@ func indexUIDs(evs []*event, seed maphash.Seed, part, n int, firsts []int32) map
 // group resolves duplicate UIDs and groups overrides with their series, in feed order.
 func (p *parser) group(cal *Calendar) {
 	evs := p.events
-	seed := maphash.MakeSeed()
 	firsts := make([]int32, len(evs))
 	n := parts(len(evs))
 	copies := make([]map[int32][]int32, n)
-	onParts(n, func(part int) { copies[part] = indexUIDs(evs, seed, part, n, firsts) })
+	onParts(n, func(part int) { copies[part] = indexUIDs(evs, part, n, firsts) })
 	p.events = nil
 	cal.singles = make([]*event, 0, len(evs))
 	for i, ev := range evs {

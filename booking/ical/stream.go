@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"strings"
@@ -739,6 +740,7 @@ type job struct {
 // so a scan that runs ahead of the workers waits for them and memory holds a few batches.
 func (p *parser) submit(b *batch, su *calSetup) *job {
 	if p.jobs == nil {
+		p.seed = maphash.MakeSeed()
 		n := runtime.GOMAXPROCS(0)
 		p.jobs = make(chan *job, 2*n)
 		p.free = make(chan *batch, 2*n+2)
@@ -791,6 +793,7 @@ func (p *parser) newWorker() *eventReader {
 	return &eventReader{
 		opts: p.opts,
 		dec:  dec,
+		seed: p.seed,
 	}
 }
 
