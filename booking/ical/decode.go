@@ -38,6 +38,11 @@ type propDecoder struct {
 		line []byte
 		sl   *sharedLine
 	}
+	// recent are the last prefixes shape found, compared before the memo is hashed: an
+	// event's unique lines have a few prefixes (UID:, DTSTART;TZID=...:), the same from
+	// event to event.
+	recent     [4]recentShape
+	nextRecent int
 }
 
 // maxCachedLines bounds each memo of decoded lines and prefixes, and maxCachedBytes the
@@ -335,6 +340,11 @@ func (d *propDecoder) shape(line []byte) (*goical.Prop, int) {
 	if k == 0 {
 		return nil, 0
 	}
+	for i := range d.recent {
+		if r := &d.recent[i]; r.shape != nil && bytes.Equal(r.prefix, line[:k]) {
+			return r.shape, k
+		}
+	}
 	shape, ok := d.prefix[string(line[:k])]
 	if !ok {
 		if s, err := d.decodeWhole(line[:k]); err == nil && s.Value == "" {
@@ -347,7 +357,16 @@ func (d *propDecoder) shape(line []byte) (*goical.Prop, int) {
 	if shape == nil {
 		return nil, 0
 	}
+	r := &d.recent[d.nextRecent]
+	d.nextRecent = (d.nextRecent + 1) % len(d.recent)
+	r.prefix, r.shape = append(r.prefix[:0], line[:k]...), shape
 	return shape, k
+}
+
+// recentShape is a prefix shape found lately, with its prefix.
+type recentShape struct {
+	prefix []byte
+	shape  *goical.Prop
 }
 
 // prefixEnd returns the length of the line's name and parameters including the colon that

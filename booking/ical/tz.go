@@ -98,6 +98,17 @@ type resolved struct {
 type resolver struct {
 	inFile map[string]*zone
 	cache  map[string]resolved
+	// recent are the last TZIDs resolved, compared before cache is hashed: events name one
+	// or two zones over and over.
+	recent     [2]recentZone
+	nextRecent int
+}
+
+// recentZone is a TZID resolved lately, with its answer.
+type recentZone struct {
+	tzid string
+	resolved
+	set bool
 }
 
 func newResolver() *resolver {
@@ -105,14 +116,21 @@ func newResolver() *resolver {
 }
 
 func (r *resolver) resolve(tzid string) (*zone, error) {
-	if v, ok := r.cache[tzid]; ok {
-		return v.z, v.err
+	for i := range r.recent {
+		if rz := &r.recent[i]; rz.set && rz.tzid == tzid {
+			return rz.z, rz.err
+		}
 	}
-	z, err := r.lookup(tzid)
-	if len(r.cache) < 10_000 {
-		r.cache[tzid] = resolved{z, err}
+	v, ok := r.cache[tzid]
+	if !ok {
+		v.z, v.err = r.lookup(tzid)
+		if len(r.cache) < 10_000 {
+			r.cache[tzid] = v
+		}
 	}
-	return z, err
+	r.recent[r.nextRecent] = recentZone{tzid: tzid, resolved: v, set: true}
+	r.nextRecent = (r.nextRecent + 1) % len(r.recent)
+	return v.z, v.err
 }
 
 func (r *resolver) lookup(tzid string) (*zone, error) {
