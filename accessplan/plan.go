@@ -295,6 +295,10 @@ type builder struct {
 	// rooms remembers what a booking of one resource maps to: most bookings of a feed book
 	// one of a few rooms, and their grants share the (read-only, clipped) slices.
 	rooms map[string]mappedRooms
+	// The mapped rooms of bookings of several resources (not remembered: their lists are
+	// mostly distinct) are made in scratch and carved out of arenas, not grown one by one.
+	scratchResources, resourceArena []string
+	scratchDoors, doorArena         []int
 	// seen are the addresses of a booking of more than manyPersons persons met so far, so
 	// that its duplicates are found without comparing each with every other (a booking of
 	// a thousand attendees: half a million comparisons).
@@ -501,19 +505,22 @@ func (b *builder) mapRooms(list []string) mappedRooms {
 		}
 	}
 	var m mappedRooms
+	resources, doors := b.scratchResources[:0], b.scratchDoors[:0]
 	for _, r := range list {
 		d, ok := b.idx.lookup(r)
 		if !ok {
 			m.unmapped = append(m.unmapped, r)
 			continue
 		}
-		if !slices.Contains(m.resources, r) {
-			m.resources = append(m.resources, r)
+		if !slices.Contains(resources, r) {
+			resources = append(resources, r)
 		}
-		m.doors = append(m.doors, d...)
+		doors = append(doors, d...)
 	}
-	slices.Sort(m.doors)
-	m.resources, m.doors = slices.Clip(m.resources), slices.Clip(slices.Compact(m.doors))
+	slices.Sort(doors)
+	doors = slices.Compact(doors)
+	m.resources, m.doors = carve(&b.resourceArena, resources), carve(&b.doorArena, doors)
+	b.scratchResources, b.scratchDoors = resources, doors
 	if len(list) == 1 {
 		if b.rooms == nil {
 			b.rooms = map[string]mappedRooms{}
@@ -522,6 +529,23 @@ func (b *builder) mapRooms(list []string) mappedRooms {
 	}
 	return m
 }
+
+// carve returns a copy of items cut from the arena (clipped: an append copies), made
+// arenaChunk at a time; nil for no items.
+func carve[T any](arena *[]T, items []T) []T {
+	if len(items) == 0 {
+		return nil
+	}
+	if len(items) > cap(*arena)-len(*arena) {
+		*arena = make([]T, 0, max(arenaChunk, len(items)))
+	}
+	from := len(*arena)
+	*arena = append(*arena, items...)
+	return (*arena)[from:len(*arena):len(*arena)]
+}
+
+// arenaChunk is the number of elements an arena is made with.
+const arenaChunk = 1024
 
 func (ps *personState) chooseName(person booking.Person, bk *booking.Booking, key string) {
 	c := nameChoice{unnamed: person.DisplayName == "", start: bk.Start, source: bk.Source, key: key}
