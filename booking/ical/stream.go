@@ -274,7 +274,10 @@ func (s *scanner) line(ll logical) error {
 		if depth >= maxDepth {
 			return fmt.Errorf("line %d: components nested more than %d deep: %w", ll.line, maxDepth, ErrMalformed)
 		}
-		name := strings.ToUpper(string(value))
+		name := "VEVENT" // nearly every BEGIN: without a string of its own
+		if !bytes.Equal(value, []byte(name)) {
+			name = strings.ToUpper(string(value))
+		}
 		s.stack = append(s.stack, name)
 		if depth == 1 {
 			switch name {
