@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/net2booking/net2booking/booking"
+	"github.com/net2booking/net2booking/internal/arena"
 )
 
 // Input is everything one planning step depends on.
@@ -296,9 +297,11 @@ type builder struct {
 	// one of a few rooms, and their grants share the (read-only, clipped) slices.
 	rooms map[string]mappedRooms
 	// The mapped rooms of bookings of several resources (not remembered: their lists are
-	// mostly distinct) are made in scratch and carved out of arenas, not grown one by one.
-	scratchResources, resourceArena []string
-	scratchDoors, doorArena         []int
+	// mostly distinct) are made in scratch and copied into arenas, not grown one by one.
+	scratchResources []string
+	scratchDoors     []int
+	resourceArena    arena.Arena[string]
+	doorArena        arena.Arena[int]
 	// seen are the addresses of a booking of more than manyPersons persons met so far, so
 	// that its duplicates are found without comparing each with every other (a booking of
 	// a thousand attendees: half a million comparisons).
@@ -519,7 +522,7 @@ func (b *builder) mapRooms(list []string) mappedRooms {
 	}
 	slices.Sort(doors)
 	doors = slices.Compact(doors)
-	m.resources, m.doors = carve(&b.resourceArena, resources), carve(&b.doorArena, doors)
+	m.resources, m.doors = b.resourceArena.Copy(resources), b.doorArena.Copy(doors)
 	b.scratchResources, b.scratchDoors = resources, doors
 	if len(list) == 1 {
 		if b.rooms == nil {
@@ -529,23 +532,6 @@ func (b *builder) mapRooms(list []string) mappedRooms {
 	}
 	return m
 }
-
-// carve returns a copy of items cut from the arena (clipped: an append copies), made
-// arenaChunk at a time; nil for no items.
-func carve[T any](arena *[]T, items []T) []T {
-	if len(items) == 0 {
-		return nil
-	}
-	if len(items) > cap(*arena)-len(*arena) {
-		*arena = make([]T, 0, max(arenaChunk, len(items)))
-	}
-	from := len(*arena)
-	*arena = append(*arena, items...)
-	return (*arena)[from:len(*arena):len(*arena)]
-}
-
-// arenaChunk is the number of elements an arena is made with.
-const arenaChunk = 1024
 
 func (ps *personState) chooseName(person booking.Person, bk *booking.Booking, key string) {
 	c := nameChoice{unnamed: person.DisplayName == "", start: bk.Start, source: bk.Source, key: key}
@@ -645,7 +631,7 @@ func finishPerson(p *Person, s *finishScratch) {
 	p.Grants = slices.CompactFunc(p.Grants, func(x, y Grant) bool {
 		return x.Source == y.Source && x.Key == y.Key && x.Start.Equal(y.Start)
 	})
-	all := make([]Interval, 0, len(p.Grants))
+	all := s.windows.Make(len(p.Grants))[:0]
 	doors := s.doors[:0]
 	for i := range p.Grants {
 		g := &p.Grants[i]
@@ -666,7 +652,7 @@ func finishPerson(p *Person, s *finishScratch) {
 	}
 	next := append(s.next[:0], runs...)
 	runs = append(runs, n)
-	wins := make([]Interval, n)
+	wins := s.windows.Make(n)
 	for i := range p.Grants {
 		g := &p.Grants[i]
 		for _, d := range g.Doors {
@@ -690,9 +676,11 @@ func finishPerson(p *Person, s *finishScratch) {
 }
 
 // finishScratch is a worker's room for finishPerson: the doors of a person's grants (then
-// the distinct ones), where each distinct door's windows start, and where the next goes.
+// the distinct ones), where each distinct door's windows start, and where the next goes;
+// and the arena the persons' windows are cut from.
 type finishScratch struct {
 	doors, runs, next []int
+	windows           arena.Arena[Interval]
 }
 
 func (b *builder) unmappedList() []Unmapped {

@@ -165,7 +165,7 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 			n += len(r.resources)
 		}
 		if n > 1 {
-			ev.resources = make([]string, 0, n) // at most that many: grown, it took 2 or 3 copies
+			ev.resources = p.names.Make(n)[:0] // at most that many: grown, it took 2 or 3 copies
 		}
 		for _, r := range raw.resources {
 			for _, name := range r.resources {

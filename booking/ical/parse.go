@@ -19,6 +19,7 @@ import (
 	"github.com/teambition/rrule-go"
 
 	"github.com/net2booking/net2booking/booking"
+	"github.com/net2booking/net2booking/internal/arena"
 )
 
 // Defaults for ParseOptions and Options.
@@ -472,6 +473,8 @@ type eventReader struct {
 	knownPersons, knownResources knownSet
 	// timeParams are the parameters readTimeLine takes from each DTSTART and DTEND prefix.
 	timeParams map[*goical.Prop]timeParams
+	// names are the resource lists of events of several RESOURCES lines, cut from chunks.
+	names arena.Arena[string]
 	// seed is the parse's seed of uidHash, the same in every worker (submit makes it).
 	seed maphash.Seed
 }
