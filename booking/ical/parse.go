@@ -133,7 +133,7 @@ type Calendar struct {
 
 // event is one VEVENT as we keep it: only what bookings need. A feed under the size limit
 // may hold two million of them, so what only some events have lives behind pointers and
-// instants are held as Unix seconds (iCalendar times have no fractions): 184 bytes an event.
+// instants are held as Unix seconds (iCalendar times have no fractions): 192 bytes an event.
 type event struct {
 	uid     string
 	uidHash uint64 // for group, hashed while the workers read the events
@@ -663,7 +663,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		ev.status = statusCancelled
 	}
 
-	start, err, ok := c.time(propDTSTART, cx)
+	start, ok, err := c.time(propDTSTART, cx)
 	if !ok {
 		skip("event has no DTSTART")
 		return
@@ -676,7 +676,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 
 	switch du := c.get(propDuration); {
 	case c.has(propDTEND): // RFC 5545 forbids DTEND with DURATION; DTEND wins if both appear
-		end, err, _ := c.time(propDTEND, cx)
+		end, _, err := c.time(propDTEND, cx)
 		if err != nil {
 			skip(fmt.Sprintf("DTEND: %v", err))
 			return
@@ -867,7 +867,7 @@ func (p *eventReader) readList(id propID, line []byte) (read bool, err error) {
 	l := &p.lists
 	if !l.decided {
 		l.decided = true
-		if start, err, ok := p.ev.time(propDTSTART, p.cx); ok && err == nil {
+		if start, ok, err := p.ev.time(propDTSTART, p.cx); ok && err == nil {
 			l.early, l.def = true, start.zone
 		}
 	}

@@ -275,7 +275,7 @@ func (s *scanner) line(ll logical) error {
 			return fmt.Errorf("line %d: components nested more than %d deep: %w", ll.line, maxDepth, ErrMalformed)
 		}
 		name := "VEVENT" // nearly every BEGIN: without a string of its own
-		if !bytes.Equal(value, []byte(name)) {
+		if string(value) != name {
 			name = strings.ToUpper(string(value))
 		}
 		s.stack = append(s.stack, name)
@@ -1048,18 +1048,18 @@ func (v *vevent) has(id propID) bool {
 	return v.first[id] > 0 || ((id == propDTSTART || id == propDTEND) && v.times[timeSlot(id)].ok)
 }
 
-// time returns the first DTSTART or DTEND of the event read, as readTimeProp reads it, and
-// whether there is one.
-func (v *vevent) time(id propID, cx *calContext) (tval, error, bool) {
-	if t := v.times[timeSlot(id)]; t.ok {
-		return t.v, t.err, true
+// time returns the first DTSTART or DTEND of the event read, as readTimeProp reads it; ok
+// says there is one.
+func (v *vevent) time(id propID, cx *calContext) (t tval, ok bool, err error) {
+	if r := v.times[timeSlot(id)]; r.ok {
+		return r.v, true, r.err
 	}
 	pr := v.get(id)
 	if pr == nil {
-		return tval{}, nil, false
+		return tval{}, false, nil
 	}
-	t, err := readTimeProp(pr, cx, cx.floating)
-	return t, err, true
+	t, err = readTimeProp(pr, cx, cx.floating)
+	return t, true, err
 }
 
 func (v *vevent) add(id propID, p *goical.Prop, sl *sharedLine) {
