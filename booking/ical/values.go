@@ -72,7 +72,7 @@ func parseTimeText[T text](s T, valueType string) (time.Time, timeKind, error) {
 		if !ok1 || !ok2 || !ok3 || !validDate(y, m, d) {
 			return time.Time{}, 0, fmt.Errorf("%q is not a valid date", s)
 		}
-		return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), kindDate, nil
+		return utcTime(y, m, d, 0), kindDate, nil
 	}
 	if valueType == "DATE" {
 		return time.Time{}, 0, fmt.Errorf("VALUE=DATE but %q is not a date", s)
@@ -81,19 +81,28 @@ func parseTimeText[T text](s T, valueType string) (time.Time, timeKind, error) {
 	if (len(s) != 15 && !utc) || (s[8] != 'T' && s[8] != 't') {
 		return time.Time{}, 0, fmt.Errorf("%q is not a date-time (YYYYMMDDTHHMMSS[Z])", s)
 	}
-	y, ok1 := digits(s[0:4])
-	m, ok2 := digits(s[4:6])
-	d, ok3 := digits(s[6:8])
-	hh, ok4 := digits(s[9:11])
-	mm, ok5 := digits(s[11:13])
-	ss, ok6 := digits(s[13:15])
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !validDate(y, m, d) || hh > 23 || mm > 59 || ss > 60 {
+	// The fourteen digits around the T, read in one pass: every event has two such values.
+	var n [14]int
+	for i, j := 0, 0; i < 15; i++ {
+		if i == 8 {
+			continue
+		}
+		c := s[i] - '0'
+		if c > 9 {
+			return time.Time{}, 0, fmt.Errorf("%q is not a valid date-time", s)
+		}
+		n[j] = int(c)
+		j++
+	}
+	y, m, d := n[0]*1000+n[1]*100+n[2]*10+n[3], n[4]*10+n[5], n[6]*10+n[7]
+	hh, mm, ss := n[8]*10+n[9], n[10]*10+n[11], n[12]*10+n[13]
+	if !validDate(y, m, d) || hh > 23 || mm > 59 || ss > 60 {
 		return time.Time{}, 0, fmt.Errorf("%q is not a valid date-time", s)
 	}
 	if ss == 60 {
 		ss = 59 // a leap second: Go has none; the second before it is the closest instant
 	}
-	t := time.Date(y, time.Month(m), d, hh, mm, ss, 0, time.UTC)
+	t := utcTime(y, m, d, hh*3600+mm*60+ss)
 	if utc {
 		return t, kindUTC, nil
 	}
@@ -147,6 +156,21 @@ func digits[T text](s T) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, len(s) > 0
+}
+
+// utcTime is time.Date(y, m, d, 0, 0, sec, 0, time.UTC) for a valid date (validDate) and
+// seconds of a day, counted directly (days from the civil date, as in H. Hinnant's
+// days_from_civil), without time.Date's normalisation of every field.
+func utcTime(y, m, d, sec int) time.Time {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400 // y >= 0: a valid date's year is at least 1
+	yoe := y - era*400
+	doy := (153*((m+9)%12)+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := int64(era)*146097 + int64(doe) - 719468
+	return time.Unix(days*86400+int64(sec), 0).UTC()
 }
 
 func validDate(y, m, d int) bool {

@@ -1,6 +1,9 @@
 package ical
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -143,6 +146,48 @@ func TestDaysInAgreesWithTime(t *testing.T) {
 	for y := 1; y <= 2500; y++ {
 		for m := 1; m <= 12; m++ {
 			require.Equal(t, time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day(), daysIn(y, m), "%d-%02d", y, m)
+		}
+	}
+}
+
+// Date-times are read in one pass over their digits and counted to an instant directly
+// (utcTime): for random values across the years 0001–9999, valid or not (a field out of
+// range, a non-digit anywhere, a leap second), the instant is time.Date's and a value is
+// rejected exactly when one of its fields is not a valid number in range.
+func TestDateTimesAreTimeDates(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 17))
+	for range 200_000 {
+		y, mo, d := 1+r.IntN(9999), 1+r.IntN(13), 1+r.IntN(32)
+		hh, mm, ss := r.IntN(25), r.IntN(61), r.IntN(62)
+		text := []byte(fmt.Sprintf("%04d%02d%02dT%02d%02d%02d", y, mo, d, hh, mm, ss))
+		if r.IntN(20) == 0 { // a stray byte anywhere
+			text[r.IntN(len(text))] = "x/:9+ 0"[r.IntN(7)]
+		}
+		if r.IntN(2) == 0 {
+			text = append(text, 'Z')
+		}
+		w, _, err := parseTimeText(text, "")
+		var fields []int
+		valid := text[8] == 'T' || text[8] == 't'
+		for _, part := range [][2]int{{0, 4}, {4, 6}, {6, 8}, {9, 11}, {11, 13}, {13, 15}} {
+			n, perr := strconv.Atoi(string(text[part[0]:part[1]]))
+			valid = valid && perr == nil && text[part[0]] >= '0' && text[part[0]] <= '9'
+			fields = append(fields, n)
+		}
+		valid = valid && validDate(fields[0], fields[1], fields[2]) && fields[3] <= 23 && fields[4] <= 59 && fields[5] <= 60
+		if !valid {
+			assert.Error(t, err, "%s", text)
+			continue
+		}
+		require.NoError(t, err, "%s", text)
+		want := time.Date(fields[0], time.Month(fields[1]), fields[2], fields[3], fields[4], min(fields[5], 59), 0, time.UTC)
+		require.True(t, want == w, "%s: %v, want %v", text, w, want)
+	}
+	for _, y := range []int{1, 4, 100, 399, 400, 1600, 1601, 1900, 2000, 2024, 2100, 9999} {
+		for _, md := range [][2]int{{1, 1}, {2, 28}, {2, 29}, {3, 1}, {12, 31}} {
+			if validDate(y, md[0], md[1]) {
+				require.True(t, time.Date(y, time.Month(md[0]), md[1], 0, 0, 0, 0, time.UTC) == utcTime(y, md[0], md[1], 0), "%d-%d-%d", y, md[0], md[1])
+			}
 		}
 	}
 }
