@@ -459,13 +459,12 @@ type eventReader struct {
 	ev      vevent          // the event being read
 	never   map[string]bool // neverMatches' answers
 	body    bodyLines       // splits event bodies
-	// Reused for every event: its ATTENDEE and RESOURCES properties, and the slab its event
-	// is allocated from (one allocation per eventSlab events).
+	// Reused for every event: its ATTENDEE and RESOURCES properties.
 	attendees, resources []*sharedLine
-	slab                 []event
-	// In auto dialect, what keepRaw keeps is allocated from these.
-	rawSlab   []rawParties
-	keptLines []*sharedLine
+	// The events read, eventSlab to an allocation; in auto dialect, what keepRaw keeps.
+	slab      arena.Arena[event]
+	rawSlab   arena.Arena[rawParties]
+	keptLines arena.Arena[*sharedLine]
 	lists     eventLists // the RDATEs and EXDATEs of the event being read
 	pieces    [][]byte   // the pieces of the event body being read
 	// knownPersons and knownResources find the duplicates of an event's many persons and
@@ -482,12 +481,8 @@ type eventReader struct {
 const eventSlab = 256
 
 func (p *eventReader) newEvent() *event {
-	if len(p.slab) == 0 {
-		p.slab = make([]event, eventSlab)
-	}
-	ev := &p.slab[0]
-	p.slab = p.slab[1:]
-	return ev
+	p.slab.Chunk = eventSlab
+	return &p.slab.Make(1)[0]
 }
 
 // parser holds the state of one parse.
@@ -776,28 +771,11 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 // read in auto dialect keeps them for every event, and three allocations an event (with
 // the dialect applied on one core) made auto dialect a fifth slower on 100,000 events.
 func (p *eventReader) keepRaw(raw rawParties) *rawParties {
-	if len(p.rawSlab) == 0 {
-		p.rawSlab = make([]rawParties, eventSlab)
-	}
-	kept := &p.rawSlab[0]
-	p.rawSlab = p.rawSlab[1:]
+	p.rawSlab.Chunk, p.keptLines.Chunk = eventSlab, 4*eventSlab
+	kept := &p.rawSlab.Make(1)[0]
 	*kept = raw
-	kept.attendees, kept.resources = p.keepLines(raw.attendees), p.keepLines(raw.resources)
+	kept.attendees, kept.resources = p.keptLines.Copy(raw.attendees), p.keptLines.Copy(raw.resources)
 	return kept
-}
-
-// keepLines copies lines into the current chunk of kept lines, capacity clipped so that no
-// append reaches the next copy.
-func (p *eventReader) keepLines(lines []*sharedLine) []*sharedLine {
-	if len(lines) == 0 {
-		return nil
-	}
-	if len(lines) > cap(p.keptLines)-len(p.keptLines) {
-		p.keptLines = make([]*sharedLine, 0, max(4*eventSlab, len(lines)))
-	}
-	from := len(p.keptLines)
-	p.keptLines = append(p.keptLines, lines...)
-	return p.keptLines[from:len(p.keptLines):len(p.keptLines)]
 }
 
 // eventLists are the RDATE and EXDATE values of the event being read, read as their lines are

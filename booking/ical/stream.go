@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	goical "github.com/emersion/go-ical"
+
+	"github.com/net2booking/net2booking/internal/arena"
 )
 
 // How a feed is read. One pass over the feed (the scan, in the caller's goroutine) follows
@@ -203,8 +205,8 @@ type scanner struct {
 	ev       rawEvent // the open event, when inEv
 	inEv     bool
 	vtz      *rawVTimezone
-	vtzText  []byte // the lines of the open VTIMEZONE
-	texts    []byte // the chunk keepText copies into
+	vtzText  []byte            // the lines of the open VTIMEZONE
+	texts    arena.Arena[byte] // the kept texts of VTIMEZONEs, textChunk to an allocation
 	events   int
 	cals     int
 	trailing int
@@ -378,16 +380,12 @@ func (s *scanner) skipLine(head []byte) bool {
 // textChunk is the size of the chunks the texts of VTIMEZONEs are kept in.
 const textChunk = 64 << 10
 
-// keepText copies the text of a VTIMEZONE into the current chunk of kept texts, where it is
-// never changed: a feed of thousands of zones holds them at their size in few allocations
-// (grown line by line, each took a third more, and left its growth behind).
+// keepText copies the text of a VTIMEZONE into the kept texts, where it is never changed: a
+// feed of thousands of zones holds them at their size in few allocations (grown line by
+// line, each took a third more, and left its growth behind).
 func (s *scanner) keepText(text []byte) []byte {
-	if len(text) > cap(s.texts)-len(s.texts) {
-		s.texts = make([]byte, 0, max(textChunk, len(text)))
-	}
-	from := len(s.texts)
-	s.texts = append(s.texts, text...)
-	return s.texts[from:len(s.texts):len(s.texts)]
+	s.texts.Chunk = textChunk
+	return s.texts.Copy(text)
 }
 
 func (s *scanner) beginEvent(ll logical) {
