@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -111,4 +112,14 @@ func mustVTimezone(t testing.TB, file, tzid string) *zone {
 	}
 	t.Fatalf("no VTIMEZONE %q in %s", tzid, file)
 	return nil
+}
+
+// parseOnCores parses feed with GOMAXPROCS at procs (the site in UTC) and returns its
+// bookings over the wide window: the same feed on any number of cores must give them alike.
+func parseOnCores(t *testing.T, feed []byte, name string, procs int) booking.FetchResult {
+	t.Helper()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	cal, err := Parse(feed, ParseOptions{Name: name, SiteLocation: time.UTC})
+	require.NoError(t, err)
+	return cal.Bookings(wide)
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -332,12 +331,7 @@ func TestManyVTimezonesOnAnyNumberOfCores(t *testing.T) {
 	}
 	b.WriteString("BEGIN:VEVENT\r\nUID:rep@example.org\r\nDTSTART;TZID=Repeated:20260714T120000\r\nDURATION:PT1H\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 	feed := []byte(b.String())
-	read := func(procs int) booking.FetchResult {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		cal, err := Parse(feed, ParseOptions{Name: "zones", SiteLocation: time.UTC})
-		require.NoError(t, err)
-		return cal.Bookings(wide)
-	}
+	read := func(procs int) booking.FetchResult { return parseOnCores(t, feed, "zones", procs) }
 	one := read(1)
 	// Not an event in Zone 8990 (its definition was Zone 10's), with a warning.
 	require.Equal(t, zones/5-1+1, len(one.Bookings))

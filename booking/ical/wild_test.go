@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -474,12 +473,7 @@ func checkSameAnswerOnAnyNumberOfCores(t *testing.T, prodid string) {
 	}
 	b.WriteString("END:VCALENDAR\r\n")
 	feed := []byte(b.String())
-	read := func(procs int) booking.FetchResult {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		cal, err := Parse(feed, ParseOptions{Name: "cores", SiteLocation: time.UTC})
-		require.NoError(t, err)
-		return cal.Bookings(wide)
-	}
+	read := func(procs int) booking.FetchResult { return parseOnCores(t, feed, "cores", procs) }
 	one := read(1)
 	require.Greater(t, len(one.Bookings), 15_000)
 	bad := 0
