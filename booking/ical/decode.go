@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -27,9 +29,14 @@ import (
 type propDecoder struct {
 	br     *bufio.Reader
 	prefix map[string]*goical.Prop
-	lines  map[string]*sharedLine
-	held   int          // bytes of the lines in lines
-	common *commonLines // the workers' common memo, if any
+	// templates are the templates of prefixes with parameters (nil: go-ical rejects it),
+	// and spans and key the decoder's room for a line's values and its template's key.
+	templates map[string]*template
+	spans     []valueSpan
+	key       []byte
+	lines     map[string]*sharedLine
+	held      int          // bytes of the lines in lines
+	common    *commonLines // the workers' common memo, if any
 	// scratch holds the properties of the event's unique lines (UID, DTSTART...), reused
 	// from event to event: such a property is valid only until nextEvent.
 	scratch []goical.Prop
@@ -60,9 +67,10 @@ func roomFor(n, held, size int) bool {
 
 func newPropDecoder() *propDecoder {
 	return &propDecoder{
-		br:     bufio.NewReaderSize(nil, 4096),
-		prefix: make(map[string]*goical.Prop),
-		lines:  make(map[string]*sharedLine),
+		br:        bufio.NewReaderSize(nil, 4096),
+		prefix:    make(map[string]*goical.Prop),
+		templates: make(map[string]*template),
+		lines:     make(map[string]*sharedLine),
 	}
 }
 
@@ -124,9 +132,11 @@ func (d *propDecoder) decodeWhole(line []byte) (*goical.Prop, error) {
 
 // shared returns the sharedLine of a line that repeats across events: from this worker's
 // memo, else from the parse's common memo, else decoded and remembered in both. A line whose
-// prefix is its property's bare name (`ATTENDEE:`) is decoded by the prefix memo, so that
-// lines that never repeat (a million distinct attendees) cost no go-ical decode each; one
-// with parameters by go-ical whole, as their prefixes are mostly as unique as the lines.
+// prefix is its property's bare name (`ATTENDEE:`) is decoded by the prefix memo; one with
+// parameters by its template (decodeByTemplate), as such prefixes are mostly as unique as
+// the lines (a CN per person would fill the prefix memo, and go-ical takes about 12 µs a
+// line with a CN). Either way, lines that never repeat (a million distinct attendees) cost
+// no go-ical decode each.
 func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 	if sl, ok := d.lines[string(line)]; ok {
 		return sl, nil
@@ -136,19 +146,22 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 		sl = d.common.get(line) // another worker may have decoded it
 	}
 	if sl == nil {
-		var p *goical.Prop
+		var p goical.Prop
 		var err error
 		if k := prefixEnd(line); k > 0 && bytes.IndexByte(line[:k], ';') < 0 {
-			var bare goical.Prop // a bare name: one prefix per property
-			bare, err = d.decodeLine(line)
-			p = &bare
+			p, err = d.decodeLine(line) // a bare name: one prefix per property
+		} else if tp, ok := d.decodeByTemplate(line); ok {
+			p = tp
 		} else {
-			p, err = d.decodeWhole(line) // a CN per person would fill the prefix memo
+			var wp *goical.Prop
+			if wp, err = d.decodeWhole(line); err == nil {
+				p = *wp
+			}
 		}
 		if err != nil {
 			return nil, err
 		}
-		sl = newSharedLine(id, p)
+		sl = newSharedLine(id, &p)
 		if d.common != nil {
 			sl = d.common.put(line, sl)
 		}
@@ -158,6 +171,111 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 		d.held += len(line)
 	}
 	return sl, nil
+}
+
+// A template is go-ical's decoding of a line's prefix with every parameter value replaced by
+// a marker of its own (`ATTENDEE;CN=Ann Lee;ROLE=CHAIR:` → `ATTENDEE;CN=#0;ROLE=#1:`): the
+// property's name, its parameters' names as go-ical spells them, and where each value of the
+// line goes. go-ical decides a prefix's structure by its delimiters alone and keeps a value's
+// text as it is: an unquoted value runs to the next , ; or : and may hold no ", a quoted one
+// runs to the next ". lexPrefix finds the values by those same rules, so a line decodes to
+// its template with each marker replaced by the value it stands for, exactly as go-ical
+// decodes the line itself; and as the values' text plays no part, every line of a template
+// (the ATTENDEE lines of a thousand persons) shares one go-ical decode. The test
+// TestTemplatesDecodeAsGoICal compares the two on random and hostile lines.
+type template struct {
+	name string
+	// names are the parameters' names, and each has the values first[i] to first[i+1] of a
+	// line's values in go-ical's order; at[j] is where the line's j-th value goes in it.
+	names []string
+	first []int
+	at    []int
+}
+
+// maxTemplateValues bounds the values of a prefix decoded by template; a longer list (a
+// thousand DELEGATED-TO addresses) is decoded by go-ical whole.
+const maxTemplateValues = 64
+
+// decodeByTemplate decodes a content line by its template (see template); ok is false when
+// the line has no prefix go-ical decodes alone or go-ical rejects its template: the caller
+// then decodes it with go-ical whole.
+func (d *propDecoder) decodeByTemplate(line []byte) (goical.Prop, bool) {
+	d.spans = d.spans[:0]
+	k := lexPrefix(line, &d.spans)
+	spans := d.spans
+	if k == 0 || len(spans) > maxTemplateValues {
+		return goical.Prop{}, false
+	}
+	key := d.templateKey(line[:k], spans)
+	t, seen := d.templates[string(key)]
+	if !seen {
+		t = d.makeTemplate(key, len(spans))
+		if len(d.templates) < maxCachedLines {
+			d.templates[string(key)] = t
+		}
+	}
+	if t == nil {
+		return goical.Prop{}, false
+	}
+	text := string(line) // one allocation for the values and the property's value
+	values := make([]string, len(spans))
+	for j, sp := range spans {
+		values[t.at[j]] = text[sp.start:sp.end]
+	}
+	params := make(goical.Params, len(t.names))
+	for i, name := range t.names {
+		params[name] = values[t.first[i]:t.first[i+1]:t.first[i+1]]
+	}
+	return goical.Prop{Name: t.name, Params: params, Value: text[k:]}, true
+}
+
+// templateKey writes the prefix with its values replaced by markers (#0, #1...), quotes kept.
+func (d *propDecoder) templateKey(prefix []byte, spans []valueSpan) []byte {
+	key, from := d.key[:0], 0
+	for j, sp := range spans {
+		key = append(key, prefix[from:sp.start]...)
+		key = append(key, '#')
+		key = strconv.AppendInt(key, int64(j), 10)
+		from = sp.end
+	}
+	d.key = append(key, prefix[from:]...)
+	return d.key
+}
+
+// makeTemplate decodes a template key with go-ical; nil when go-ical rejects it, or when its
+// values are not the n markers, each once (then the line is decoded whole).
+func (d *propDecoder) makeTemplate(key []byte, n int) *template {
+	p, err := d.decodeWhole(key)
+	if err != nil || p.Value != "" {
+		return nil
+	}
+	t := &template{name: p.Name, at: make([]int, n)}
+	for j := range t.at {
+		t.at[j] = -1
+	}
+	names := make([]string, 0, len(p.Params))
+	for name := range p.Params {
+		names = append(names, name)
+	}
+	slices.Sort(names) // any fixed order will do; sorted keeps the template deterministic
+	found := 0
+	for _, name := range names {
+		t.names = append(t.names, name)
+		t.first = append(t.first, found)
+		for _, v := range p.Params[name] {
+			j, err := strconv.Atoi(strings.TrimPrefix(v, "#"))
+			if !strings.HasPrefix(v, "#") || err != nil || j < 0 || j >= n || t.at[j] >= 0 || v != "#"+strconv.Itoa(j) {
+				return nil
+			}
+			t.at[j] = found
+			found++
+		}
+	}
+	if found != n {
+		return nil
+	}
+	t.first = append(t.first, found)
+	return t
 }
 
 // commonLines is the memo of shared lines that the workers of one parse have in common,
@@ -373,6 +491,19 @@ type recentShape struct {
 // ends them, scanning as go-ical does (quoted parameter values may hold ; , and :), or 0 when
 // the line has no such colon.
 func prefixEnd(line []byte) int {
+	return lexPrefix(line, nil)
+}
+
+// valueSpan is where a parameter value's text lies in its line: [start, end), without the
+// quotes of a quoted value.
+type valueSpan struct{ start, end int }
+
+// lexPrefix is prefixEnd, and with spans (non-nil) it also appends where each parameter
+// value lies to *spans, in line order. It follows go-ical's decoder: the name runs to the first ; or :;
+// a parameter's name to the next =; a quoted value to the next ", after which must come , ; or
+// :; an unquoted value to the next , ; or :, and holds no ". Anything else (which go-ical
+// rejects or panics on) gives 0.
+func lexPrefix(line []byte, spans *[]valueSpan) int {
 	i := 0
 	for i < len(line) && line[i] != ';' && line[i] != ':' {
 		i++
@@ -399,14 +530,21 @@ func prefixEnd(line []byte) int {
 				if j < 0 {
 					return 0
 				}
+				if spans != nil {
+					*spans = append(*spans, valueSpan{i + 1, i + 1 + j})
+				}
 				i += j + 2
 				continue
 			}
+			start := i
 			for i < len(line) && line[i] != ';' && line[i] != ',' && line[i] != ':' {
 				if line[i] == '"' {
 					return 0
 				}
 				i++
+			}
+			if spans != nil {
+				*spans = append(*spans, valueSpan{start, i})
 			}
 		default:
 			return 0
