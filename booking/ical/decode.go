@@ -131,7 +131,7 @@ func (d *propDecoder) decodeWhole(line []byte) (*goical.Prop, error) {
 }
 
 // shared returns the sharedLine of a line that repeats across events: from this worker's
-// memo, else from the parse's common memo, else decoded and remembered in both. A line whose
+// memo, else from the parse's common memo, else decoded and remembered there. A line whose
 // prefix is its property's bare name (`ATTENDEE:`) is decoded by the prefix memo; one with
 // parameters by its template (decodeByTemplate), as such prefixes are mostly as unique as
 // the lines (a CN per person would fill the prefix memo, and go-ical takes about 12 µs a
@@ -143,8 +143,9 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 	}
 	var sl *sharedLine
 	if d.common != nil {
-		sl = d.common.get(line) // another worker may have decoded it
+		sl = d.common.get(line) // another worker may have decoded it, or this one before
 	}
+	repeats := sl != nil || d.common == nil
 	if sl == nil {
 		var p goical.Prop
 		var err error
@@ -166,7 +167,9 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 			sl = d.common.put(line, sl)
 		}
 	}
-	if roomFor(len(d.lines), d.held, len(line)) {
+	// A line joins this worker's memo when it is met again: the lines of a feed that never
+	// repeat (an attendee per booking) are held once, in the common memo.
+	if repeats && roomFor(len(d.lines), d.held, len(line)) {
 		d.lines[string(line)] = sl
 		d.held += len(line)
 	}
