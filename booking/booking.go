@@ -56,7 +56,7 @@ func NewPerson(address, displayName string, role Role) (Person, error) {
 	if err != nil {
 		return Person{}, err
 	}
-	display := strings.Join(strings.Fields(printable(displayName)), " ")
+	display := collapseSpaces(printable(displayName))
 	if strings.EqualFold(display, email) || strings.EqualFold(display, "mailto:"+email) {
 		display = "" // a display name that is only the address carries no name
 	}
@@ -65,14 +65,38 @@ func NewPerson(address, displayName string, role Role) (Person, error) {
 }
 
 // printable drops control characters (a feed's CN may carry them), so names are safe to put
-// in Net2, logs and email headers.
+// in Net2, logs and email headers. A name of printable ASCII is returned as it is.
 func printable(s string) string {
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = ' ' <= s[i] && s[i] <= '~'
+	}
+	if ascii {
+		return s
+	}
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
 			return -1
 		}
 		return r
 	}, s)
+}
+
+// collapseSpaces is strings.Join(strings.Fields(s), " "): the words of s, one space apart.
+// A name already written so (most are) is returned as it is, without the two allocations.
+func collapseSpaces(s string) string {
+	space := true // a leading space is not kept
+	for _, r := range s {
+		isSpace := unicode.IsSpace(r)
+		if isSpace && (space || r != ' ') {
+			return strings.Join(strings.Fields(s), " ")
+		}
+		space = isSpace
+	}
+	if space && s != "" { // a trailing space
+		return strings.Join(strings.Fields(s), " ")
+	}
+	return s
 }
 
 // NormalizeEmail turns an ATTENDEE/ORGANIZER value or a plain address into the lower-case
@@ -103,7 +127,7 @@ func NormalizeEmail(address string) (string, error) {
 // "jdoe@x" gives jdoe / "". Net2 needs a first or last name, and at least one is never empty
 // for a valid address.
 func SplitName(displayName, email string) (first, last string) {
-	display := strings.Join(strings.Fields(displayName), " ")
+	display := collapseSpaces(displayName)
 	if display != "" {
 		if before, after, ok := strings.Cut(display, ","); ok {
 			last, first = strings.TrimSpace(before), strings.TrimSpace(after)

@@ -8,6 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"math/rand/v2"
+	"strings"
+	"unicode"
 )
 
 func TestNewPersonNames(t *testing.T) {
@@ -96,4 +99,33 @@ func TestFetchAllKeepsOrderAndErrors(t *testing.T) {
 	assert.ErrorIs(t, got[1].Err, boom)
 	assert.Equal(t, "b", got[1].Source.Name())
 	assert.Equal(t, "c", got[2].Result.Bookings[0].Source)
+}
+
+// collapseSpaces and printable answer as the functions they shortcut, on random names of
+// ASCII, Unicode spaces, control characters and invalid UTF-8.
+func TestNameShortcutsAnswerAsTheLongWay(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	pieces := []string{"a", "Jo", "é", " ", "  ", "\t", "\u00a0", "\u2003", "\x00", "\x7f", "\x1b", "\xff", ",", "~", "\n", "\r"}
+	long := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	shortcut := 0
+	for range 50_000 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		require.Equal(t, strings.Join(strings.Fields(s), " "), collapseSpaces(s), "collapseSpaces(%q)", s)
+		require.Equal(t, long(s), printable(s), "printable(%q)", s)
+		if collapseSpaces(s) == s && s != "" {
+			shortcut++
+		}
+	}
+	require.Greater(t, shortcut, 1000)
 }
