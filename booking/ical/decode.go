@@ -34,9 +34,12 @@ type propDecoder struct {
 	templates map[string]*template
 	spans     []valueSpan
 	key       []byte
-	lines     map[string]*sharedLine
-	held      int          // bytes of the lines in lines
-	common    *commonLines // the workers' common memo, if any
+	// params and values are the parameters of the last line decoded by template for reuse.
+	params goical.Params
+	values []string
+	lines  map[string]*sharedLine
+	held   int          // bytes of the lines in lines
+	common *commonLines // the workers' common memo, if any
 	// scratch holds the properties of the event's unique lines (UID, DTSTART...), reused
 	// from event to event: such a property is valid only until nextEvent.
 	scratch []goical.Prop
@@ -70,6 +73,7 @@ func newPropDecoder() *propDecoder {
 		br:        bufio.NewReaderSize(nil, 4096),
 		prefix:    make(map[string]*goical.Prop),
 		templates: make(map[string]*template),
+		params:    make(goical.Params),
 		lines:     make(map[string]*sharedLine),
 	}
 }
@@ -151,7 +155,7 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 		var err error
 		if k := prefixEnd(line); k > 0 && bytes.IndexByte(line[:k], ';') < 0 {
 			p, err = d.decodeLine(line) // a bare name: one prefix per property
-		} else if tp, ok := d.decodeByTemplate(line); ok {
+		} else if tp, ok := d.decodeByTemplate(line, id.readOnce()); ok {
 			p = tp
 		} else {
 			var wp *goical.Prop
@@ -201,8 +205,9 @@ const maxTemplateValues = 64
 
 // decodeByTemplate decodes a content line by its template (see template); ok is false when
 // the line has no prefix go-ical decodes alone or go-ical rejects its template: the caller
-// then decodes it with go-ical whole.
-func (d *propDecoder) decodeByTemplate(line []byte) (goical.Prop, bool) {
+// then decodes it with go-ical whole. With reuse, the parameters are valid only until the
+// next call: they are read at once (readOnce) and not made anew for every distinct person.
+func (d *propDecoder) decodeByTemplate(line []byte, reuse bool) (goical.Prop, bool) {
 	d.spans = d.spans[:0]
 	k := lexPrefix(line, &d.spans)
 	spans := d.spans
@@ -221,11 +226,18 @@ func (d *propDecoder) decodeByTemplate(line []byte) (goical.Prop, bool) {
 		return goical.Prop{}, false
 	}
 	text := string(line) // one allocation for the values and the property's value
-	values := make([]string, len(spans))
+	var values []string
+	var params goical.Params
+	if reuse {
+		values, params = slices.Grow(d.values[:0], len(spans))[:len(spans)], d.params
+		clear(params)
+		d.values = values
+	} else {
+		values, params = make([]string, len(spans)), make(goical.Params, len(t.names))
+	}
 	for j, sp := range spans {
 		values[t.at[j]] = text[sp.start:sp.end]
 	}
-	params := make(goical.Params, len(t.names))
 	for i, name := range t.names {
 		params[name] = values[t.first[i]:t.first[i+1]:t.first[i+1]]
 	}

@@ -27,6 +27,8 @@ type rawParties struct {
 // RESOURCES (a list) or LOCATION (one name) line, the number of a SEQUENCE, the instant of a
 // DTSTAMP. It never changes after, so events and workers share it.
 type sharedLine struct {
+	// prop is the line's property; for an ATTENDEE or ORGANIZER without its parameters,
+	// which are read into person (readOnce).
 	prop goical.Prop
 	// person is held in the line itself, not behind a pointer: every event reads its
 	// attendee's, and a second miss in memory per event showed in the profile.
@@ -50,8 +52,10 @@ func newSharedLine(id propID, p *goical.Prop) *sharedLine {
 		sl.person = readPersonEntry(&sl.prop, booking.RoleAttendee)
 		r := &sl.person.raw
 		sl.person.participant = r.cutype != "ROOM" && r.cutype != "RESOURCE" && r.partstat != "DECLINED" && r.role != "NON-PARTICIPANT"
+		sl.prop.Params = nil // read into person, and maybe a decoder's, reused (readOnce)
 	case propOrganizer:
 		sl.person = readPersonEntry(&sl.prop, booking.RoleOrganizer)
+		sl.prop.Params = nil
 	case propResources:
 		sl.resources = resourceNames(sl.prop.Value, true)
 	case propLocation:
@@ -85,10 +89,9 @@ type personEntry struct {
 	// non-participant (applyDialect's test, made once per line).
 	participant bool
 	err         error
-	// alone is the person as a one-element slice, shared by every event whose only person
-	// this is.
+	// alone is the person (unless err) as a one-element slice, shared by every event whose
+	// only person this is.
 	alone []booking.Person
-	p     booking.Person
 	raw   rawPerson
 }
 
@@ -212,11 +215,12 @@ func isPrivate(addr string) bool {
 // readPersonEntry reads the person of an ATTENDEE or ORGANIZER property.
 func readPersonEntry(pr *goical.Prop, role booking.Role) personEntry {
 	e := personEntry{raw: readPerson(pr)}
+	var p booking.Person
 	if !isPrivate(e.raw.addr) {
-		e.p, e.err = booking.NewPerson(e.raw.addr, e.raw.cn, role)
+		p, e.err = booking.NewPerson(e.raw.addr, e.raw.cn, role)
 	}
 	if e.err == nil {
-		e.alone = []booking.Person{e.p}
+		e.alone = []booking.Person{p}
 	}
 	return e
 }
@@ -230,8 +234,8 @@ func (p *eventReader) addPerson(ev *event, e *personEntry, what string) {
 		ev.persons = e.alone // shared, capacity 1: a second person makes a copy
 		return
 	}
-	if !p.hasPerson(ev, e.p.Email) {
-		ev.persons = append(ev.persons, e.p)
+	if person := e.alone[0]; !p.hasPerson(ev, person.Email) {
+		ev.persons = append(ev.persons, person)
 	}
 }
 

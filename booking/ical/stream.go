@@ -93,6 +93,10 @@ const (
 // cached says the property's lines repeat across events.
 func (id propID) cached() bool { return id >= propDuration }
 
+// readOnce reports whether a shared line's parameters are read once, into its sharedLine's
+// person (newSharedLine), and never again: an ATTENDEE's or ORGANIZER's.
+func (id propID) readOnce() bool { return id == propAttendee || id == propOrganizer }
+
 // lineUse tells from a content line's name which property it is. This runs for every line
 // of every event: a switch, no map.
 func lineUse(line []byte) propID {

@@ -44,11 +44,14 @@ func TestTemplatesDecodeAsGoICal(t *testing.T) {
 	byTemplate := 0
 	check := func(line string) {
 		t.Helper()
-		got, ok := d.decodeByTemplate([]byte(line))
 		want, err := d.decodeWhole([]byte(line))
+		got, ok := d.decodeByTemplate([]byte(line), false)
+		reused, reusedOK := d.decodeByTemplate([]byte(line), true)
+		require.Equal(t, ok, reusedOK, "reused parameters, %q", line)
 		if !ok {
 			return
 		}
+		require.Equal(t, got, reused, "reused parameters, %q", line)
 		byTemplate++
 		require.NoError(t, err, "decoded by template, but go-ical rejects %q", line)
 		require.Equal(t, want.Name, got.Name, "name of %q", line)
@@ -85,7 +88,7 @@ func FuzzTemplates(f *testing.F) {
 		if strings.ContainsAny(line, "\r\n") {
 			return // content lines are split and unfolded before they are decoded
 		}
-		got, ok := d.decodeByTemplate([]byte(line))
+		got, ok := d.decodeByTemplate([]byte(line), false)
 		if !ok {
 			return
 		}
