@@ -57,7 +57,9 @@ func NewPerson(address, displayName string, role Role) (Person, error) {
 		return Person{}, err
 	}
 	display := collapseSpaces(printable(displayName))
-	if strings.EqualFold(display, email) || strings.EqualFold(display, "mailto:"+email) {
+	// EqualFold(display, "mailto:"+email), without making the string: no rune outside
+	// ASCII folds to a letter of "mailto:", so a match begins with those seven bytes.
+	if strings.EqualFold(display, email) || len(display) >= 7 && strings.EqualFold(display[:7], "mailto:") && strings.EqualFold(display[7:], email) {
 		display = "" // a display name that is only the address carries no name
 	}
 	first, last := SplitName(display, email)

@@ -129,3 +129,36 @@ func TestNameShortcutsAnswerAsTheLongWay(t *testing.T) {
 	}
 	require.Greater(t, shortcut, 1000)
 }
+
+// A display name that is only the address, with or without "mailto:" in any case (and
+// letters that fold to ASCII ones, as the Kelvin sign does to k), carries no name.
+func TestDisplayNameThatIsTheAddress(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 1))
+	parts := [][]string{
+		{"", "mailto:", "MAILTO:", "Mailto:", "mailto", "maılto:", " "},
+		{"kate", "KATE", "Kate", "KKate", "káte", "ka", "kate kate"},
+		{"@x.io", "@X.IO", "@x.io ", "@x.ö", ""},
+	}
+	const email = "kate@x.io"
+	matched := 0
+	for range 20_000 {
+		var b strings.Builder
+		for _, choices := range parts {
+			b.WriteString(choices[rng.IntN(len(choices))])
+		}
+		display := b.String()
+		p, err := NewPerson(email, display, RoleAttendee)
+		require.NoError(t, err)
+		words := strings.Join(strings.Fields(display), " ")
+		onlyAddress := strings.EqualFold(words, email) || strings.EqualFold(words, "mailto:"+email)
+		require.Equal(t, onlyAddress, p.DisplayName == "", "display name %q", display)
+		if onlyAddress {
+			matched++
+		}
+	}
+	for _, display := range []string{"MAILTO:KATE@X.IO", "mailto:\u212aate@x.io", "\u212aate@x.io"} {
+		p, _ := NewPerson(email, display, RoleAttendee)
+		require.Empty(t, p.DisplayName, display)
+	}
+	require.Greater(t, matched, 50)
+}
