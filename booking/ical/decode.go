@@ -22,6 +22,8 @@ import (
 // parameters and the rest of the line as value: the prefix is decoded once and remembered.
 // Whole lines that repeat across events (the same ATTENDEE, RESOURCES, DTSTAMP or STATUS in
 // thousands of events) are remembered as sharedLines, shared between events and workers.
+// Such a line with parameters is decoded by its template: go-ical decodes its prefix with
+// each parameter value replaced by a marker, once for every line of that shape (see template).
 //
 // A line whose prefix we cannot find, or which go-ical rejects or panics on (index out of
 // range on `DTSTART;TZID="X:2020…`, an explicit panic on `CN="a"x:`), is decoded whole by

@@ -24,7 +24,9 @@
 //     A VTIMEZONE or calendar property after the events (legal, rare) makes the events be
 //     read again in the final context: a file or []byte is read again, an HTTP feed fetched
 //     again. go-ical decodes each distinct name+parameter prefix and each repeated line about
-//     once per parse (decode.go). The answer does not depend on the number of cores.
+//     once per parse, and the lines of thousands of persons (`ATTENDEE;CN=...`) through one
+//     template with their parameter values left out (decode.go). The answer does not depend
+//     on the number of cores.
 //   - time zones (tz.go, vtimezone.go): IANA names, in-feed VTIMEZONEs (fixed offsets like
 //     Skedda's UTC+02, or STANDARD/DAYLIGHT rules with RRULE/RDATE evaluated near the instant
 //     whatever their DTSTART year, Outlook's 1601 included; TZIDs unescaped, so `Kuala
