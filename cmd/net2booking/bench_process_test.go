@@ -25,6 +25,8 @@ import (
 //   - skedda-100k: the same without it (43 MB);
 //   - skedda-100k-auto: the same with a PRODID that names no booking system, read with
 //     dialect auto (the default): the dialect is detected from the events once all are read;
+//   - skedda-100k-distinct: skedda-100k with an attendee drawn from 100,000 persons for each
+//     event (about 63,000 distinct ATTENDEE lines: the memo of repeated lines rarely hits);
 //   - junk-50MB: a valid VCALENDAR holding 50 MB of X- lines nobody reads;
 //   - junk-in-events-50MB: the same inside 200 events, as folded X- properties;
 //   - exdates-50MB and rdates-50MB: one series with 50 MB of EXDATE or RDATE lists;
@@ -46,6 +48,7 @@ func BenchmarkPreviewProcess(b *testing.B) {
 		{"skedda-100k-auto", func() []byte {
 			return bytes.Replace(feedgen.Skedda(100_000, 5000, 200, false), []byte("PRODID:-//Skedda Pty Ltd//Skedda//EN"), []byte("PRODID:-//Example//Rooms//EN"), 1)
 		}, "@example.com", "auto"},
+		{"skedda-100k-distinct", func() []byte { return feedgen.Skedda(100_000, 100_000, 200, false) }, "@example.com", ""},
 		{"junk-50MB", func() []byte { return feedgen.Junk(50<<20, false) }, "junk@example.com", ""},
 		{"junk-in-events-50MB", func() []byte { return feedgen.Junk(50<<20, true) }, "junk@example.com", ""},
 		{"exdates-50MB", func() []byte { return feedgen.Lists(50<<20, false) }, "lists@example.com", ""},
