@@ -667,14 +667,16 @@ func finishPerson(p *Person, s *finishScratch) {
 	p.Grants = slices.CompactFunc(p.Grants, func(x, y Grant) bool {
 		return x.Source == y.Source && x.Key == y.Key && x.Start.Equal(y.Start)
 	})
-	all := s.windows.Make(len(p.Grants))[:0]
+	// Windows are merged in the worker's scratch; only the merged ones are kept (a person
+	// with hundreds of bookings at once keeps one window, not hundreds).
+	all := s.all[:0]
 	doors := s.doors[:0]
 	for i := range p.Grants {
 		g := &p.Grants[i]
 		all = append(all, g.Window)
 		doors = append(doors, g.Doors...)
 	}
-	p.Windows = mergeIntervals(all)
+	p.Windows = s.windows.Copy(mergeIntervals(all))
 	// Each door's windows are merged on their own, door after door in one array for the
 	// person: the distinct doors in order, where each one's windows start (runs), and the
 	// windows put in place door by door (a few doors each: no sort of the pairs).
@@ -688,7 +690,7 @@ func finishPerson(p *Person, s *finishScratch) {
 	}
 	next := append(s.next[:0], runs...)
 	runs = append(runs, n)
-	wins := s.windows.Make(n)
+	wins := slices.Grow(s.wins[:0], n)[:n]
 	for i := range p.Grants {
 		g := &p.Grants[i]
 		for _, d := range g.Doors {
@@ -702,20 +704,22 @@ func finishPerson(p *Person, s *finishScratch) {
 	}
 	for k, d := range distinct {
 		if merged := mergeIntervals(wins[runs[k]:runs[k+1]:runs[k+1]]); len(merged) > 0 {
-			p.Doors = append(p.Doors, DoorAccess{Door: d, Windows: merged})
+			p.Doors = append(p.Doors, DoorAccess{Door: d, Windows: s.windows.Copy(merged)})
 		}
 	}
 	if p.Name == "" {
 		p.Name = strings.TrimSpace(p.FirstName + " " + p.LastName)
 	}
-	s.doors, s.runs, s.next = doors, runs, next
+	s.doors, s.runs, s.next, s.all, s.wins = doors, runs, next, all, wins
 }
 
 // finishScratch is a worker's room for finishPerson: the doors of a person's grants (then
 // the distinct ones), where each distinct door's windows start, and where the next goes;
-// and the arena the persons' windows are cut from.
+// the windows of all the person's grants, and door by door, before they are merged; and the
+// arena the persons' merged windows are cut from.
 type finishScratch struct {
 	doors, runs, next []int
+	all, wins         []Interval
 	windows           arena.Arena[Interval]
 }
 
