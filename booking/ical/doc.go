@@ -46,16 +46,19 @@
 //   - recurrence (recur.go): RRULE (several allowed), EXDATE and RDATE lists (DATE,
 //     DATE-TIME, PERIOD), RECURRENCE-ID overrides (moved into or out of the window,
 //     cancelled, RANGE=THISANDFUTURE), expanded in the wall-clock space of DTSTART's zone
-//     only up to the requested window, with a per-rule occurrence cap (a warning when hit).
+//     only up to the requested window, and from a whole number of periods before it
+//     (a rule without COUNT; ruleSpec.nearWindow), not from a DTSTART years ago, with a
+//     per-rule occurrence cap (a warning when hit).
 //     A rule whose parts can never match (BYMONTH=2;BYMONTHDAY=30, BYWEEKNO=53;BYMONTH=6,
-//     a BYSETPOS no period reaches) is dropped up front with a warning (DTSTART stays an
-//     occurrence) instead of being searched to the year 9999 on every expansion: the known
-//     classes at once, any other by one search of a whole calendar cycle, per rule (an
-//     HOURLY, MINUTELY or SECONDLY rule as the daily rules of the days it visits). Not
-//     proven, and so still searched by rrule-go: a rule emptied only by a sub-daily
-//     BYSETPOS, and one whose visits come back to the same time of day only after so many
-//     days that the cycle exceeds 2,000 years (FREQ=HOURLY;INTERVAL=25 with BYHOUR) and
-//     whose day parts would match on some day, were it visited.
+//     a BYSETPOS no period reaches, FREQ=MINUTELY;BYSETPOS=2) is dropped up front with a
+//     warning (DTSTART stays an occurrence) instead of being searched to the year 9999 on
+//     every expansion: the known classes at once, any other by one search of a whole
+//     calendar cycle, per rule (an HOURLY, MINUTELY or SECONDLY rule as the daily rules of
+//     the days it visits). Not proven, and so still searched by rrule-go: one whose visits
+//     come back to the same time of day only after so many days that the cycle exceeds
+//     2,000 years (FREQ=HOURLY;INTERVAL=25 with BYHOUR) and whose day parts would match on
+//     some day, were it visited; and a MONTHLY or YEARLY BYDAY that mixes numbered and plain
+//     weekdays (BYDAY=MO,1WE), which rrule-go reads as days that are both (none).
 //     DTEND gives each occurrence the same exact length, DURATION the same nominal length
 //     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days.
 //   - statuses: CANCELLED/CANCELED and METHOD:CANCEL give booking.StatusCancelled (also

@@ -26,8 +26,9 @@ import (
 const (
 	// DefaultMaxBytes caps the size of one feed (SPEC B3: a larger body is a failed fetch).
 	DefaultMaxBytes int64 = 128 << 20
-	// DefaultMaxOccurrences caps how many occurrences one recurrence rule may generate from
-	// its DTSTART up to the end of the requested window.
+	// DefaultMaxOccurrences caps how many occurrences one recurrence rule may generate up to
+	// the end of the requested window: from its DTSTART when it has COUNT, else from a
+	// period or more before the window (ruleSpec.nearWindow).
 	DefaultMaxOccurrences = 50_000
 	// DefaultMaxDuration caps the length of one booking; longer events are skipped with a
 	// warning (an absurd DURATION must not open a door for years).

@@ -188,6 +188,81 @@ func (rs *ruleSpec) prepare(start tval) error {
 	return err
 }
 
+// nearWindow returns the rule and where to start iterating it to find its occurrences from
+// lo on: a whole number of periods (INTERVAL weeks, days, hours, minutes or seconds; months;
+// years) after dtstart and a period or more before lo, or dtstart itself. From there the
+// rule has the same occurrences as from dtstart:
+//   - its periods are the same ones: a week, day, hour, minute or second has a fixed length
+//     on a wall-clock stand-in (no day is longer than another), and a MONTHLY or YEARLY rule
+//     starts at the first instant of its month or year;
+//   - the parts it takes from DTSTART when absent stay DTSTART's: whole weeks, days, hours or
+//     minutes keep the weekday and the time of day, and for a MONTHLY or YEARLY rule the day
+//     of the month (and the month) rrule-go would take from DTSTART are set explicitly, as
+//     rrule-go itself does when a rule has no day parts;
+//   - what differs is the first period alone (rrule-go leaves out its candidates before the
+//     start, which shifts a BYSETPOS), and it ends before lo.
+//
+// A rule with COUNT is iterated from dtstart, as its occurrences are counted from there.
+// TestRulesNearTheWindowAsFromDTSTART compares the two starts on random rules.
+func (rs ruleSpec) nearWindow(dtstart, lo time.Time) (ruleSpec, time.Time) {
+	if !nearWindowStart || rs.opt.Count > 0 || !lo.After(dtstart) {
+		return rs, dtstart
+	}
+	interval := int64(max(rs.opt.Interval, 1))
+	clock := func(y int, m time.Month) time.Time {
+		h, mi, sec := dtstart.Clock()
+		return time.Date(y, m, 1, h, mi, sec, dtstart.Nanosecond(), time.UTC)
+	}
+	noDays := len(rs.opt.Byweekno) == 0 && len(rs.opt.Byyearday) == 0 && len(rs.opt.Bymonthday) == 0 && len(rs.opt.Byweekday) == 0
+	switch rs.opt.Freq {
+	case rrule.YEARLY:
+		k := int64(lo.Year()-dtstart.Year())/interval - 1
+		if k <= 0 {
+			return rs, dtstart
+		}
+		if noDays {
+			if len(rs.opt.Bymonth) == 0 {
+				rs.opt.Bymonth = []int{int(dtstart.Month())}
+			}
+			rs.opt.Bymonthday = []int{dtstart.Day()}
+		}
+		return rs, clock(dtstart.Year()+int(k*interval), time.January)
+	case rrule.MONTHLY:
+		months := func(t time.Time) int64 { return int64(t.Year())*12 + int64(t.Month()) - 1 }
+		k := (months(lo)-months(dtstart))/interval - 1
+		if k <= 0 {
+			return rs, dtstart
+		}
+		if noDays {
+			rs.opt.Bymonthday = []int{dtstart.Day()}
+		}
+		m := months(dtstart) + k*interval
+		return rs, clock(int(m/12), time.Month(m%12+1))
+	}
+	var unit int64 // seconds
+	switch rs.opt.Freq {
+	case rrule.WEEKLY:
+		unit = 7 * 86400
+	case rrule.DAILY:
+		unit = 86400
+	case rrule.HOURLY:
+		unit = 3600
+	case rrule.MINUTELY:
+		unit = 60
+	default:
+		unit = 1
+	}
+	period := interval * unit
+	k := (lo.Unix()-dtstart.Unix())/period - 1 // Unix seconds: a 1601 DTSTART overflows a Duration
+	if k <= 0 {
+		return rs, dtstart
+	}
+	return rs, time.Unix(dtstart.Unix()+k*period, int64(dtstart.Nanosecond())).UTC()
+}
+
+// nearWindowStart is whether nearWindow moves the start: tests turn it off to compare.
+var nearWindowStart = true
+
 // build makes a fresh rrule-go rule (they are not safe for concurrent iteration) on a
 // wall-clock stand-in start.
 func (rs *ruleSpec) build(dtstart time.Time) (r *rrule.RRule, err error) {
@@ -460,7 +535,10 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		if spec.untilWall.IsZero() || spec.untilWall.After(hi) {
 			spec.untilWall = hi
 		}
-		r, err := spec.build(m.start.wall)
+		// And it starts near the window (a daily series of ten years costs its occurrences
+		// near the window, not 3,650 first; an hourly one is not cut off by maxOcc first).
+		spec, from := spec.nearWindow(m.start.wall, lo)
+		r, err := spec.build(from)
 		if err != nil {
 			warn.add(m.uid, fmt.Sprintf("RRULE: %v; series skipped (VEVENT at line %d)", err, m.line))
 			return out
@@ -903,8 +981,21 @@ func yeardayPossible(days, months []int) bool {
 }
 
 // setBound is an upper bound of the candidates of one period a BYSETPOS selects from, or 0
-// when no cheap bound is known.
+// when no cheap bound is known. A sub-daily period (an hour, minute or second) has the times
+// of its finer parts or none: the candidates of an hour are its BYMINUTE times BYSECOND
+// (each one DTSTART's when absent), of a minute its BYSECOND, of a second itself; its BYHOUR,
+// BYDAY... only decide whether it has them. So a BYSETPOS beyond that number empties the
+// rule (FREQ=MINUTELY;BYSETPOS=2, which rrule-go would search minute by minute to 9999), and
+// one within it keeps every period that has candidates.
 func setBound(opt rrule.ROption) int {
+	switch opt.Freq {
+	case rrule.HOURLY:
+		return max(len(opt.Byminute), 1) * max(len(opt.Bysecond), 1)
+	case rrule.MINUTELY:
+		return max(len(opt.Bysecond), 1)
+	case rrule.SECONDLY:
+		return 1
+	}
 	times := max(len(opt.Byhour), 1) * max(len(opt.Byminute), 1) * max(len(opt.Bysecond), 1)
 	days := 0
 	switch opt.Freq {

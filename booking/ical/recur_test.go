@@ -173,6 +173,13 @@ func TestRRuleEdgeCases(t *testing.T) {
 		{"FREQ=HOURLY;INTERVAL=2;BYHOUR=5", 0, "never matches"},
 		{"FREQ=MINUTELY;INTERVAL=2;BYMINUTE=1", 0, "never matches"},
 		{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", 1, "never matches"}, // only DTSTART, found up front
+		// A sub-daily period has one candidate per finer part: rrule-go would search these
+		// period by period to the year 9999.
+		{"FREQ=MINUTELY;BYSETPOS=2", 1, "never matches"},
+		{"FREQ=SECONDLY;BYHOUR=18;BYSETPOS=-2", 1, "never matches"},
+		{"FREQ=HOURLY;BYMINUTE=0,30;BYSETPOS=3", 1, "never matches"},
+		{"FREQ=HOURLY;BYMINUTE=0,30;BYSETPOS=-2;COUNT=3", 3, ""}, // 10:00, 11:00, 12:00
+		{"FREQ=MINUTELY;BYSECOND=0,30;BYSETPOS=2;COUNT=2", 3, ""}, // DTSTART, 10:00:30, 10:01:30
 		{"FREQ=WEEKLY;RSCALE=GREGORIAN", 0, "unsupported rule part RSCALE"},
 		{"FREQ=WEEKLY;COUNT=0", 0, "COUNT"},
 		{"FREQ=DAILY;INTERVAL=99999999999", 0, "INTERVAL"},
