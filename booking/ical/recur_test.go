@@ -242,6 +242,23 @@ func TestSeriesFromLongAgoReachesWindow(t *testing.T) {
 	assert.Equal(t, time.Monday, res.Bookings[0].Start.In(amsterdam).Weekday())
 }
 
+// An hourly series of seven years reaches the window without hitting the occurrence cap
+// (iterated from DTSTART, 61,000 hours, it was cut off before the window), and a minutely
+// BYSETPOS that no minute reaches is dropped at once instead of searched to 9999.
+func TestOldFrequentSeriesReachWindow(t *testing.T) {
+	data := []byte("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:hourly@example.org\nDTSTART:20190105T090000Z\nDURATION:PT15M\nRRULE:FREQ=HOURLY\nEND:VEVENT\n" +
+		"BEGIN:VEVENT\nUID:never@example.org\nDTSTART:20190105T090000Z\nDURATION:PT15M\nRRULE:FREQ=MINUTELY;BYSETPOS=2\nEND:VEVENT\nEND:VCALENDAR\n")
+	cal, err := Parse(data, ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	res := cal.Bookings(win("2026-06-01T10:00:00Z", "2026-06-01T13:00:00Z"))
+	hourly := byUID(res.Bookings)["hourly@example.org"]
+	require.Len(t, hourly, 3)
+	assert.Equal(t, "2026-06-01T10:00:00Z/2026-06-01T10:15:00Z", spanOf(hourly[0]))
+	require.Len(t, res.Warnings, 1)
+	assert.Equal(t, "never@example.org", res.Warnings[0].UID)
+	assert.Contains(t, res.Warnings[0].Reason, "never matches")
+}
+
 // neverMatches decides by searching one calendar cycle placed before rrule-go's last year;
 // the ground truth is rrule-go's own search from DTSTART to the year 9999. Random rules whose
 // parts can empty each other (the ones neverMatches checks) must get the same answer, and the
