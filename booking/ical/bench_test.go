@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"runtime"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/net2booking/net2booking/accessplan"
+	"github.com/net2booking/net2booking/booking"
 	"github.com/net2booking/net2booking/internal/feedgen"
 )
 
@@ -116,5 +118,38 @@ func BenchmarkParseAndPreview(b *testing.B) {
 		if len(plan.Unmapped) != 0 || len(plan.Preview(at)) == 0 {
 			b.Fatalf("unmapped %v, nobody has access at %s", plan.Unmapped, at)
 		}
+	}
+}
+
+// BenchmarkOldSeries expands 300 daily series that began in 2015 and 300 hourly ones that
+// began in 2025 over a 97-day window in 2026, iterated from near the window (as Bookings
+// does) and, for comparison, from DTSTART.
+func BenchmarkOldSeries(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString("BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	for i := range 600 {
+		start, rule := "20150105T090000Z", "FREQ=DAILY"
+		if i%2 == 1 {
+			start, rule = "20250105T090000Z", "FREQ=HOURLY;INTERVAL=3"
+		}
+		fmt.Fprintf(&buf, "BEGIN:VEVENT\r\nUID:old-%d@example.org\r\nDTSTART:%s\r\nDURATION:PT1H\r\nRRULE:%s\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n", i, start, rule)
+	}
+	buf.WriteString("END:VCALENDAR\r\n")
+	cal, err := Parse(buf.Bytes(), ParseOptions{Name: "bench", SiteLocation: time.UTC})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := booking.Window{Start: ts("2026-05-27T00:00:00Z"), End: ts("2026-09-01T00:00:00Z")}
+	defer func(v bool) { nearWindowStart = v }(nearWindowStart)
+	for _, near := range []bool{true, false} {
+		b.Run(map[bool]string{true: "near-window", false: "from-dtstart"}[near], func(b *testing.B) {
+			nearWindowStart = near
+			b.ReportAllocs()
+			for b.Loop() {
+				if res := cal.Bookings(w); len(res.Bookings) == 0 || len(res.Warnings) != 0 {
+					b.Fatalf("%d bookings, %d warnings", len(res.Bookings), len(res.Warnings))
+				}
+			}
+		})
 	}
 }
