@@ -7,6 +7,7 @@
 package booking
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -263,9 +264,40 @@ type BookingSource interface {
 }
 
 // SortBookings orders bookings by Compare, so output and plans are deterministic whatever
-// order the sources returned.
+// order the sources returned; bookings that compare equal keep their order. The order is
+// found on indexes and then applied in place: a stable sort of the bookings themselves moves
+// each 168-byte booking O(log² n) times.
 func SortBookings(bs []Booking) {
-	slices.SortStableFunc(bs, Compare)
+	if len(bs) < 64 {
+		slices.SortStableFunc(bs, Compare)
+		return
+	}
+	order := make([]int32, len(bs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		if c := Compare(bs[i], bs[j]); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
+	// Put each booking in place by following the permutation's cycles: no second array.
+	for k := range order {
+		if order[k] < 0 {
+			continue
+		}
+		held, j := bs[k], k
+		for {
+			i := int(order[j])
+			order[j] = -1
+			if i == k {
+				bs[j] = held
+				break
+			}
+			bs[j], j = bs[i], i
+		}
+	}
 }
 
 // Compare orders bookings by start, then source, UID and recurrence.

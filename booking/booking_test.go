@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"fmt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -69,6 +71,25 @@ func TestSortBookingsIsDeterministic(t *testing.T) {
 	bs := []Booking{{Source: "b", UID: "1", Start: t0}, {Source: "a", UID: "2", Start: t0}, {Source: "a", UID: "1", Start: t0.Add(-1)}}
 	SortBookings(bs)
 	assert.Equal(t, []string{"a1", "a2", "b1"}, []string{bs[0].Source + bs[0].UID, bs[1].Source + bs[1].UID, bs[2].Source + bs[2].UID})
+}
+
+// SortBookings gives the order of a stable sort by Compare, on lists long enough for its
+// sort of indexes: bookings that compare equal (the same occurrence from two places) keep
+// their order.
+func TestSortBookingsIsAStableSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 2))
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	for _, n := range []int{0, 1, 63, 64, 65, 1000} {
+		bs := make([]Booking, n)
+		for i := range bs {
+			bs[i] = Booking{Source: []string{"a", "b"}[rng.IntN(2)], UID: fmt.Sprint(rng.IntN(5)),
+				Start: t0.Add(time.Duration(rng.IntN(4)) * time.Hour), Resources: []string{fmt.Sprint(i)}}
+		}
+		want := slices.Clone(bs)
+		slices.SortStableFunc(want, Compare)
+		SortBookings(bs)
+		require.Equal(t, want, bs, "%d bookings", n)
+	}
 }
 
 func TestNamesLoseControlCharacters(t *testing.T) {

@@ -2,6 +2,7 @@ package ical
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -399,14 +400,54 @@ func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 	to, _ := slices.BinarySearchFunc(c.singles, w.End, func(ev *event, t time.Time) int { return ev.startI().Compare(t) })
 	to = max(to, from)
 	out := c.singleBookings(c.singles[from:to], w)
-	for _, s := range c.series {
-		out = c.expand(s, w, out, &warn)
-	}
+	out = c.expandSeries(w, out, &warn)
 	if !slices.IsSortedFunc(out, booking.Compare) {
 		booking.SortBookings(out)
 	}
 	return booking.FetchResult{Bookings: out, Warnings: warn.result(), Notes: slices.Clone(c.notes)}
 }
+
+// expandSeries appends the occurrences of every series in w to out, and their warnings to
+// warn, in series order. Many series are expanded in two halves on two cores, each with
+// warnings of its own, joined as if one had followed the other (a half that drops warnings
+// past maxWarnings has filled warn by then).
+func (c *Calendar) expandSeries(w booking.Window, out []booking.Booking, warn *warnings) []booking.Booking {
+	n := 1
+	if len(c.series) >= minParallelSeries && runtime.GOMAXPROCS(0) >= 2 {
+		n = 2
+	}
+	if n == 1 {
+		var cp copies
+		for _, s := range c.series {
+			out = c.expand(s, w, out, warn, &cp)
+		}
+		return out
+	}
+	outs, warns := make([][]booking.Booking, n), make([]warnings, n)
+	onParts(n, func(i int) {
+		warns[i].source = warn.source
+		var cp copies
+		for _, s := range c.series[i*len(c.series)/n : (i+1)*len(c.series)/n] {
+			outs[i] = c.expand(s, w, outs[i], &warns[i], &cp)
+		}
+	})
+	total := len(out)
+	for i := range n {
+		total += len(outs[i])
+	}
+	out = slices.Grow(out, total-len(out))
+	for i := range n {
+		out = append(out, outs[i]...)
+		for _, wa := range warns[i].list {
+			warn.add(wa.UID, wa.Reason)
+		}
+		warn.dropped += warns[i].dropped
+	}
+	return out
+}
+
+// minParallelSeries is the number of series past which expandSeries uses two cores.
+const minParallelSeries = 64
 
 // singleBookings are the bookings of the singles that overlap w, in their order: counted,
 // then built into one array (with the copies of their persons and resources in two more),
@@ -484,19 +525,27 @@ func (c *Calendar) booking(ev *event, start, end, rid time.Time, cp *copies) boo
 type copies struct {
 	persons   []booking.Person
 	resources []string
+	cands     []candidate // expand's room for a series' candidates, reused series by series
 }
 
 // copyInto returns a copy of src cut from the free room of *buf (capacity clipped, so that
-// appending to one booking's copy never touches another's), or a fresh copy when *buf has
-// no room left.
+// appending to one booking's copy never touches another's). When *buf has no room left (it
+// was not sized in advance: the occurrences of series), a new one of copyChunk elements, or
+// of src's length if longer, is made for this copy and the next ones.
 func copyInto[T any](buf *[]T, src []T) []T {
-	if len(src) == 0 || cap(*buf)-len(*buf) < len(src) {
+	if len(src) == 0 {
 		return slices.Clone(src)
+	}
+	if cap(*buf)-len(*buf) < len(src) {
+		*buf = make([]T, 0, max(copyChunk, len(src)))
 	}
 	start := len(*buf)
 	*buf = append(*buf, src...)
 	return (*buf)[start:len(*buf):len(*buf)]
 }
+
+// copyChunk is the length of the arrays copyInto makes when it runs out of room.
+const copyChunk = 256
 
 // candidate is one start of a series before exclusions and overrides.
 type candidate struct {
@@ -515,7 +564,7 @@ const expansionSlack = 3 * 24 * time.Hour
 // mapped to an instant with the RFC 5545 gap/overlap rules, so a weekly 09:00 series stays at
 // 09:00 local across DST. A series whose rule cannot be expanded is skipped whole (fail
 // closed) with a warning.
-func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, warn *warnings) (res []booking.Booking) {
+func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, warn *warnings, cp *copies) (res []booking.Booking) {
 	m := s.master
 	orig := out
 	defer func() {
@@ -527,7 +576,8 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 	lo := w.Start.Add(-m.span.approx() - s.margin - expansionSlack).UTC()
 	hi := w.End.Add(s.margin + expansionSlack).UTC()
 
-	cands := []candidate{{wall: m.start.wall, inst: m.startI()}}
+	cands := append(cp.cands[:0], candidate{wall: m.start.wall, inst: m.startI()})
+	defer func() { cp.cands = cands[:0] }() // the next series' room
 	for i := range m.rec.rules {
 		// The rule ends at the window (rrule-go would otherwise stop 292 years after
 		// DTSTART, or search to the year 9999 after the last occurrence).
@@ -593,7 +643,7 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		key := cd.inst.Unix()
 		_, exInst := slices.BinarySearch(s.exInstants, key)
 		_, exDay := slices.BinarySearch(s.exDays, occ.dayNumber())
-		if exInst || exDay || s.byInstant[key] != nil || s.byDate[occ.dateKey()] != nil {
+		if exInst || exDay || s.byInstant[key] != nil || len(s.byDate) > 0 && s.byDate[occ.dateKey()] != nil {
 			continue
 		}
 		src, start, end := m, cd.inst, cd.end
@@ -607,15 +657,15 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 			start = cd.inst.Add(f.startI().Sub(f.ov.ridI))
 			end = start.Add(f.endI().Sub(f.startI()))
 		}
-		b := c.booking(src, start, end, cd.inst, nil)
-		b.AllDay = m.start.kind == kindDate
-		if b.Overlaps(w) {
+		if overlaps(start, end, w) {
+			b := c.booking(src, start, end, cd.inst, cp)
+			b.AllDay = m.start.kind == kindDate
 			out = append(out, b)
 		}
 	}
 	for _, ov := range s.overrides {
-		if b := c.booking(ov, ov.startI(), ov.endI(), ov.ov.ridI, nil); b.Overlaps(w) {
-			out = append(out, b)
+		if overlaps(ov.startI(), ov.endI(), w) {
+			out = append(out, c.booking(ov, ov.startI(), ov.endI(), ov.ov.ridI, cp))
 		}
 	}
 	return out

@@ -178,7 +178,7 @@ func TestRRuleEdgeCases(t *testing.T) {
 		{"FREQ=MINUTELY;BYSETPOS=2", 1, "never matches"},
 		{"FREQ=SECONDLY;BYHOUR=18;BYSETPOS=-2", 1, "never matches"},
 		{"FREQ=HOURLY;BYMINUTE=0,30;BYSETPOS=3", 1, "never matches"},
-		{"FREQ=HOURLY;BYMINUTE=0,30;BYSETPOS=-2;COUNT=3", 3, ""}, // 10:00, 11:00, 12:00
+		{"FREQ=HOURLY;BYMINUTE=0,30;BYSETPOS=-2;COUNT=3", 3, ""},  // 10:00, 11:00, 12:00
 		{"FREQ=MINUTELY;BYSECOND=0,30;BYSETPOS=2;COUNT=2", 3, ""}, // DTSTART, 10:00:30, 10:01:30
 		{"FREQ=WEEKLY;RSCALE=GREGORIAN", 0, "unsupported rule part RSCALE"},
 		{"FREQ=WEEKLY;COUNT=0", 0, "COUNT"},
