@@ -3,6 +3,8 @@ package ical
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,7 +148,7 @@ func recurFeed(rrule string, extra ...string) []byte {
 }
 
 func TestOccurrenceCap(t *testing.T) {
-	cal, err := Parse(recurFeed("FREQ=DAILY"), ParseOptions{Name: "x", MaxOccurrences: 10})
+	cal, err := Parse(recurFeed("FREQ=DAILY"), ParseOptions{Name: "x", MaxOccurrences: 4})
 	require.NoError(t, err)
 	res := cal.Bookings(win("2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"))
 	assert.Len(t, res.Bookings, 10)
@@ -604,4 +606,31 @@ func TestDateListsBeforeAndAfterDTSTART(t *testing.T) {
 	w, ok := warningFor(res, "lists@example.org")
 	require.True(t, ok)
 	assert.Contains(t, w.Reason, `EXDATE: "2026-03-16"`)
+}
+
+// Past minParallelSeries, series are expanded on two cores: the bookings and the warnings
+// (each series hits the occurrence cap: more warnings than maxWarnings in each half) are
+// those of one core, in series order.
+func TestSeriesExpandAlikeOnAnyNumberOfCores(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:single@example.org\nDTSTART:20260601T090000Z\nDURATION:PT1H\nEND:VEVENT\n")
+	for i := range 3 * maxWarnings {
+		rule := []string{"FREQ=DAILY", "FREQ=WEEKLY;BYDAY=MO,TH", "FREQ=HOURLY;INTERVAL=5"}[i%3]
+		fmt.Fprintf(&b, "BEGIN:VEVENT\nUID:s%d@example.org\nDTSTART:202605%02dT%02d0000Z\nDURATION:PT30M\nRRULE:%s\nEND:VEVENT\n", i, 1+i%28, i%24, rule)
+	}
+	b.WriteString("END:VCALENDAR\n")
+	require.Greater(t, 3*maxWarnings, minParallelSeries)
+	cal, err := Parse([]byte(b.String()), ParseOptions{Name: "x", MaxOccurrences: 4})
+	require.NoError(t, err)
+	w := win("2026-06-01T00:00:00Z", "2026-06-15T00:00:00Z")
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	one := cal.Bookings(w)
+	runtime.GOMAXPROCS(2)
+	two := cal.Bookings(w)
+	require.True(t, reflect.DeepEqual(one, two), "one core and two differ")
+	require.NotEmpty(t, one.Bookings)
+	require.Len(t, one.Warnings, maxWarnings+1, "capped warnings and the count of the others")
+	assert.Contains(t, one.Warnings[0].Reason, "recurrence stopped after 4 occurrences")
+	assert.Equal(t, "s0@example.org", one.Warnings[0].UID)
+	assert.Equal(t, fmt.Sprintf("%d more warnings not shown", 2*maxWarnings), one.Warnings[maxWarnings].Reason)
 }
