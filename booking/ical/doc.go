@@ -57,8 +57,10 @@
 //     the days it visits). Not proven, and so still searched by rrule-go: one whose visits
 //     come back to the same time of day only after so many days that the cycle exceeds
 //     2,000 years (FREQ=HOURLY;INTERVAL=25 with BYHOUR) and whose day parts would match on
-//     some day, were it visited; and a MONTHLY or YEARLY BYDAY that mixes numbered and plain
-//     weekdays (BYDAY=MO,1WE), which rrule-go reads as days that are both (none).
+//     some day, were it visited. A MONTHLY or YEARLY BYDAY that mixes numbered and plain
+//     weekdays (BYDAY=MO,1WE: every Monday and the first Wednesday), which rrule-go reads as
+//     days that are both (none), is expanded as two rules; with COUNT or BYSETPOS it is
+//     ignored with a warning.
 //     DTEND gives each occurrence the same exact length, DURATION the same nominal length
 //     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days.
 //   - statuses: CANCELLED/CANCELED and METHOD:CANCEL give booking.StatusCancelled (also

@@ -715,16 +715,23 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 			skip(fmt.Sprintf("RRULE: %v", err))
 			return
 		}
-		err = checkFeasible(rs.opt, start.wall)
-		if err == nil && p.neverMatches(rp.Value, rs.opt, start.wall) {
-			err = fmt.Errorf("rule never matches: it yields no occurrence in a whole cycle of the calendar")
+		parts, err := rs.byDayParts()
+		var kept []ruleSpec
+		for i, part := range parts {
+			err = checkFeasible(part.opt, start.wall)
+			if err == nil && p.neverMatches(rp.Value+"\x00"+strconv.Itoa(i), part.opt, start.wall) {
+				err = fmt.Errorf("rule never matches: it yields no occurrence in a whole cycle of the calendar")
+			}
+			if err == nil {
+				kept = append(kept, part)
+			}
 		}
-		if err != nil {
+		if len(kept) == 0 {
 			// The rule adds nothing; DTSTART (and any RDATE) is still an occurrence.
 			p.warn.add(uid, fmt.Sprintf("RRULE %s ignored: %v; only DTSTART and RDATEs are occurrences (VEVENT at line %d)", preview([]byte(rp.Value)), err, line))
 			continue
 		}
-		ev.recur().rules = append(ev.recur().rules, rs)
+		ev.recur().rules = append(ev.recur().rules, kept...)
 	}
 	if p.lists.early {
 		// Read as their lines were decoded (readList).

@@ -264,6 +264,35 @@ func (rs ruleSpec) nearWindow(dtstart, lo time.Time) (ruleSpec, time.Time) {
 // nearWindowStart is whether nearWindow moves the start: tests turn it off to compare.
 var nearWindowStart = true
 
+// byDayParts returns the rule as rules rrule-go expands as RFC 5545 means it. A MONTHLY or
+// YEARLY BYDAY that mixes numbered and plain weekdays (BYDAY=MO,1WE: every Monday and the
+// first Wednesday) is read by rrule-go as days that are both, which none is: such a rule is
+// two rules, one with each kind, whose occurrences together are the rule's (an instant both
+// give is one occurrence). With COUNT or BYSETPOS, which count or pick among the
+// occurrences of both together, it cannot be split, and is an error.
+func (rs ruleSpec) byDayParts() ([]ruleSpec, error) {
+	if rs.opt.Freq != rrule.MONTHLY && rs.opt.Freq != rrule.YEARLY {
+		return []ruleSpec{rs}, nil
+	}
+	var plain, numbered []rrule.Weekday
+	for _, wd := range rs.opt.Byweekday {
+		if wd.N() == 0 {
+			plain = append(plain, wd)
+		} else {
+			numbered = append(numbered, wd)
+		}
+	}
+	if len(plain) == 0 || len(numbered) == 0 {
+		return []ruleSpec{rs}, nil
+	}
+	if rs.opt.Count > 0 || len(rs.opt.Bysetpos) > 0 {
+		return nil, fmt.Errorf("BYDAY mixes numbered and plain weekdays, with COUNT or BYSETPOS: not supported")
+	}
+	a, b := rs, rs
+	a.opt.Byweekday, b.opt.Byweekday = plain, numbered
+	return []ruleSpec{a, b}, nil
+}
+
 // build makes a fresh rrule-go rule (they are not safe for concurrent iteration) on a
 // wall-clock stand-in start.
 func (rs *ruleSpec) build(dtstart time.Time) (r *rrule.RRule, err error) {

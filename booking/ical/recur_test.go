@@ -148,7 +148,7 @@ func recurFeed(rrule string, extra ...string) []byte {
 }
 
 func TestOccurrenceCap(t *testing.T) {
-	cal, err := Parse(recurFeed("FREQ=DAILY"), ParseOptions{Name: "x", MaxOccurrences: 4})
+	cal, err := Parse(recurFeed("FREQ=DAILY"), ParseOptions{Name: "x", MaxOccurrences: 10})
 	require.NoError(t, err)
 	res := cal.Bookings(win("2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"))
 	assert.Len(t, res.Bookings, 10)
@@ -633,4 +633,41 @@ func TestSeriesExpandAlikeOnAnyNumberOfCores(t *testing.T) {
 	assert.Contains(t, one.Warnings[0].Reason, "recurrence stopped after 4 occurrences")
 	assert.Equal(t, "s0@example.org", one.Warnings[0].UID)
 	assert.Equal(t, fmt.Sprintf("%d more warnings not shown", 2*maxWarnings), one.Warnings[maxWarnings].Reason)
+}
+
+// BYDAY=MO,1WE in a MONTHLY or YEARLY rule is every Monday and the first Wednesday (RFC 5545),
+// as two rules are; rrule-go alone finds no day that is both. With COUNT or BYSETPOS, which
+// would count or pick among both kinds together, the rule is ignored with a warning.
+func TestMixedNumberedAndPlainWeekdays(t *testing.T) {
+	feed := func(rules ...string) []byte {
+		return []byte("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:m@example.org\nDTSTART:20260501T090000Z\nDURATION:PT1H\nRRULE:" +
+			strings.Join(rules, "\nRRULE:") + "\nEND:VEVENT\nEND:VCALENDAR\n")
+	}
+	june := win("2026-06-01T00:00:00Z", "2026-07-01T00:00:00Z")
+	for _, tc := range []struct {
+		mixed string
+		apart []string
+		count int
+	}{
+		{"FREQ=MONTHLY;BYDAY=MO,1WE", []string{"FREQ=MONTHLY;BYDAY=MO", "FREQ=MONTHLY;BYDAY=1WE"}, 6},                            // 1, 3, 8, 15, 22, 29 June
+		{"FREQ=MONTHLY;BYDAY=-1MO,MO", []string{"FREQ=MONTHLY;BYDAY=MO", "FREQ=MONTHLY;BYDAY=-1MO"}, 5},                          // the last Monday is a Monday
+		{"FREQ=YEARLY;BYMONTH=6;BYDAY=2TU,FR", []string{"FREQ=YEARLY;BYMONTH=6;BYDAY=FR", "FREQ=YEARLY;BYMONTH=6;BYDAY=2TU"}, 5}, // 5, 9, 12, 19, 26 June
+	} {
+		cal, err := Parse(feed(tc.mixed), ParseOptions{Name: "x"})
+		require.NoError(t, err)
+		got := cal.Bookings(june)
+		require.Empty(t, got.Warnings, tc.mixed)
+		require.Len(t, got.Bookings, tc.count, tc.mixed)
+		cal, err = Parse(feed(tc.apart...), ParseOptions{Name: "x"})
+		require.NoError(t, err)
+		require.Equal(t, cal.Bookings(june).Bookings, got.Bookings, tc.mixed)
+	}
+	for _, rule := range []string{"FREQ=MONTHLY;BYDAY=MO,1WE;COUNT=5", "FREQ=MONTHLY;BYDAY=MO,1WE;BYSETPOS=1"} {
+		cal, err := Parse(feed(rule), ParseOptions{Name: "x"})
+		require.NoError(t, err)
+		res := cal.Bookings(win("2026-05-01T00:00:00Z", "2026-07-01T00:00:00Z"))
+		require.Len(t, res.Bookings, 1, "DTSTART only: %s", rule)
+		require.Len(t, res.Warnings, 1, rule)
+		assert.Contains(t, res.Warnings[0].Reason, "mixes numbered and plain weekdays", rule)
+	}
 }
