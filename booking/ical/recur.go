@@ -531,11 +531,8 @@ func overlaps(start, end time.Time, w booking.Window) bool {
 }
 
 // booking is one occurrence of ev. Its persons and resources are copies (events share
-// theirs), cut from cp when it is not nil and has room for them.
+// theirs), cut from cp (copyInto).
 func (c *Calendar) booking(ev *event, start, end, rid time.Time, cp *copies) booking.Booking {
-	if cp == nil {
-		cp = &copies{}
-	}
 	return booking.Booking{
 		Source:       c.name,
 		UID:          ev.uid,
