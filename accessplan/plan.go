@@ -314,8 +314,7 @@ const manyPersons = 16
 
 // personState is a person being planned, with the booking its name was taken from.
 type personState struct {
-	p      *Person // &person, or after merge another builder's
-	person Person  // made with the state: one allocation for both
+	p      *Person
 	name   nameChoice
 	named  bool         // name is set
 	grants int          // how many of builder.grants are the person's
@@ -397,8 +396,8 @@ func (b *builder) addBooking(bk *booking.Booking, window booking.Window, fromMem
 		}
 		ps := b.persons[person.Email]
 		if ps == nil {
-			ps = &personState{person: Person{Email: person.Email}}
-			ps.p = &ps.person
+			// The Person is an allocation of its own: the plan keeps it, not the state.
+			ps = &personState{p: &Person{Email: person.Email}}
 			b.persons[person.Email] = ps
 		}
 		ps.chooseName(person, bk, key)
