@@ -12,6 +12,7 @@ import (
 	"github.com/teambition/rrule-go"
 
 	"github.com/net2booking/net2booking/booking"
+	"github.com/net2booking/net2booking/internal/arena"
 )
 
 // ruleSpec is a parsed, validated RRULE. We parse it ourselves instead of
@@ -437,20 +438,13 @@ func (c *Calendar) Bookings(w booking.Window) booking.FetchResult {
 }
 
 // expandSeries appends the occurrences of every series in w to out, and their warnings to
-// warn, in series order. Many series are expanded in two halves on two cores, each with
-// warnings of its own, joined as if one had followed the other (a half that drops warnings
+// warn, in series order. Many series are expanded in two halves on two cores; each part has
+// warnings of its own, joined as if one had followed the other (a part that drops warnings
 // past maxWarnings has filled warn by then).
 func (c *Calendar) expandSeries(w booking.Window, out []booking.Booking, warn *warnings) []booking.Booking {
 	n := 1
 	if len(c.series) >= minParallelSeries && runtime.GOMAXPROCS(0) >= 2 {
 		n = 2
-	}
-	if n == 1 {
-		var cp copies
-		for _, s := range c.series {
-			out = c.expand(s, w, out, warn, &cp)
-		}
-		return out
 	}
 	outs, warns := make([][]booking.Booking, n), make([]warnings, n)
 	onParts(n, func(i int) {
@@ -479,15 +473,15 @@ func (c *Calendar) expandSeries(w booking.Window, out []booking.Booking, warn *w
 const minParallelSeries = 64
 
 // singleBookings are the bookings of the singles that overlap w, in their order: counted,
-// then built into one array (with the copies of their persons and resources in two more),
-// in two halves on two cores for a large window.
+// then built into one array (with the copies of their persons and resources cut from
+// arenas of the counted sizes), in two halves on two cores for a large window.
 func (c *Calendar) singleBookings(singles []*event, w booking.Window) []booking.Booking {
 	np := parts(len(singles))
 	type part struct {
-		evs                   []*event
-		n, persons, resources int
-		out                   []booking.Booking
-		cp                    copies
+		evs []*event
+		n   int
+		out []booking.Booking
+		cp  copies
 	}
 	ps := make([]part, np)
 	for i := range ps {
@@ -497,22 +491,21 @@ func (c *Calendar) singleBookings(singles []*event, w booking.Window) []booking.
 		pt := &ps[i]
 		for _, ev := range pt.evs {
 			if overlaps(ev.startI(), ev.endI(), w) {
-				pt.n, pt.persons, pt.resources = pt.n+1, pt.persons+len(ev.persons), pt.resources+len(ev.resources)
+				pt.n++
+				pt.cp.persons.Chunk += len(ev.persons)
+				pt.cp.resources.Chunk += len(ev.resources)
 			}
 		}
 	})
-	n, persons, resources := 0, 0, 0
+	n := 0
 	for _, pt := range ps {
-		n, persons, resources = n+pt.n, persons+pt.persons, resources+pt.resources
+		n += pt.n
 	}
 	out := make([]booking.Booking, n)
-	allPersons, allResources := make([]booking.Person, persons), make([]string, resources)
-	n, persons, resources = 0, 0, 0
+	n = 0
 	for i := range ps {
-		pt := &ps[i]
-		pt.out = out[n : n : n+pt.n]
-		pt.cp = copies{persons: allPersons[persons : persons : persons+pt.persons], resources: allResources[resources : resources : resources+pt.resources]}
-		n, persons, resources = n+pt.n, persons+pt.persons, resources+pt.resources
+		ps[i].out = out[n : n : n+ps[i].n]
+		n += ps[i].n
 	}
 	onParts(np, func(i int) {
 		pt := &ps[i]
@@ -531,7 +524,7 @@ func overlaps(start, end time.Time, w booking.Window) bool {
 }
 
 // booking is one occurrence of ev. Its persons and resources are copies (events share
-// theirs), cut from cp (copyInto).
+// theirs), cut from cp.
 func (c *Calendar) booking(ev *event, start, end, rid time.Time, cp *copies) booking.Booking {
 	return booking.Booking{
 		Source:       c.name,
@@ -546,32 +539,22 @@ func (c *Calendar) booking(ev *event, start, end, rid time.Time, cp *copies) boo
 	}
 }
 
-// copies are arrays that the copies of many bookings' persons and resources are cut from,
-// instead of two small allocations a booking.
+// copies are the arenas that the copies of many bookings' persons and resources are cut
+// from, instead of two small allocations a booking: of the counted sizes for singles, of
+// the default chunks for the occurrences of series.
 type copies struct {
-	persons   []booking.Person
-	resources []string
+	persons   arena.Arena[booking.Person]
+	resources arena.Arena[string]
 	cands     []candidate // expand's room for a series' candidates, reused series by series
 }
 
-// copyInto returns a copy of src cut from the free room of *buf (capacity clipped, so that
-// appending to one booking's copy never touches another's). When *buf has no room left (it
-// was not sized in advance: the occurrences of series), a new one of copyChunk elements, or
-// of src's length if longer, is made for this copy and the next ones.
-func copyInto[T any](buf *[]T, src []T) []T {
+// copyInto is a's copy of src; an empty or nil src is returned as slices.Clone returns it.
+func copyInto[T any](a *arena.Arena[T], src []T) []T {
 	if len(src) == 0 {
 		return slices.Clone(src)
 	}
-	if cap(*buf)-len(*buf) < len(src) {
-		*buf = make([]T, 0, max(copyChunk, len(src)))
-	}
-	start := len(*buf)
-	*buf = append(*buf, src...)
-	return (*buf)[start:len(*buf):len(*buf)]
+	return a.Copy(src)
 }
-
-// copyChunk is the length of the arrays copyInto makes when it runs out of room.
-const copyChunk = 256
 
 // candidate is one start of a series before exclusions and overrides.
 type candidate struct {
