@@ -280,8 +280,9 @@ func (d *propDecoder) makeTemplate(key []byte, n int) *template {
 		t.names = append(t.names, name)
 		t.first = append(t.first, found)
 		for _, v := range p.Params[name] {
+			// v must be a marker ("#j", as templateKey writes it) of the line, not seen yet.
 			j, err := strconv.Atoi(strings.TrimPrefix(v, "#"))
-			if !strings.HasPrefix(v, "#") || err != nil || j < 0 || j >= n || t.at[j] >= 0 || v != "#"+strconv.Itoa(j) {
+			if err != nil || v != "#"+strconv.Itoa(j) || j < 0 || j >= n || t.at[j] >= 0 {
 				return nil
 			}
 			t.at[j] = found
@@ -516,10 +517,10 @@ func prefixEnd(line []byte) int {
 type valueSpan struct{ start, end int }
 
 // lexPrefix is prefixEnd, and with spans (non-nil) it also appends where each parameter
-// value lies to *spans, in line order. It follows go-ical's decoder: the name runs to the first ; or :;
-// a parameter's name to the next =; a quoted value to the next ", after which must come , ; or
-// :; an unquoted value to the next , ; or :, and holds no ". Anything else (which go-ical
-// rejects or panics on) gives 0.
+// value lies to *spans, in line order. It follows go-ical's decoder: the name runs to the
+// first ; or :; a parameter's name to the next =; a quoted value to the next ", after which
+// must come , ; or :; an unquoted value to the next , ; or :, and holds no ". Anything else
+// (which go-ical rejects or panics on) gives 0.
 func lexPrefix(line []byte, spans *[]valueSpan) int {
 	i := 0
 	for i < len(line) && line[i] != ';' && line[i] != ':' {
