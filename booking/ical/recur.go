@@ -202,7 +202,8 @@ func (rs *ruleSpec) prepare(start tval) error {
 //     of the month (and the month) rrule-go would take from DTSTART are set explicitly, as
 //     rrule-go itself does when a rule has no day parts;
 //   - what differs is the first period alone (rrule-go leaves out its candidates before the
-//     start, which shifts a BYSETPOS), and it ends before lo.
+//     start, which shifts a BYSETPOS), and it ends before lo. The period to spare is a
+//     margin: lo is already expansionSlack before the window.
 //
 // A rule with COUNT is iterated from dtstart, as its occurrences are counted from there.
 // TestRulesNearTheWindowAsFromDTSTART compares the two starts on random rules.
