@@ -201,7 +201,8 @@ type recurrence struct {
 	rdateMore []rdateMore
 	// exInstants are the DATE-TIME EXDATEs as instants (Unix seconds), exDays the DATE ones
 	// as local days (dayNumber); newSeries sorts both. A DATE-TIME excludes the occurrence
-	// that starts at that instant, a DATE every occurrence on that day.
+	// that starts at that instant, a DATE every occurrence on that day. In a series of whole
+	// days a DATE-TIME names its day (dayOf), and is one of exDays.
 	exInstants []int64
 	exDays     []int32
 }
@@ -265,7 +266,8 @@ func addRDates[T text](rec *recurrence, vt, tzid string, value T, cx *calContext
 
 // addEXDates appends the values of an EXDATE property (its VALUE and TZID parameters, and its
 // value). def is the zone of a floating value.
-func addEXDates[T text](rec *recurrence, vt, tzid string, value T, cx *calContext, def *zone) error {
+func addEXDates[T text](rec *recurrence, vt, tzid string, value T, cx *calContext, start tval) error {
+	def, days := start.zone, start.kind == kindDate
 	if vt == "DATE" {
 		rec.exDays = slices.Grow(rec.exDays, count(value, ',')+1)
 	} else {
@@ -276,8 +278,9 @@ func addEXDates[T text](rec *recurrence, vt, tzid string, value T, cx *calContex
 		if err != nil {
 			return fmt.Errorf("EXDATE: %v", err)
 		}
-		if v.kind == kindDate {
-			rec.exDays = append(rec.exDays, v.dayNumber())
+		if v.kind == kindDate || days {
+			// In a series of whole days, a DATE-TIME names its day (dayOf).
+			rec.exDays = append(rec.exDays, dayOf(v, def).dayNumber())
 		} else {
 			rec.exInstants = append(rec.exInstants, v.instant().Unix())
 		}
@@ -747,7 +750,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 			}
 		}
 		for _, rp := range c.all(propEXDate) {
-			if err := addEXDates(ev.recur(), strings.ToUpper(param(rp, "VALUE")), param(rp, "TZID"), rp.Value, cx, def); err != nil {
+			if err := addEXDates(ev.recur(), strings.ToUpper(param(rp, "VALUE")), param(rp, "TZID"), rp.Value, cx, start); err != nil {
 				skip(err.Error())
 				return
 			}
@@ -796,7 +799,7 @@ func (p *eventReader) keepRaw(raw rawParties) *rawParties {
 type eventLists struct {
 	decided             bool // the event's first RDATE or EXDATE line was seen
 	early               bool // ... after a readable DTSTART: the lists are read here
-	def                 *zone
+	start               tval // that DTSTART
 	rec                 recurrence
 	sawRDate, sawEXDate bool
 	rdateErr, exdateErr error
@@ -854,7 +857,7 @@ func (p *eventReader) readList(id propID, line []byte) (read bool, err error) {
 	if !l.decided {
 		l.decided = true
 		if start, ok, err := p.ev.time(propDTSTART, p.cx); ok && err == nil {
-			l.early, l.def = true, start.zone
+			l.early, l.start = true, start
 		}
 	}
 	if !l.early {
@@ -869,12 +872,12 @@ func (p *eventReader) readList(id propID, line []byte) (read bool, err error) {
 	case propRDate:
 		l.sawRDate = true
 		if l.rdateErr == nil {
-			l.rdateErr = addRDates(&l.rec, vt, tzid, value, p.cx, l.def)
+			l.rdateErr = addRDates(&l.rec, vt, tzid, value, p.cx, l.start.zone)
 		}
 	case propEXDate:
 		l.sawEXDate = true
 		if l.exdateErr == nil {
-			l.exdateErr = addEXDates(&l.rec, vt, tzid, value, p.cx, l.def)
+			l.exdateErr = addEXDates(&l.rec, vt, tzid, value, p.cx, l.start)
 		}
 	}
 	return true, nil
@@ -1187,6 +1190,9 @@ func (p *parser) group(cal *Calendar) {
 		for _, ov := range g.overrides {
 			if ov.ov.rid.floating && master != nil {
 				ov.ov.rid.zone = master.start.zone
+			}
+			if master != nil && master.start.kind == kindDate {
+				ov.ov.rid = dayOf(ov.ov.rid, master.start.zone) // a DATE-TIME names its day
 			}
 			ov.ov.ridI = ov.ov.rid.instant()
 			if !ov.hasSpan && master != nil {

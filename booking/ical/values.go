@@ -46,6 +46,29 @@ func (v tval) at(wall time.Time) tval {
 // RECURRENCE-ID against occurrences.
 func (v tval) dateKey() string { return v.wall.Format("20060102") }
 
+// dayOf is the day that v, an EXDATE or RECURRENCE-ID, names in a series of whole days whose
+// days are local to zone. RFC 5545 wants them of DTSTART's type, but producers write an
+// all-day occurrence's as a DATE-TIME: Exchange and Outlook as midnight in the organizer's
+// zone (RECURRENCE-ID;TZID=W. Europe Standard Time:20260226T000000, or floating), Google as
+// midnight UTC (RECURRENCE-ID:20200921T000000Z). Compared as instants with the days of a site
+// in another zone, they matched no occurrence: a moved day was kept beside its replacement,
+// and an excluded day stayed open. As DAVx5 and node-ical read them, the day is the value's
+// own calendar date, its time dropped; a UTC value that is a midnight of zone (a local
+// midnight written in UTC) names that day. A DATE is returned as it is.
+func dayOf(v tval, zone *zone) tval {
+	if v.kind == kindDate {
+		return v
+	}
+	wall := v.wall
+	if v.kind == kindUTC && zone != nil {
+		if w := zone.wallOf(v.wall); w.Hour() == 0 && w.Minute() == 0 && w.Second() == 0 {
+			wall = w
+		}
+	}
+	y, m, d := wall.Date()
+	return tval{wall: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), zone: zone, kind: kindDate}
+}
+
 // dayNumber is dateKey as a number (yyyymmdd).
 func (v tval) dayNumber() int32 {
 	y, m, d := v.wall.Date()

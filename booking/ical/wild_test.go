@@ -600,3 +600,38 @@ func TestRulesEmptyOverACycleAreDropped(t *testing.T) {
 		assert.Equal(t, 1, count[uid], "only DTSTART: %s", uid)
 	}
 }
+
+// A series of whole days whose moved or excluded days are named by a DATE-TIME: Exchange
+// writes midnight in the organizer's zone (here Tokyo, for a site in Amsterdam), Google
+// midnight UTC, and a local midnight may come in UTC (23:00Z for Amsterdam). Each names its
+// day: the moved day is not kept beside its replacement, and an excluded day is not open.
+func TestAllDaySeriesWithDateTimeIDs(t *testing.T) {
+	res := parseFixture(t, "allday_datetime_ids.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	got := byUID(res.Bookings)
+	day := func(d string) string {
+		s, _ := time.ParseInLocation("2006-01-02", d, amsterdam)
+		return s.UTC().Format(time.RFC3339) + "/" + s.AddDate(0, 0, 1).UTC().Format(time.RFC3339)
+	}
+	// Tuesdays and Thursdays from 19 February to 10 March 2026: the 26th moved to the 27th,
+	// 3 March excluded.
+	assert.Equal(t, []string{day("2026-02-19"), day("2026-02-24"), day("2026-02-27"), day("2026-03-05"), day("2026-03-10")}, spans(got["exchange-allday@example.org"]))
+	for _, b := range got["exchange-allday@example.org"] {
+		if b.Start.Equal(mustDay(t, "2026-02-27")) {
+			// The override keeps the key of the occurrence it replaces.
+			assert.Equal(t, mustDay(t, "2026-02-26"), b.RecurrenceID.UTC())
+		}
+	}
+	// 25 April 2026 moved to the 24th, 2027 excluded, 2028 as is.
+	assert.Equal(t, []string{day("2026-04-24"), day("2028-04-25")}, spans(got["google-allday@example.org"]))
+	// 23:00Z on 9 March is midnight of the 10th in Amsterdam.
+	assert.Equal(t, []string{day("2026-03-09"), day("2026-03-11")}, spans(got["utc-midnight@example.org"]))
+}
+
+// mustDay is the start of a day in Amsterdam, in UTC.
+func mustDay(t *testing.T, d string) time.Time {
+	t.Helper()
+	s, err := time.ParseInLocation("2006-01-02", d, amsterdam)
+	require.NoError(t, err)
+	return s.UTC()
+}
