@@ -19,7 +19,7 @@ import (
 //  4. the pattern UTC±hh[:mm] (Skedda writes UTC+02 and defines it in the feed, but we accept
 //     it without a definition too);
 //  5. a "globally unique" TZID with a leading slash, such as
-//     /mozilla.org/20050126_1/Europe/Berlin, resolved by its IANA suffix.
+//     /mozilla.org/20050126_1/Europe/Berlin or /Europe/Stockholm, resolved by its IANA suffix.
 //
 // An IANA name wins over an in-feed VTIMEZONE of the same name: feeds that name IANA zones
 // generate their VTIMEZONEs from the same database, and where the two differ the in-feed copy
@@ -154,7 +154,7 @@ func (r *resolver) lookup(tzid string) (*zone, error) {
 	}
 	if strings.HasPrefix(name, "/") {
 		segs := strings.Split(strings.Trim(name, "/"), "/")
-		for i := 1; i < len(segs); i++ {
+		for i := range segs { // the IANA name itself may follow the slash: /Europe/Stockholm
 			if z := loadIANA(strings.Join(segs[i:], "/")); z != nil {
 				return z, nil
 			}

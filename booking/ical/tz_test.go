@@ -42,6 +42,8 @@ func TestIANAZonesAndPrecedence(t *testing.T) {
 	// The feed defines "Europe/Berlin" as a fixed +05:00; the IANA database wins.
 	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "iana-over-infile@example.org")))
 	assert.Equal(t, "2026-06-10T08:00:00Z/2026-06-10T09:00:00Z", spanOf(one(t, res, "iana-prefixed@example.org")))
+	// The IANA name itself behind the slash (python-icalendar issue 466).
+	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "iana-slash@example.org")))
 	// A UTC value ignores its TZID, even an unknown one.
 	assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T10:00:00Z", spanOf(one(t, res, "utc-with-tzid@example.org")))
 }
