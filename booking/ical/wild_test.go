@@ -626,6 +626,8 @@ func TestAllDaySeriesWithDateTimeIDs(t *testing.T) {
 	assert.Equal(t, []string{day("2026-04-24"), day("2028-04-25")}, spans(got["google-allday@example.org"]))
 	// 23:00Z on 9 March is midnight of the 10th in Amsterdam.
 	assert.Equal(t, []string{day("2026-03-09"), day("2026-03-11")}, spans(got["utc-midnight@example.org"]))
+	// The same when the EXDATE comes before DTSTART (read with the event, not as it is met).
+	assert.Equal(t, []string{day("2026-03-02"), day("2026-03-04")}, spans(got["exdate-first@example.org"]))
 }
 
 // mustDay is the start of a day in Amsterdam, in UTC.
