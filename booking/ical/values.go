@@ -53,16 +53,21 @@ func (v tval) dateKey() string { return v.wall.Format("20060102") }
 // midnight UTC (RECURRENCE-ID:20200921T000000Z). Compared as instants with the days of a site
 // in another zone, they matched no occurrence: a moved day was kept beside its replacement,
 // and an excluded day stayed open. As DAVx5 and node-ical read them, the day is the value's
-// own calendar date, its time dropped; a UTC value that is a midnight of zone (a local
-// midnight written in UTC) names that day. A DATE is returned as it is.
+// own calendar date, its time dropped. A UTC value is a local midnight written in UTC: a
+// midnight of zone names that day, any other the day of the nearest midnight (23:00Z is the
+// next day's midnight east of UTC, 05:00Z the same day's west of it; every zone's midnight
+// falls between 10:00Z the day before and 12:00Z). A DATE is returned as it is.
 func dayOf(v tval, zone *zone) tval {
 	if v.kind == kindDate {
 		return v
 	}
 	wall := v.wall
-	if v.kind == kindUTC && zone != nil {
-		if w := zone.wallOf(v.wall); w.Hour() == 0 && w.Minute() == 0 && w.Second() == 0 {
-			wall = w
+	if v.kind == kindUTC {
+		wall = v.wall.Add(12 * time.Hour) // the day of the nearest midnight, see above
+		if zone != nil {
+			if w := zone.wallOf(v.wall); w.Hour() == 0 && w.Minute() == 0 && w.Second() == 0 {
+				wall = w
+			}
 		}
 	}
 	y, m, d := wall.Date()

@@ -603,8 +603,8 @@ func TestRulesEmptyOverACycleAreDropped(t *testing.T) {
 
 // A series of whole days whose moved or excluded days are named by a DATE-TIME: Exchange
 // writes midnight in the organizer's zone (here Tokyo, for a site in Amsterdam), Google
-// midnight UTC, and a local midnight may come in UTC (23:00Z for Amsterdam). Each names its
-// day: the moved day is not kept beside its replacement, and an excluded day is not open.
+// midnight UTC, and a local midnight may come in UTC (23:00Z for Amsterdam, 15:00Z for Tokyo).
+// Each names its day: the moved day is not kept beside its replacement, and an excluded day is not open.
 func TestAllDaySeriesWithDateTimeIDs(t *testing.T) {
 	res := parseFixture(t, "allday_datetime_ids.ics", ParseOptions{}).Bookings(wide)
 	require.Empty(t, res.Warnings)
@@ -624,8 +624,10 @@ func TestAllDaySeriesWithDateTimeIDs(t *testing.T) {
 	}
 	// 25 April 2026 moved to the 24th, 2027 excluded, 2028 as is.
 	assert.Equal(t, []string{day("2026-04-24"), day("2028-04-25")}, spans(got["google-allday@example.org"]))
-	// 23:00Z on 9 March is midnight of the 10th in Amsterdam.
+	// 23:00Z on 9 March is midnight of the 10th in Amsterdam; 15:00Z on the 10th, the 11th's
+	// midnight in Tokyo, is nearest to the 11th's.
 	assert.Equal(t, []string{day("2026-03-09"), day("2026-03-11")}, spans(got["utc-midnight@example.org"]))
+	assert.Equal(t, []string{day("2026-03-09"), day("2026-03-10")}, spans(got["utc-tokyo@example.org"]))
 	// The same when the EXDATE comes before DTSTART (read with the event, not as it is met).
 	assert.Equal(t, []string{day("2026-03-02"), day("2026-03-04")}, spans(got["exdate-first@example.org"]))
 }
