@@ -45,7 +45,9 @@
 //     the offset before the gap, an ambiguous time its first occurrence.
 //   - recurrence (recur.go): RRULE (several allowed), EXDATE and RDATE lists (DATE,
 //     DATE-TIME, PERIOD), RECURRENCE-ID overrides (moved into or out of the window,
-//     cancelled, RANGE=THISANDFUTURE), expanded in the wall-clock space of DTSTART's zone
+//     cancelled, RANGE=THISANDFUTURE; in a series of whole days, an EXDATE or RECURRENCE-ID
+//     written as a DATE-TIME, as Exchange and Google write them, names its day: dayOf),
+//     expanded in the wall-clock space of DTSTART's zone
 //     only up to the requested window, and from a whole number of periods before it
 //     (a rule without COUNT; ruleSpec.nearWindow), not from a DTSTART years ago, with a
 //     per-rule occurrence cap (a warning when hit).
