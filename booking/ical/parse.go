@@ -419,15 +419,13 @@ func parse(lr *lineReader, opts ParseOptions, restartable bool) (*Calendar, erro
 		if p.restart {
 			return nil, errRestart
 		}
-		for len(p.pending) > 0 {
-			rc := p.pending[0]
-			p.pending = p.pending[1:]
-			if err := p.readCalendar(rc); err != nil {
-				if errors.Is(err, errRestart) {
-					return nil, err
-				}
-				return nil, fmt.Errorf("iCal feed %s: %w", opts.Name, err)
-			}
+		if err := p.readPending(); err != nil {
+			return nil, err
+		}
+	}
+	if scanErr == nil && s.closeOnStrayEnd() {
+		if err := p.readPending(); err != nil {
+			return nil, err
 		}
 	}
 	if scanErr == nil {
@@ -1221,6 +1219,21 @@ func (p *parser) group(cal *Calendar) {
 			cal.singles = append(cal.singles, ov)
 		}
 	}
+}
+
+// readPending reads the calendars the scan has closed.
+func (p *parser) readPending() error {
+	for len(p.pending) > 0 {
+		rc := p.pending[0]
+		p.pending = p.pending[1:]
+		if err := p.readCalendar(rc); err != nil {
+			if errors.Is(err, errRestart) {
+				return err
+			}
+			return fmt.Errorf("iCal feed %s: %w", p.opts.Name, err)
+		}
+	}
+	return nil
 }
 
 func (p *parser) pickLatest(evs []*event) *event {

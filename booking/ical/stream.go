@@ -41,6 +41,8 @@ import (
 // What costs one event, with a warning naming the feed, the line, the UID when known and the
 // reason: a content line go-ical rejects or panics on, a line without a colon (a raw line
 // break inside a value), an over-long line of a property we read, a mistyped or missing END.
+// A mistyped END of the calendar itself on the feed's last line costs nothing: it is read as
+// END:VCALENDAR, with a warning (closeOnStrayEnd).
 // What fails the whole feed (ErrMalformed, ErrTooLarge): input that is not iCalendar, empty or
 // truncated (a component never closed at the end of the input), nested absurdly deep, a
 // METHOD line that cannot be read (it decides what every event means), or too large.
@@ -214,6 +216,11 @@ type scanner struct {
 	events   int
 	cals     int
 	trailing int
+	// strayEnd is the line of an END that closed nothing, when only the VCALENDAR was open
+	// and no line came after it yet; strayNote is the index of its note in cal.notes, and
+	// strayName what it named.
+	strayEnd, strayNote int
+	strayName           string
 	// dataHint sizes the next batch.
 	dataHint int
 }
@@ -249,6 +256,7 @@ func beginEnd(text []byte) (name string, value []byte, ok bool) {
 
 func (s *scanner) line(ll logical) error {
 	text := ll.text
+	s.strayEnd = 0
 	kw, value, isBE := beginEnd(text)
 	if ll.tooLong {
 		isBE = false
@@ -434,12 +442,27 @@ func (s *scanner) end(ll logical, value []byte) error {
 		}
 	}
 	if top == 0 {
-		s.cal.notes = append(s.cal.notes, fmt.Sprintf("line %d ignored: END:%s closes no open component", ll.line, preview(value)))
+		s.strayEnd, s.strayNote, s.strayName = ll.line, len(s.cal.notes), preview(value)
+		s.cal.notes = append(s.cal.notes, fmt.Sprintf("line %d ignored: END:%s closes no open component", ll.line, s.strayName))
 		return nil
 	}
 	s.breakComponent(ll.line, fmt.Sprintf("line %d: END:%s does not close BEGIN:%s", ll.line, preview(value), s.stack[top]))
 	s.pop()
 	return nil
+}
+
+// closeOnStrayEnd closes the calendar when the input ends with only the VCALENDAR open and its
+// last line is an END that closed nothing: the calendar's own END, mistyped
+// (END:VCALENDARD). Its content is all there (a feed cut short ends inside an event, or
+// in the middle of END:VCALENDAR, which is the same), so it costs no event, and the feed is
+// read with a warning instead of failing as truncated.
+func (s *scanner) closeOnStrayEnd() bool {
+	if len(s.stack) != 1 || s.strayEnd == 0 {
+		return false
+	}
+	s.cal.notes[s.strayNote] = fmt.Sprintf("line %d: END:%s read as END:VCALENDAR (the feed's last line, with only the calendar open)", s.strayEnd, s.strayName)
+	s.pop()
+	return true
 }
 
 // breakComponent marks the open top-level component (an event or a VTIMEZONE) broken.

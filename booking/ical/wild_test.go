@@ -503,6 +503,42 @@ func TestTruncatedInABodyNamesTheNextLine(t *testing.T) {
 	}
 }
 
+// Item 4: the calendar's own END mistyped on the feed's last line costs no event; a feed that
+// goes on after it, or ends inside an event, is still truncated.
+func TestMistypedEndOfTheCalendar(t *testing.T) {
+	head := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:last@example.org\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\n"
+	for _, tail := range []string{"END:VCALENDARD\r\n", "END:VCALENDARD", "END:VCALENDAR_\r\n\r\n\r\n", "end:vcal\r\n"} {
+		feed := head + tail
+		for name, parse := range map[string]func() (*Calendar, error){
+			"bytes": func() (*Calendar, error) {
+				return Parse([]byte(feed), ParseOptions{Name: "typo", SiteLocation: time.UTC})
+			},
+			"stream": func() (*Calendar, error) {
+				return ParseReader(&oneByteReader{data: []byte(feed)}, ParseOptions{Name: "typo", SiteLocation: time.UTC})
+			},
+		} {
+			cal, err := parse()
+			require.NoError(t, err, "%q %s", tail, name)
+			res := cal.Bookings(wide)
+			assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T10:00:00Z", spanOf(one(t, res, "last@example.org")))
+			require.Len(t, res.Warnings, 1, "%q %s", tail, name)
+			assert.Contains(t, res.Warnings[0].Reason, "line 9: END:", "%q", tail)
+			assert.Contains(t, res.Warnings[0].Reason, "read as END:VCALENDAR")
+		}
+	}
+	for _, tail := range []string{"END:VCALENDARD\r\nX-MORE:1\r\n", "END:VCALENDARD\r\nBEGIN:VEVENT\r\nUID:cut\r\n", "BEGIN:VEVENT\r\nUID:cut\r\nEND:VCALENDARD\r\n"} {
+		_, err := Parse([]byte(head+tail), ParseOptions{Name: "typo", SiteLocation: time.UTC})
+		require.ErrorIs(t, err, ErrMalformed, "%q", tail)
+		assert.Contains(t, err.Error(), "truncated", "%q", tail)
+	}
+	// A mistyped END inside the calendar, with the real one after it, stays a note.
+	cal, err := Parse([]byte(head+"END:VCALENDARD\r\nEND:VCALENDAR\r\n"), ParseOptions{Name: "typo", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	require.Len(t, res.Warnings, 1)
+	assert.Contains(t, res.Warnings[0].Reason, "line 9 ignored: END:")
+}
+
 // group indexes UIDs by a hash; UIDs that share one are still told apart.
 func TestGroupTellsCollidingUIDsApart(t *testing.T) {
 	var b strings.Builder
