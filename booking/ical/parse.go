@@ -268,7 +268,7 @@ func addRDates[T text](rec *recurrence, vt, tzid string, value T, cx *calContext
 // value). def is the zone of a floating value.
 func addEXDates[T text](rec *recurrence, vt, tzid string, value T, cx *calContext, start tval) error {
 	def, days := start.zone, start.kind == kindDate
-	if vt == "DATE" {
+	if vt == "DATE" || days {
 		rec.exDays = slices.Grow(rec.exDays, count(value, ',')+1)
 	} else {
 		rec.exInstants = slices.Grow(rec.exInstants, count(value, ',')+1)
