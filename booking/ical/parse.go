@@ -678,6 +678,13 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 			skip(fmt.Sprintf("DTEND: %v", err))
 			return
 		}
+		if end.floating && !start.floating && start.kind != kindDate {
+			// DTSTART;TZID=US-Eastern:…T090000 with DTEND:…T100000 (Mozilla Calendar 1.1):
+			// the end is a wall time of the start's zone (UTC for a UTC start), as floating
+			// EXDATEs, RDATEs and RECURRENCE-IDs are. Read in the site's zone it could fall
+			// before the start, and the event was skipped.
+			end.zone = start.zone
+		}
 		endI := end.instant()
 		if endI.Before(ev.startI()) {
 			skip(fmt.Sprintf("DTEND %s is before DTSTART %s", endI.Format(time.RFC3339), ev.startI().Format(time.RFC3339)))

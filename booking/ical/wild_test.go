@@ -675,3 +675,16 @@ func mustDay(t *testing.T, d string) time.Time {
 	require.NoError(t, err)
 	return s.UTC()
 }
+
+// A floating DTEND after a DTSTART with a zone (Mozilla Calendar 1.1 writes
+// DTSTART;TZID=US-Eastern:…T090000 with DTEND:…T100000) is a wall time of the start's zone,
+// as floating EXDATEs, RDATEs and RECURRENCE-IDs are; read in the site's zone (Amsterdam) it
+// fell before the start and the event was skipped. Floating on both ends stays the site's.
+func TestFloatingEndTakesTheStartsZone(t *testing.T) {
+	res := parseFixture(t, "floating_end.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	got := byUID(res.Bookings)
+	assert.Equal(t, []string{"2026-06-10T13:00:00Z/2026-06-10T14:00:00Z", "2026-06-17T13:00:00Z/2026-06-17T14:00:00Z"}, spans(got["zoned-start-floating-end@example.org"]))
+	assert.Equal(t, "2026-06-11T09:00:00Z/2026-06-11T10:00:00Z", spanOf(one(t, res, "utc-start-floating-end@example.org")))
+	assert.Equal(t, "2026-06-12T07:00:00Z/2026-06-12T08:00:00Z", spanOf(one(t, res, "floating-both@example.org")))
+}
