@@ -186,6 +186,13 @@ func (rs *ruleSpec) prepare(start tval) error {
 		}
 		rs.untilWall = wall
 	}
+	if rs.opt.Freq == rrule.YEARLY && len(rs.opt.Byweekno) > 0 && len(rs.opt.Byweekday) == 0 && len(rs.opt.Bymonthday) == 0 && len(rs.opt.Byyearday) == 0 {
+		// RFC 5545 takes what a rule leaves open from DTSTART, as FREQ=YEARLY;BYMONTH=1 is
+		// DTSTART's day of January: FREQ=YEARLY;BYWEEKNO=1 is DTSTART's weekday of week 1,
+		// as ical.net's tests expect. rrule-go, like python-dateutil, would take every day of
+		// the week: seven bookings a year for one.
+		rs.opt.Byweekday = []rrule.Weekday{weekdayNames[strings.ToUpper(start.wall.Weekday().String()[:2])]}
+	}
 	_, err := rs.build(start.wall)
 	return err
 }

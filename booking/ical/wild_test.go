@@ -688,3 +688,18 @@ func TestFloatingEndTakesTheStartsZone(t *testing.T) {
 	assert.Equal(t, "2026-06-11T09:00:00Z/2026-06-11T10:00:00Z", spanOf(one(t, res, "utc-start-floating-end@example.org")))
 	assert.Equal(t, "2026-06-12T07:00:00Z/2026-06-12T08:00:00Z", spanOf(one(t, res, "floating-both@example.org")))
 }
+
+// FREQ=YEARLY;BYWEEKNO=1 without BYDAY is DTSTART's weekday of week 1 (RFC 5545 takes what a
+// rule leaves open from DTSTART; ical.net's tests expect it), not every day of that week as
+// rrule-go would expand it. 2002-12-31 is the Tuesday of 2003's week 1.
+func TestYearlyWeekNumberTakesTheStartsWeekday(t *testing.T) {
+	feed := "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:weekno@example.org\r\nDTSTART:20020101T100000Z\r\nDTEND:20020101T103000Z\r\nRRULE:FREQ=YEARLY;BYWEEKNO=1;UNTIL=20050201T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	cal, err := Parse([]byte(feed), ParseOptions{Name: "weekno", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	require.Empty(t, res.Warnings)
+	assert.Equal(t, []string{
+		"2002-01-01T10:00:00Z/2002-01-01T10:30:00Z", "2002-12-31T10:00:00Z/2002-12-31T10:30:00Z",
+		"2003-12-30T10:00:00Z/2003-12-30T10:30:00Z", "2005-01-04T10:00:00Z/2005-01-04T10:30:00Z",
+	}, spans(res.Bookings))
+}
