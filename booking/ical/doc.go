@@ -40,13 +40,16 @@
 //     (yearly "n-th weekday of a month" rules, no RDATE) is held in 32 bytes an observance,
 //     any other as its text. Thousands of VTIMEZONEs are built on every core as they come.
 //   - floating times and DATE (all-day) values are read in the feed's X-WR-TIMEZONE when it
-//     resolves, else in the configured site zone (Options.SiteLocation, default time.Local).
+//     resolves, else in the configured site zone (Options.SiteLocation, default time.Local);
+//     a floating DTEND, EXDATE, RDATE or RECURRENCE-ID of an event whose DTSTART has a zone
+//     is read in that zone.
 //   - wall clock to instant (wallclock.go) follows RFC 5545 §3.3.5: a time in a DST gap uses
 //     the offset before the gap, an ambiguous time its first occurrence.
 //   - recurrence (recur.go): RRULE (several allowed), EXDATE and RDATE lists (DATE,
 //     DATE-TIME, PERIOD), RECURRENCE-ID overrides (moved into or out of the window,
 //     cancelled, RANGE=THISANDFUTURE; in a series of whole days, an EXDATE or RECURRENCE-ID
-//     written as a DATE-TIME, as Exchange and Google write them, names its day: dayOf),
+//     written as a DATE-TIME, as Exchange and Google write them, names its day: dayOf;
+//     what a rule leaves open comes from DTSTART, also the weekday of YEARLY;BYWEEKNO),
 //     expanded in the wall-clock space of DTSTART's zone
 //     only up to the requested window, and from a whole number of periods before it
 //     (a rule without COUNT; ruleSpec.nearWindow), not from a DTSTART years ago, with a
