@@ -727,7 +727,11 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		var kept []ruleSpec
 		for i, part := range parts {
 			err = checkFeasible(part.opt, start.wall)
-			if err == nil && p.neverMatches(rp.Value+"\x00"+strconv.Itoa(i), part.opt, start.wall) {
+			text := rp.Value + "\x00" + strconv.Itoa(i)
+			if part.startWeekday {
+				text += "\x00" + start.wall.Weekday().String() // the weekday prepare added
+			}
+			if err == nil && p.neverMatches(text, part.opt, start.wall) {
 				err = fmt.Errorf("rule never matches: it yields no occurrence in a whole cycle of the calendar")
 			}
 			if err == nil {

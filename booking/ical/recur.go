@@ -23,6 +23,9 @@ type ruleSpec struct {
 	opt       rrule.ROption
 	until     string    // raw UNTIL value, "" when absent
 	untilWall time.Time // UNTIL as a wall-clock stand-in of DTSTART's zone (zero: none)
+	// startWeekday is set when BYDAY was taken from DTSTART (prepare): the rule's text no
+	// longer says all it means.
+	startWeekday bool
 }
 
 var weekdayNames = map[string]rrule.Weekday{
@@ -192,6 +195,7 @@ func (rs *ruleSpec) prepare(start tval) error {
 		// as ical.net's tests expect. rrule-go, like python-dateutil, would take every day of
 		// the week: seven bookings a year for one.
 		rs.opt.Byweekday = []rrule.Weekday{weekdayNames[strings.ToUpper(start.wall.Weekday().String()[:2])]}
+		rs.startWeekday = true
 	}
 	_, err := rs.build(start.wall)
 	return err

@@ -702,4 +702,24 @@ func TestYearlyWeekNumberTakesTheStartsWeekday(t *testing.T) {
 		"2002-01-01T10:00:00Z/2002-01-01T10:30:00Z", "2002-12-31T10:00:00Z/2002-12-31T10:30:00Z",
 		"2003-12-30T10:00:00Z/2003-12-30T10:30:00Z", "2005-01-04T10:00:00Z/2005-01-04T10:30:00Z",
 	}, spans(res.Bookings))
+
+	// The weekday comes from DTSTART, so the same rule text is possible from a Monday
+	// (29 December 2025 is in week 1 of 2026) and never from a Thursday (week 1's Thursday
+	// is always in January): the two are told apart, in either order.
+	monday := "BEGIN:VEVENT\r\nUID:monday@example.org\r\nDTSTART:20251229T100000Z\r\nDTEND:20251229T103000Z\r\nRRULE:FREQ=YEARLY;BYWEEKNO=1;BYMONTH=12\r\nEND:VEVENT\r\n"
+	thursday := "BEGIN:VEVENT\r\nUID:thursday@example.org\r\nDTSTART:20260101T100000Z\r\nDTEND:20260101T103000Z\r\nRRULE:FREQ=YEARLY;BYWEEKNO=1;BYMONTH=12\r\nEND:VEVENT\r\n"
+	for _, events := range []string{monday + thursday, thursday + monday} {
+		cal, err := Parse([]byte("BEGIN:VCALENDAR\r\n"+events+"END:VCALENDAR\r\n"), ParseOptions{Name: "weekno", SiteLocation: time.UTC})
+		require.NoError(t, err)
+		res := cal.Bookings(win("2025-12-01T00:00:00Z", "2032-01-01T00:00:00Z"))
+		got := byUID(res.Bookings)
+		// The years whose week 1 starts on a Monday in December.
+		assert.Equal(t, []string{"2025-12-29T10:00:00Z/2025-12-29T10:30:00Z", "2029-12-31T10:00:00Z/2029-12-31T10:30:00Z", "2030-12-30T10:00:00Z/2030-12-30T10:30:00Z", "2031-12-29T10:00:00Z/2031-12-29T10:30:00Z"}, spans(got["monday@example.org"]))
+		assert.Equal(t, []string{"2026-01-01T10:00:00Z/2026-01-01T10:30:00Z"}, spans(got["thursday@example.org"]))
+		w, ok := warningFor(res, "thursday@example.org")
+		require.True(t, ok, "%v", res.Warnings)
+		assert.Contains(t, w.Reason, "never matches")
+		_, ok = warningFor(res, "monday@example.org")
+		assert.False(t, ok, "%v", res.Warnings)
+	}
 }
