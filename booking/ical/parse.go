@@ -692,6 +692,12 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		}
 		if start.kind == kindDate && end.kind == kindDate {
 			ev.span = span{days: int(end.wall.Sub(start.wall) / (24 * time.Hour))}
+			if ev.span.days == 0 {
+				// DTEND must be later than DTSTART; a whole day that ends as it starts
+				// (Evolution, python-icalendar's holidays) means that day, as one without
+				// DTEND does (RFC 5545 §3.6.1), not a zero-length booking at midnight.
+				ev.span.days = 1
+			}
 		} else {
 			ev.span = span{exact: endI.Sub(ev.startI())}
 		}

@@ -723,3 +723,21 @@ func TestYearlyWeekNumberTakesTheStartsWeekday(t *testing.T) {
 		assert.False(t, ok, "%v", res.Warnings)
 	}
 }
+
+// A whole day whose DTEND is its DTSTART (Evolution writes it, as do python-icalendar's
+// holiday examples) is that day, as one without DTEND is; a DATE-TIME event that ends as it
+// starts stays a zero-length booking.
+func TestAllDayEndingAsItStartsIsThatDay(t *testing.T) {
+	feed := "BEGIN:VCALENDAR\r\nPRODID:-//Ximian//NONSGML Evolution Calendar//EN\r\n" +
+		"BEGIN:VEVENT\r\nUID:day@example.org\r\nDTSTART;VALUE=DATE:20260610\r\nDTEND;VALUE=DATE:20260610\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:days@example.org\r\nDTSTART;VALUE=DATE:20260610\r\nDTEND;VALUE=DATE:20260610\r\nRRULE:FREQ=DAILY;COUNT=2\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:instant@example.org\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T090000Z\r\nEND:VEVENT\r\n" +
+		"END:VCALENDAR\r\n"
+	cal, err := Parse([]byte(feed), ParseOptions{Name: "days", SiteLocation: amsterdam})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	require.Empty(t, res.Warnings)
+	assert.Equal(t, "2026-06-09T22:00:00Z/2026-06-10T22:00:00Z", spanOf(one(t, res, "day@example.org")))
+	assert.Equal(t, []string{"2026-06-09T22:00:00Z/2026-06-10T22:00:00Z", "2026-06-10T22:00:00Z/2026-06-11T22:00:00Z"}, spans(byUID(res.Bookings)["days@example.org"]))
+	assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T09:00:00Z", spanOf(one(t, res, "instant@example.org")))
+}
