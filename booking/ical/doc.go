@@ -67,7 +67,8 @@
 //     days that are both (none), is expanded as two rules; with COUNT or BYSETPOS it is
 //     ignored with a warning.
 //     DTEND gives each occurrence the same exact length, DURATION the same nominal length
-//     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days.
+//     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days, and a
+//     DTEND equal to a DATE DTSTART is one day, as no DTEND is.
 //   - statuses: CANCELLED/CANCELED and METHOD:CANCEL give booking.StatusCancelled (also
 //     for one overridden occurrence), TENTATIVE and unknown statuses booking.StatusTentative
 //     (the planner's policy decides). Of two copies of one UID (and RECURRENCE-ID) the higher
