@@ -76,7 +76,7 @@ type rawPerson struct {
 func readPerson(pr *goical.Prop) rawPerson {
 	return rawPerson{
 		addr:     strings.TrimSpace(pr.Value),
-		cn:       decodeCaret(param(pr, "CN")),
+		cn:       validText(decodeCaret(param(pr, "CN"))),
 		partstat: strings.ToUpper(param(pr, "PARTSTAT")),
 		cutype:   strings.ToUpper(param(pr, "CUTYPE")),
 		role:     strings.ToUpper(param(pr, "ROLE")),

@@ -75,15 +75,16 @@ func TestAutoDetection(t *testing.T) {
 
 func TestTextUnescape(t *testing.T) {
 	for in, want := range map[string]string{
-		`plain`:              "plain",
-		`a\,b\;c\\d`:         `a,b;c\d`,
-		`line\nbreak\Nx`:     "line\nbreak\nx",
-		`odd\:colon`:         `odd\:colon`,
-		`trailing\`:          `trailing\`,
-		"Room 1, Floor 2":    "Room 1, Floor 2",
-		"bad\xffutf8":        "bad\uFFFDutf8",
-		`\\,`:                `\,`,
-		`ends with escape\,`: "ends with escape,",
+		`plain`:                "plain",
+		`a\,b\;c\\d`:           `a,b;c\d`,
+		`line\nbreak\Nx`:       "line\nbreak\nx",
+		`odd\:colon`:           `odd\:colon`,
+		`trailing\`:            `trailing\`,
+		"Room 1, Floor 2":      "Room 1, Floor 2",
+		"bad\xffutf8":          "badÿutf8", // Windows-1252
+		"Caf\xc3\xa9 \xe9\x80": "Café é€",  // UTF-8 kept, the stray bytes Windows-1252
+		`\\,`:                  `\,`,
+		`ends with escape\,`:   "ends with escape,",
 	} {
 		assert.Equal(t, want, unescapeText(in), in)
 	}

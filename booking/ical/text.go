@@ -3,21 +3,44 @@ package ical
 import (
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 )
+
+// validText returns s as valid UTF-8. RFC 5545 text is UTF-8, but feeds exported in a legacy
+// code page (Latin-1 or Windows-1252: `RESOURCES:Raum M\xfcller`) exist, and a replacement
+// character in a resource name would match no configured room: a byte that is not part of a
+// UTF-8 sequence is read as the Windows-1252 character it is (ü), every valid sequence stays.
+// Latin-1 text is almost never valid UTF-8 by accident (that would take pairs such as
+// "Ã¼"), so the one reading does not disturb the other.
+func validText(s string) string {
+	if utf8.ValidString(s) { // the common case, checked eight bytes at a time
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/2)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(charmap.Windows1252.DecodeByte(s[i]))
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
 
 // unescapeText decodes an RFC 5545 TEXT value (§3.3.11) leniently. The escapes \, \; \\ \n
 // and \N are decoded; any other backslash sequence (such as \: which some producers write) is
 // passed through unchanged, and a trailing lone backslash is kept. go-ical's Prop.Text rejects
 // the whole property in those cases, which would lose a resource name over one stray
 // character. Unescaped commas are kept: a single-valued property such as LOCATION written by
-// Booked (`Room 1, Floor 2`) stays one value. Invalid UTF-8 becomes U+FFFD so downstream
-// systems (Net2, email) never see broken strings.
+// Booked (`Room 1, Floor 2`) stays one value. The result is valid UTF-8 (validText), so
+// downstream systems (Net2, email) never see broken strings.
 func unescapeText(s string) string {
 	if strings.IndexByte(s, '\\') < 0 {
-		if utf8.ValidString(s) { // the common case, checked eight bytes at a time
-			return s
-		}
-		return strings.ToValidUTF8(s, "\uFFFD")
+		return validText(s)
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -38,7 +61,7 @@ func unescapeText(s string) string {
 			b.WriteByte(n)
 		}
 	}
-	return strings.ToValidUTF8(b.String(), "\uFFFD")
+	return validText(b.String())
 }
 
 // splitTextList splits a multi-valued TEXT property (RESOURCES, CATEGORIES) on commas that

@@ -741,3 +741,17 @@ func TestAllDayEndingAsItStartsIsThatDay(t *testing.T) {
 	assert.Equal(t, []string{"2026-06-09T22:00:00Z/2026-06-10T22:00:00Z", "2026-06-10T22:00:00Z/2026-06-11T22:00:00Z"}, spans(byUID(res.Bookings)["days@example.org"]))
 	assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T09:00:00Z", spanOf(one(t, res, "instant@example.org")))
 }
+
+// A feed exported in Windows-1252 (or Latin-1) names its rooms and bookers in bytes that are
+// not UTF-8: they are read as the characters they are, so `Raum Müller – Ost` matches the
+// configured room as the same name written in UTF-8 does, and the booker is Jörg, not J�rg.
+func TestLegacyCodePageText(t *testing.T) {
+	res := parseFixture(t, "latin1.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	legacy, utf8 := one(t, res, "latin1@example.org"), one(t, res, "utf8@example.org")
+	assert.Equal(t, []string{"Raum Müller – Ost"}, legacy.Resources)
+	assert.Equal(t, utf8.Resources, legacy.Resources)
+	require.Len(t, legacy.Persons, 1)
+	assert.Equal(t, "Jörg Müller", legacy.Persons[0].DisplayName)
+	assert.Equal(t, "Zoë Café", utf8.Persons[0].DisplayName)
+}
