@@ -9,24 +9,29 @@ import (
 
 // validText returns s as valid UTF-8. RFC 5545 text is UTF-8, but feeds exported in a legacy
 // code page (Latin-1 or Windows-1252: `RESOURCES:Raum M\xfcller`) exist, and a replacement
-// character in a resource name would match no configured room: a byte that is not part of a
-// UTF-8 sequence is read as the Windows-1252 character it is (ü), every valid sequence stays.
-// Latin-1 text is almost never valid UTF-8 by accident (that would take pairs such as
-// "Ã¼"), so the one reading does not disturb the other.
+// character in a resource name would match no configured room. A value with no valid UTF-8
+// sequence beyond ASCII is read as Windows-1252 (ü); one that has them is UTF-8 with damaged
+// bytes, which become U+FFFD (Latin-1 text is almost never valid UTF-8 by accident: that
+// would take pairs such as "Ã¼").
 func validText(s string) string {
 	if utf8.ValidString(s) { // the common case, checked eight bytes at a time
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + len(s)/2)
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(charmap.Windows1252.DecodeByte(s[i]))
-		} else {
-			b.WriteString(s[i : i+size])
+		if size > 1 && r != utf8.RuneError {
+			return strings.ToValidUTF8(s, "\uFFFD") // UTF-8, damaged
 		}
 		i += size
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/2)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < utf8.RuneSelf {
+			b.WriteByte(c)
+		} else {
+			b.WriteRune(charmap.Windows1252.DecodeByte(c))
+		}
 	}
 	return b.String()
 }
