@@ -81,8 +81,9 @@ func TestTextUnescape(t *testing.T) {
 		`odd\:colon`:           `odd\:colon`,
 		`trailing\`:            `trailing\`,
 		"Room 1, Floor 2":      "Room 1, Floor 2",
-		"bad\xffutf8":          "badÿutf8",    // Windows-1252
-		"Caf\xc3\xa9 \xe9\x80": "Café \uFFFD", // damaged UTF-8: one replacement a run
+		"bad\xffutf8":          "badÿutf8",      // Windows-1252
+		"Caf\xc3\xa9 \xe9\x80": "Café \uFFFD",   // damaged UTF-8: one replacement a run
+		"\uFFFD \xe9":          "\uFFFD \uFFFD", // a replacement character is UTF-8 too
 		"\x80 \xe9t\xe9":       "€ été",
 		`\\,`:                  `\,`,
 		`ends with escape\,`:   "ends with escape,",

@@ -678,13 +678,9 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 			skip(fmt.Sprintf("DTEND: %v", err))
 			return
 		}
-		if end.floating && !start.floating && start.kind != kindDate {
-			// DTSTART;TZID=US-Eastern:…T090000 with DTEND:…T100000 (Mozilla Calendar 1.1):
-			// the end is a wall time of the start's zone (UTC for a UTC start), as floating
-			// EXDATEs, RDATEs and RECURRENCE-IDs are. Read in the site's zone it could fall
-			// before the start, and the event was skipped.
-			end.zone = start.zone
-		}
+		// DTSTART;TZID=US-Eastern:…T090000 with DTEND:…T100000 (Mozilla Calendar 1.1): read
+		// in the site's zone, the end could fall before the start and the event was skipped.
+		end = end.floatingIn(start.zone)
 		endI := end.instant()
 		if endI.Before(ev.startI()) {
 			skip(fmt.Sprintf("DTEND %s is before DTSTART %s", endI.Format(time.RFC3339), ev.startI().Format(time.RFC3339)))
@@ -1201,13 +1197,12 @@ func (p *parser) group(cal *Calendar) {
 			}
 		}
 		master := p.pickLatest(g.masters)
-		// A floating RECURRENCE-ID names a wall time of the series' zone.
 		for _, ov := range g.overrides {
-			if ov.ov.rid.floating && master != nil {
-				ov.ov.rid.zone = master.start.zone
-			}
-			if master != nil && master.start.kind == kindDate {
-				ov.ov.rid = dayOf(ov.ov.rid, master.start.zone) // a DATE-TIME names its day
+			if master != nil {
+				ov.ov.rid = ov.ov.rid.floatingIn(master.start.zone)
+				if master.start.kind == kindDate {
+					ov.ov.rid = dayOf(ov.ov.rid, master.start.zone) // a DATE-TIME names its day
+				}
 			}
 			ov.ov.ridI = ov.ov.rid.instant()
 			if !ov.hasSpan && master != nil {

@@ -18,8 +18,8 @@ func validText(s string) string {
 		return s
 	}
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if size > 1 && r != utf8.RuneError {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		if size > 1 { // a valid sequence (an invalid byte decodes with size 1)
 			return strings.ToValidUTF8(s, "\uFFFD") // UTF-8, damaged
 		}
 		i += size

@@ -42,6 +42,16 @@ func (v tval) at(wall time.Time) tval {
 	return v
 }
 
+// floatingIn gives a floating value the zone z of the value it goes with: a floating DTEND or
+// RECURRENCE-ID is a wall time of its DTSTART's zone (nil, UTC, for a UTC start), as floating
+// EXDATEs and RDATEs are (readTime's def). Any other value is returned as it is.
+func (v tval) floatingIn(z *zone) tval {
+	if v.floating {
+		v.zone = z
+	}
+	return v
+}
+
 // dateKey identifies the local calendar day of the value, for matching DATE-valued EXDATE and
 // RECURRENCE-ID against occurrences.
 func (v tval) dateKey() string { return v.wall.Format("20060102") }

@@ -680,6 +680,7 @@ func mustDay(t *testing.T, d string) time.Time {
 // DTSTART;TZID=US-Eastern:…T090000 with DTEND:…T100000) is a wall time of the start's zone,
 // as floating EXDATEs, RDATEs and RECURRENCE-IDs are; read in the site's zone (Amsterdam) it
 // fell before the start and the event was skipped. Floating on both ends stays the site's.
+// A floating RECURRENCE-ID goes the same way.
 func TestFloatingEndTakesTheStartsZone(t *testing.T) {
 	res := parseFixture(t, "floating_end.ics", ParseOptions{}).Bookings(wide)
 	require.Empty(t, res.Warnings)
@@ -687,6 +688,9 @@ func TestFloatingEndTakesTheStartsZone(t *testing.T) {
 	assert.Equal(t, []string{"2026-06-10T13:00:00Z/2026-06-10T14:00:00Z", "2026-06-17T13:00:00Z/2026-06-17T14:00:00Z"}, spans(got["zoned-start-floating-end@example.org"]))
 	assert.Equal(t, "2026-06-11T09:00:00Z/2026-06-11T10:00:00Z", spanOf(one(t, res, "utc-start-floating-end@example.org")))
 	assert.Equal(t, "2026-06-12T07:00:00Z/2026-06-12T08:00:00Z", spanOf(one(t, res, "floating-both@example.org")))
+	// A floating RECURRENCE-ID is a wall time of the series' zone too: it replaces the
+	// 17 June occurrence instead of standing beside it.
+	assert.Equal(t, []string{"2026-06-10T13:00:00Z/2026-06-10T14:00:00Z", "2026-06-17T15:00:00Z/2026-06-17T16:00:00Z", "2026-06-24T13:00:00Z/2026-06-24T14:00:00Z"}, spans(got["floating-rid@example.org"]))
 }
 
 // FREQ=YEARLY;BYWEEKNO=1 without BYDAY is DTSTART's weekday of week 1 (RFC 5545 takes what a
@@ -748,10 +752,10 @@ func TestAllDayEndingAsItStartsIsThatDay(t *testing.T) {
 func TestLegacyCodePageText(t *testing.T) {
 	res := parseFixture(t, "latin1.ics", ParseOptions{}).Bookings(wide)
 	require.Empty(t, res.Warnings)
-	legacy, utf8 := one(t, res, "latin1@example.org"), one(t, res, "utf8@example.org")
+	legacy, modern := one(t, res, "latin1@example.org"), one(t, res, "utf8@example.org")
 	assert.Equal(t, []string{"Raum Müller – Ost"}, legacy.Resources)
-	assert.Equal(t, utf8.Resources, legacy.Resources)
+	assert.Equal(t, modern.Resources, legacy.Resources)
 	require.Len(t, legacy.Persons, 1)
 	assert.Equal(t, "Jörg Müller", legacy.Persons[0].DisplayName)
-	assert.Equal(t, "Zoë Café", utf8.Persons[0].DisplayName)
+	assert.Equal(t, "Zoë Café", modern.Persons[0].DisplayName)
 }
