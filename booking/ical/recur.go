@@ -33,6 +33,9 @@ var weekdayNames = map[string]rrule.Weekday{
 	"FR": rrule.FR, "SA": rrule.SA, "SU": rrule.SU,
 }
 
+// rruleWeekdays are rrule-go's weekdays by time.Weekday (Sunday first).
+var rruleWeekdays = [7]rrule.Weekday{rrule.SU, rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA}
+
 var freqNames = map[string]rrule.Frequency{
 	"YEARLY": rrule.YEARLY, "MONTHLY": rrule.MONTHLY, "WEEKLY": rrule.WEEKLY,
 	"DAILY": rrule.DAILY, "HOURLY": rrule.HOURLY, "MINUTELY": rrule.MINUTELY,
@@ -194,7 +197,7 @@ func (rs *ruleSpec) prepare(start tval) error {
 		// DTSTART's day of January: FREQ=YEARLY;BYWEEKNO=1 is DTSTART's weekday of week 1,
 		// as ical.net's tests expect. rrule-go, like python-dateutil, would take every day of
 		// the week: seven bookings a year for one.
-		rs.opt.Byweekday = []rrule.Weekday{weekdayNames[strings.ToUpper(start.wall.Weekday().String()[:2])]}
+		rs.opt.Byweekday = []rrule.Weekday{rruleWeekdays[start.wall.Weekday()]}
 		rs.startWeekday = true
 	}
 	_, err := rs.build(start.wall)
