@@ -76,7 +76,8 @@ func (lr *lineReader) prepare() error {
 		lr.pos += 3
 		head = head[3:]
 	}
-	if bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0 {
+	switch {
+	case bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0:
 		// Classic Mac line endings: CR only.
 		lr.crOnly = true
 		if !lr.owned {
@@ -85,8 +86,98 @@ func (lr *lineReader) prepare() error {
 		} else {
 			crToLF(head)
 		}
+	case bytes.Contains(head, []byte("\r\r\n")):
+		// CR CR LF: a CRLF feed converted to CRLF once more (a text-mode transfer, a
+		// script's "\n" -> "\r\n"). Each run of CRs before an LF is one line end.
+		if !lr.owned {
+			var cr crRuns
+			lr.buf = cr.collapse(make([]byte, 0, lr.end-lr.pos), lr.buf[lr.pos:lr.end], true)
+			lr.pos, lr.end, lr.owned = 0, len(lr.buf), true
+		} else {
+			// The head is read again through the filter, before the rest of the input.
+			lr.r = &crRunReader{r: io.MultiReader(bytes.NewReader(bytes.Clone(head)), lr.r)}
+			lr.read -= int64(len(head))
+			lr.end = lr.pos
+			lr.eof = false
+			for !lr.eof && lr.end-lr.pos < readChunk {
+				if _, err := lr.fill(lr.pos); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
+}
+
+// crRuns turns every run of CRs that ends at an LF into one CR (CR CR LF into CRLF) and
+// leaves every other CR as it is. It is told the input piece by piece: a run at the end of
+// a piece waits in n for what follows it.
+type crRuns struct{ n int }
+
+// collapse appends src, filtered, to dst. With last, src ends the input, and a run at its
+// end is one line end.
+func (c *crRuns) collapse(dst, src []byte, last bool) []byte {
+	for len(src) > 0 {
+		i := bytes.IndexAny(src, "\r\n")
+		if i < 0 {
+			dst = c.flush(dst)
+			return append(dst, src...)
+		}
+		if i > 0 {
+			dst = append(c.flush(dst), src[:i]...)
+		}
+		if src[i] == '\r' {
+			c.n++
+		} else {
+			if c.n > 0 {
+				dst = append(dst, '\r')
+			}
+			c.n = 0
+			dst = append(dst, '\n')
+		}
+		src = src[i+1:]
+	}
+	if last && c.n > 0 {
+		c.n = 0
+		dst = append(dst, '\r')
+	}
+	return dst
+}
+
+// flush appends the waiting CRs, which turned out to be followed by text.
+func (c *crRuns) flush(dst []byte) []byte {
+	for ; c.n > 0; c.n-- {
+		dst = append(dst, '\r')
+	}
+	return dst
+}
+
+// crRunReader is crRuns over a reader.
+type crRunReader struct {
+	r      io.Reader
+	cr     crRuns
+	in     []byte
+	out    []byte // filtered, not yet returned
+	outBuf []byte
+	err    error
+}
+
+func (c *crRunReader) Read(p []byte) (int, error) {
+	for len(c.out) == 0 {
+		if c.err != nil {
+			return 0, c.err
+		}
+		if c.in == nil {
+			c.in = make([]byte, readChunk)
+		}
+		n, err := c.r.Read(c.in)
+		c.err = err
+		c.outBuf = c.cr.collapse(c.outBuf[:0], c.in[:n], err != nil)
+		c.out = c.outBuf
+	}
+	n := copy(p, c.out)
+	c.out = c.out[n:]
+	return n, nil
 }
 
 func crToLF(b []byte) {

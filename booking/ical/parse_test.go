@@ -3,6 +3,7 @@ package ical
 import (
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,59 @@ func TestLineEndingsAndBOM(t *testing.T) {
 	b, err := Parse(crlf, ParseOptions{Name: "x"})
 	require.NoError(t, err)
 	assert.Equal(t, a.Bookings(wide), b.Bookings(wide))
+}
+
+// A CRLF feed converted to CRLF once more ends every line in CR CR LF. Each run of CRs
+// before an LF is one line end, whether the feed is read whole, streamed, or streamed a byte
+// at a time (a run split across reads); the feed reads as its CRLF original does.
+func TestDoubledCarriageReturns(t *testing.T) {
+	for _, file := range []string{"tz_rules.ics", "fold_anywhere.ics", "bad_lines.ics"} {
+		t.Run(file, func(t *testing.T) {
+			lf := bytes.ReplaceAll(fixture(t, file), []byte("\r\n"), []byte("\n"))
+			want, err := Parse(bytes.ReplaceAll(lf, []byte("\n"), []byte("\r\n")), ParseOptions{Name: "x", SiteLocation: amsterdam})
+			require.NoError(t, err)
+			wantRes := want.Bookings(wide)
+			require.NotEmpty(t, wantRes.Bookings)
+			doubled := bytes.ReplaceAll(lf, []byte("\n"), []byte("\r\r\n"))
+			for name, parse := range map[string]func() (*Calendar, error){
+				"bytes": func() (*Calendar, error) { return Parse(doubled, ParseOptions{Name: "x", SiteLocation: amsterdam}) },
+				"stream": func() (*Calendar, error) {
+					return ParseReader(bytes.NewReader(doubled), ParseOptions{Name: "x", SiteLocation: amsterdam})
+				},
+				"one byte at a time": func() (*Calendar, error) {
+					return ParseReader(&oneByteReader{data: doubled}, ParseOptions{Name: "x", SiteLocation: amsterdam})
+				},
+			} {
+				cal, err := parse()
+				require.NoError(t, err, name)
+				assert.Equal(t, wantRes, cal.Bookings(wide), name)
+			}
+		})
+	}
+}
+
+// crRuns makes a run of CRs ending at an LF one CR and leaves every other CR, however the
+// input is cut into pieces.
+func TestCRRuns(t *testing.T) {
+	for in, want := range map[string]string{
+		"A:1\r\r\nB:2\r\r\n":  "A:1\r\nB:2\r\n",
+		"A:1\r\r\r\nB:2\n":    "A:1\r\nB:2\n",
+		"A:1\rx\r\r\n":        "A:1\rx\r\n",   // a CR inside a line stays
+		"A:1\r\r\nB:2\r\r":    "A:1\r\nB:2\r", // a run at the end is a line end
+		"A:1\n\r\r\n \r\rx\n": "A:1\n\r\n \r\rx\n",
+	} {
+		var cr crRuns
+		assert.Equal(t, want, string(cr.collapse(nil, []byte(in), true)), "%q", in)
+		for cut := range len(in) + 1 {
+			var cr crRuns
+			got := cr.collapse(nil, []byte(in[:cut]), false)
+			got = cr.collapse(got, []byte(in[cut:]), true)
+			assert.Equal(t, want, string(got), "%q cut at %d", in, cut)
+		}
+		got, err := io.ReadAll(&crRunReader{r: &oneByteReader{data: []byte(in)}})
+		require.NoError(t, err)
+		assert.Equal(t, want, string(got), "%q read a byte at a time", in)
+	}
 }
 
 func TestFoldingInsideUTF8(t *testing.T) {
