@@ -158,11 +158,15 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 			ev.resources = raw.location.resources
 		}
 	default:
+		if n := len(raw.attendees); n > 1 {
+			ev.persons = p.people.Make(n)[:0] // at most that many
+		}
 		for _, a := range raw.attendees {
 			if e := &a.person; e.participant {
 				p.addPerson(ev, e, "attendee")
 			}
 		}
+		ev.persons = slices.Clip(ev.persons) // shared by its bookings, as the others are
 		if len(raw.resources) == 1 {
 			ev.resources = raw.resources[0].resources
 			return
@@ -230,7 +234,7 @@ func (p *eventReader) addPerson(ev *event, e *personEntry, what string) {
 		p.warn.add(ev.uid, fmt.Sprintf("%s skipped: %v (VEVENT at line %d)", what, e.err, ev.line))
 		return
 	}
-	if len(ev.persons) == 0 {
+	if cap(ev.persons) == 0 {
 		ev.persons = e.alone // shared, capacity 1: a second person makes a copy
 		return
 	}

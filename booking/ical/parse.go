@@ -474,8 +474,11 @@ type eventReader struct {
 	knownPersons, knownResources knownSet
 	// timeParams are the parameters readTimeLine takes from each DTSTART and DTEND prefix.
 	timeParams map[*goical.Prop]timeParams
-	// names are the resource lists of events of several RESOURCES lines, cut from chunks.
-	names arena.Arena[string]
+	// names are the resource lists of events of several RESOURCES lines, and people the
+	// person lists of events of several ATTENDEE lines, cut from chunks: grown by append,
+	// a list of a thousand attendees took twice its size in copies.
+	names  arena.Arena[string]
+	people arena.Arena[booking.Person]
 	// seed is the parse's seed of uidHash, the same in every worker (submit makes it).
 	seed maphash.Seed
 }
