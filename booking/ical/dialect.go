@@ -166,7 +166,11 @@ func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
 				p.addPerson(ev, e, "attendee")
 			}
 		}
-		ev.persons = slices.Clip(ev.persons) // shared by its bookings, as the others are
+		if len(ev.persons) == 0 {
+			ev.persons = nil // none took part: as without the room made for them
+		} else {
+			ev.persons = slices.Clip(ev.persons) // shared by its bookings, as the others are
+		}
 		if len(raw.resources) == 1 {
 			ev.resources = raw.resources[0].resources
 			return

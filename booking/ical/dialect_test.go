@@ -34,6 +34,26 @@ func TestSkeddaAttendees(t *testing.T) {
 	// one person; an empty address is a warning.
 	require.Len(t, res.Warnings, 1)
 	assert.Contains(t, res.Warnings[0].Reason, "attendee skipped")
+
+	// Several attendees, none of whom takes part, are no persons, as one such attendee is:
+	// nil, not an empty list (the room made for them is not kept).
+	cal, err := Parse([]byte("BEGIN:VCALENDAR\nPRODID:-//Skedda Pty Ltd//Skedda//EN\n"+
+		"BEGIN:VEVENT\nUID:one@example.org\nDTSTART:20260610T090000Z\nRESOURCES:Room 1\n"+
+		"ATTENDEE;PARTSTAT=DECLINED:mailto:a@example.org\nEND:VEVENT\n"+
+		"BEGIN:VEVENT\nUID:two@example.org\nDTSTART:20260610T090000Z\nRESOURCES:Room 1\n"+
+		"ATTENDEE;PARTSTAT=DECLINED:mailto:a@example.org\nATTENDEE;CUTYPE=ROOM:mailto:room@example.org\nEND:VEVENT\n"+
+		"BEGIN:VEVENT\nUID:three@example.org\nDTSTART:20260610T090000Z\nRESOURCES:Room 1\n"+
+		"ATTENDEE;PARTSTAT=DECLINED:mailto:a@example.org\nATTENDEE:mailto:b@example.org\nATTENDEE:mailto:c@example.org\nEND:VEVENT\n"+
+		"END:VCALENDAR\n"), ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	res = cal.Bookings(wide)
+	assert.Nil(t, one(t, res, "one@example.org").Persons)
+	assert.Nil(t, one(t, res, "two@example.org").Persons)
+	three := one(t, res, "three@example.org").Persons
+	require.Len(t, three, 2)
+	assert.Equal(t, "b@example.org", three[0].Email)
+	assert.Equal(t, "c@example.org", three[1].Email)
+	assert.Equal(t, 2, cap(three))
 }
 
 func TestBookedRawCommasAndPrivate(t *testing.T) {
