@@ -10,7 +10,8 @@
 //
 //   - input hygiene (lines.go, stream.go): a UTF-8 BOM is dropped; CRLF, LF and CR-only line
 //     endings are accepted, and so is CR CR LF (a CRLF feed converted once more: when the
-//     feed's first 256 KiB hold one, every run of CRs before an LF is one line end); every line is unfolded before anything looks at it (a fold may
+//     feed's first 256 KiB hold one, streamed or not, every run of CRs before an LF is one
+//     line end); every line is unfolded before anything looks at it (a fold may
 //     sit anywhere, also right after the property name or inside BEGIN). Only a feed larger
 //     than the size cap, an empty or non-iCalendar body, a truncated feed (a component never
 //     closed), absurd nesting or an unreadable METHOD make the whole fetch fail (ErrTooLarge,

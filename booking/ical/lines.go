@@ -86,9 +86,11 @@ func (lr *lineReader) prepare() error {
 		} else {
 			crToLF(head)
 		}
-	case bytes.Contains(head, []byte("\r\r\n")):
+	case bytes.Contains(head[:min(len(head), readChunk)], []byte("\r\r\n")):
 		// CR CR LF: a CRLF feed converted to CRLF once more (a text-mode transfer, a
-		// script's "\n" -> "\r\n"). Each run of CRs before an LF is one line end.
+		// script's "\n" -> "\r\n"). Each run of CRs before an LF is one line end. Told by
+		// the first readChunk bytes, whether the feed is streamed or held whole, so that
+		// both read it alike.
 		if !lr.owned {
 			var cr crRuns
 			lr.buf = cr.collapse(make([]byte, 0, lr.end-lr.pos), lr.buf[lr.pos:lr.end], true)

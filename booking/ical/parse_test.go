@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,27 @@ func TestDoubledCarriageReturns(t *testing.T) {
 				assert.Equal(t, wantRes, cal.Bookings(wide), name)
 			}
 		})
+	}
+}
+
+// Doubled CRs are told by the feed's first 256 KiB, whether it is streamed or held whole:
+// both read a feed alike when they appear only later (a second calendar appended).
+func TestDoubledCarriageReturnsTheHeadDecides(t *testing.T) {
+	lf := bytes.ReplaceAll(fixture(t, "lf_only.ics"), []byte("\r\n"), []byte("\n"))
+	first := bytes.Replace(bytes.ReplaceAll(lf, []byte("\n"), []byte("\r\n")), []byte("END:VEVENT\r\n"),
+		[]byte("END:VEVENT\r\nX-PAD:"+strings.Repeat("p", 300<<10)+"\r\n"), 1)
+	second := bytes.ReplaceAll(bytes.ReplaceAll(lf, []byte("lf-only@"), []byte("second@")), []byte("\n"), []byte("\r\r\n"))
+	for name, feed := range map[string][]byte{"later": append(slices.Clone(first), second...), "first": append(slices.Clone(second), first...)} {
+		whole, err := Parse(feed, ParseOptions{Name: "x"})
+		require.NoError(t, err, name)
+		streamed, err := ParseReader(bytes.NewReader(feed), ParseOptions{Name: "x"})
+		require.NoError(t, err, name)
+		res := whole.Bookings(wide)
+		assert.Equal(t, res, streamed.Bookings(wide), name)
+		one(t, res, "lf-only@example.org")
+		if name == "first" {
+			one(t, res, "second@example.org")
+		}
 	}
 }
 
