@@ -63,7 +63,8 @@ func newStreamReader(r io.Reader, limit int64) *lineReader {
 	return &lineReader{r: r, buf: make([]byte, readChunk), line: 1, limit: limit, owned: true}
 }
 
-// prepare handles what only the start of the input tells: a BOM and CR-only line endings.
+// prepare handles what only the start of the input tells: a BOM, and CR-only or CR CR LF
+// line endings.
 func (lr *lineReader) prepare() error {
 	lr.started = true
 	for !lr.eof && lr.end-lr.pos < readChunk {
@@ -76,8 +77,11 @@ func (lr *lineReader) prepare() error {
 		lr.pos += 3
 		head = head[3:]
 	}
+	// The line endings are told by the first readChunk bytes, whether the feed is streamed
+	// or held whole, so that both read it alike.
+	start := head[:min(len(head), readChunk)]
 	switch {
-	case bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0:
+	case bytes.IndexByte(start, '\n') < 0 && bytes.IndexByte(start, '\r') >= 0:
 		// Classic Mac line endings: CR only.
 		lr.crOnly = true
 		if !lr.owned {
@@ -86,11 +90,9 @@ func (lr *lineReader) prepare() error {
 		} else {
 			crToLF(head)
 		}
-	case bytes.Contains(head[:min(len(head), readChunk)], []byte("\r\r\n")):
+	case bytes.Contains(start, []byte("\r\r\n")):
 		// CR CR LF: a CRLF feed converted to CRLF once more (a text-mode transfer, a
-		// script's "\n" -> "\r\n"). Each run of CRs before an LF is one line end. Told by
-		// the first readChunk bytes, whether the feed is streamed or held whole, so that
-		// both read it alike.
+		// script's "\n" -> "\r\n"). Each run of CRs before an LF is one line end.
 		if !lr.owned {
 			var cr crRuns
 			lr.buf = cr.collapse(make([]byte, 0, lr.end-lr.pos), lr.buf[lr.pos:lr.end], true)

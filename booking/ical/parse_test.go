@@ -70,14 +70,19 @@ func TestDoubledCarriageReturns(t *testing.T) {
 	}
 }
 
-// Doubled CRs are told by the feed's first 256 KiB, whether it is streamed or held whole:
-// both read a feed alike when they appear only later (a second calendar appended).
-func TestDoubledCarriageReturnsTheHeadDecides(t *testing.T) {
+// Doubled CRs and CR-only endings are told by the feed's first 256 KiB, whether it is
+// streamed or held whole: both read a feed alike when another kind of ending comes later
+// (a second calendar appended).
+func TestLineEndingsTheHeadDecides(t *testing.T) {
 	lf := bytes.ReplaceAll(fixture(t, "lf_only.ics"), []byte("\r\n"), []byte("\n"))
-	first := bytes.Replace(bytes.ReplaceAll(lf, []byte("\n"), []byte("\r\n")), []byte("END:VEVENT\r\n"),
-		[]byte("END:VEVENT\r\nX-PAD:"+strings.Repeat("p", 300<<10)+"\r\n"), 1)
+	pad := []byte("END:VEVENT\nX-PAD:" + strings.Repeat("p", 300<<10) + "\n")
+	first := bytes.ReplaceAll(bytes.Replace(lf, []byte("END:VEVENT\n"), pad, 1), []byte("\n"), []byte("\r\n"))
 	second := bytes.ReplaceAll(bytes.ReplaceAll(lf, []byte("lf-only@"), []byte("second@")), []byte("\n"), []byte("\r\r\n"))
-	for name, feed := range map[string][]byte{"later": append(slices.Clone(first), second...), "first": append(slices.Clone(second), first...)} {
+	crFirst := bytes.ReplaceAll(bytes.Replace(lf, []byte("END:VEVENT\n"), pad, 1), []byte("\n"), []byte("\r"))
+	for name, feed := range map[string][]byte{
+		"later": append(slices.Clone(first), second...), "first": append(slices.Clone(second), first...),
+		"cr-only, then lf": append(slices.Clone(crFirst), second...),
+	} {
 		whole, err := Parse(feed, ParseOptions{Name: "x"})
 		require.NoError(t, err, name)
 		streamed, err := ParseReader(bytes.NewReader(feed), ParseOptions{Name: "x"})
@@ -85,7 +90,7 @@ func TestDoubledCarriageReturnsTheHeadDecides(t *testing.T) {
 		res := whole.Bookings(wide)
 		assert.Equal(t, res, streamed.Bookings(wide), name)
 		one(t, res, "lf-only@example.org")
-		if name == "first" {
+		if name != "later" {
 			one(t, res, "second@example.org")
 		}
 	}
