@@ -98,16 +98,11 @@ func (lr *lineReader) prepare() error {
 			lr.buf = cr.collapse(make([]byte, 0, lr.end-lr.pos), lr.buf[lr.pos:lr.end], true)
 			lr.pos, lr.end, lr.owned = 0, len(lr.buf), true
 		} else {
-			// The head is read again through the filter, before the rest of the input.
+			// The head is read again through the filter, before the rest of the input (next
+			// fills the emptied buffer).
 			lr.r = &crRunReader{r: io.MultiReader(bytes.NewReader(bytes.Clone(head)), lr.r)}
 			lr.read -= int64(len(head))
-			lr.end = lr.pos
-			lr.eof = false
-			for !lr.eof && lr.end-lr.pos < readChunk {
-				if _, err := lr.fill(lr.pos); err != nil {
-					return err
-				}
-			}
+			lr.end, lr.eof = lr.pos, false
 		}
 	}
 	return nil

@@ -256,25 +256,31 @@ func (rs ruleSpec) nearWindow(dtstart, lo time.Time) (ruleSpec, time.Time) {
 		m := months(dtstart) + k*interval
 		return rs, clock(int(m/12), time.Month(m%12+1))
 	}
-	var unit int64 // seconds
-	switch rs.opt.Freq {
-	case rrule.WEEKLY:
-		unit = 7 * 86400
-	case rrule.DAILY:
-		unit = 86400
-	case rrule.HOURLY:
-		unit = 3600
-	case rrule.MINUTELY:
-		unit = 60
-	default:
-		unit = 1
-	}
-	period := interval * unit
+	period := interval * periodSeconds(rs.opt.Freq)
 	k := (lo.Unix()-dtstart.Unix())/period - 1 // Unix seconds: a 1601 DTSTART overflows a Duration
 	if k <= 0 {
 		return rs, dtstart
 	}
 	return rs, time.Unix(dtstart.Unix()+k*period, int64(dtstart.Nanosecond())).UTC()
+}
+
+// periodSeconds is the length in seconds of a WEEKLY, DAILY, HOURLY, MINUTELY or SECONDLY
+// rule's period on a wall-clock stand-in, where no day is longer than another; 0 for MONTHLY
+// and YEARLY, whose periods vary.
+func periodSeconds(f rrule.Frequency) int64 {
+	switch f {
+	case rrule.WEEKLY:
+		return 7 * 86400
+	case rrule.DAILY:
+		return 86400
+	case rrule.HOURLY:
+		return 3600
+	case rrule.MINUTELY:
+		return 60
+	case rrule.SECONDLY:
+		return 1
+	}
+	return 0
 }
 
 // nearWindowStart is whether nearWindow moves the start: tests turn it off to compare.
@@ -907,7 +913,7 @@ type visitedDays struct {
 // classes, too many to check.
 func subDailyVisits(opt rrule.ROption, dtstart time.Time) (visitedDays, bool) {
 	const day = 86400
-	unit := map[rrule.Frequency]int64{rrule.HOURLY: 3600, rrule.MINUTELY: 60, rrule.SECONDLY: 1}[opt.Freq]
+	unit := periodSeconds(opt.Freq)
 	h, m, s := dtstart.Clock()
 	pos := int64(h*3600 + m*60 + s)
 	pos -= pos % unit // rrule-go visits the unit DTSTART is in

@@ -64,24 +64,27 @@ func (v tval) dateKey() string { return v.wall.Format("20060102") }
 // in another zone, they matched no occurrence: a moved day was kept beside its replacement,
 // and an excluded day stayed open. As DAVx5 and node-ical read them, the day is the value's
 // own calendar date, its time dropped. A UTC value is a local midnight written in UTC: a
-// midnight of zone names that day, any other the day of the nearest midnight (23:00Z is the
-// next day's midnight east of UTC, 05:00Z the same day's west of it; every zone's midnight
-// falls between 10:00Z the day before and 12:00Z). A DATE is returned as it is.
-func dayOf(v tval, zone *zone) tval {
+// midnight of z names that day, any other the day of the nearest midnight (23:00Z is the
+// next day's midnight east of UTC, 05:00Z the same day's west of it). Every zone's midnight
+// of a day falls between 10:00Z the day before (UTC+14) and 12:00Z (UTC-12), so from 10:00Z
+// to 12:00Z a value is ambiguous: the nearest midnight takes it as the same day's west of UTC
+// (Hawaii, UTC-10) rather than the next day's far east (Kiribati, Samoa, New Zealand's
+// summer), unless it is a midnight of z. A DATE is returned as it is.
+func dayOf(v tval, z *zone) tval {
 	if v.kind == kindDate {
 		return v
 	}
 	wall := v.wall
 	if v.kind == kindUTC {
 		wall = v.wall.Add(12 * time.Hour) // the day of the nearest midnight, see above
-		if zone != nil {
-			if w := zone.wallOf(v.wall); w.Hour() == 0 && w.Minute() == 0 && w.Second() == 0 {
+		if z != nil {
+			if w := z.wallOf(v.wall); w.Hour() == 0 && w.Minute() == 0 && w.Second() == 0 {
 				wall = w
 			}
 		}
 	}
 	y, m, d := wall.Date()
-	return tval{wall: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), zone: zone, kind: kindDate}
+	return tval{wall: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), zone: z, kind: kindDate}
 }
 
 // dayNumber is dateKey as a number (yyyymmdd).

@@ -343,16 +343,8 @@ func (rs *ruleSpec) cycleYears(dtstart time.Time) int {
 		per400 = 400
 	case rrule.MONTHLY:
 		per400 = 4800
-	case rrule.WEEKLY:
-		per400 = 20871
-	case rrule.DAILY:
-		per400 = 146097
-	case rrule.HOURLY:
-		per400 = 146097 * 24
-	case rrule.MINUTELY:
-		per400 = 146097 * 24 * 60
-	default:
-		per400 = 146097 * 24 * 3600
+	default: // 146,097 days, 20,871 weeks
+		per400 = int(146097 * 86400 / periodSeconds(rs.opt.Freq))
 	}
 	n := iv / gcd(iv, per400)
 	if n > 20 {
