@@ -3,16 +3,16 @@ package booking
 import (
 	"context"
 	"errors"
-	"testing"
-	"time"
-
 	"fmt"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"testing"
+	"time"
 	"unicode"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestNewPersonNames(t *testing.T) {
