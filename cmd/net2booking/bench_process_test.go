@@ -32,6 +32,7 @@ import (
 //   - exdates-50MB and rdates-50MB: one series with 50 MB of EXDATE or RDATE lists;
 //   - concatenated-50MB: 80,000 VCALENDARs one after the other, each with the same VTIMEZONE;
 //   - vtimezones-50MB: 125,000 distinct VTIMEZONEs, then 1,000 events in some of them;
+//   - alarms-50MB: 200,000 bookings with a VALARM each, for 500 persons;
 //   - tiny-events-50MB: 780,000 events of a UID and a DTSTART, then one booking.
 //
 // The peak is the process's VmHWM (/proc/PID/status), read every millisecond until it exits:
@@ -55,6 +56,7 @@ func BenchmarkPreviewProcess(b *testing.B) {
 		{"rdates-50MB", func() []byte { return feedgen.Lists(50<<20, true) }, "single@example.com", ""},
 		{"concatenated-50MB", func() []byte { return feedgen.Concatenated(50 << 20) }, "merged", ""},
 		{"vtimezones-50MB", func() []byte { return feedgen.VTimezones(50 << 20) }, "tz999@example.com", ""},
+		{"alarms-50MB", func() []byte { return feedgen.Alarms(50 << 20) }, "alarm499@example.com", ""},
 		{"tiny-events-50MB", func() []byte { return feedgen.Tiny(50 << 20) }, "tiny@example.com", ""},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -199,6 +199,23 @@ func VTimezones(size int) []byte {
 	return b.Bytes()
 }
 
+// Alarms is about size bytes of two-hour bookings, each with a reminder (a VALARM, as
+// Outlook and Google write them), for 500 persons in 200 rooms: every event is a booking,
+// and each holds little besides.
+func Alarms(size int) []byte {
+	var b bytes.Buffer
+	b.Grow(size + 1024)
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	for i := 0; b.Len() < size; i++ {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:alarm-%d@example.com\r\nDTSTART:20260603T090000Z\r\nDURATION:PT2H\r\n"+
+			"ATTENDEE;CN=Alarm %d:mailto:alarm%d@example.com\r\nRESOURCES:%s\r\n"+
+			"BEGIN:VALARM\r\nTRIGGER:-PT15M\r\nACTION:DISPLAY\r\nDESCRIPTION:Reminder\r\nEND:VALARM\r\nEND:VEVENT\r\n",
+			i, i%500, i%500, RoomName(i%200))
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	return b.Bytes()
+}
+
 // Tiny is about size bytes of the smallest events a feed may hold (a UID and a DTSTART), in
 // one room and for one person each: a feed under the size limit may hold two million.
 func Tiny(size int) []byte {
