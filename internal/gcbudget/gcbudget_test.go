@@ -12,8 +12,8 @@ import (
 )
 
 // The budget turns GOGC off under MinLimit, and the limit follows a live heap larger than
-// 1/growth of it up to growth times the live heap, so a large input is not collected over
-// and over.
+// growthDen/growthNum of it to growthNum/growthDen times the live heap: a large input is not
+// collected over and over, nor allowed twice its live heap.
 func TestBudgetFollowsTheLiveHeap(t *testing.T) {
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
