@@ -69,8 +69,9 @@
 //     2,000 years (FREQ=HOURLY;INTERVAL=25 with BYHOUR) and whose day parts would match on
 //     some day, were it visited. A MONTHLY or YEARLY BYDAY that mixes numbered and plain
 //     weekdays (BYDAY=MO,1WE: every Monday and the first Wednesday), which rrule-go reads as
-//     days that are both (none), is expanded as two rules; with COUNT or BYSETPOS it is
-//     ignored with a warning.
+//     days that are both (none), is expanded as two rules; with COUNT or BYSETPOS, which
+//     count or pick among both kinds' days together, as two rrule-go rules merged period by
+//     period (jointEach), checked against a day-by-day reference.
 //     DTEND gives each occurrence the same exact length, DURATION the same nominal length
 //     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days, and a
 //     DTEND equal to a DATE DTSTART is one day, as no DTEND is.

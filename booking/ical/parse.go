@@ -728,18 +728,45 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 			skip(fmt.Sprintf("RRULE: %v", err))
 			return
 		}
-		parts, err := rs.byDayParts()
+		check := func(text string, opt rrule.ROption) error {
+			if err := checkFeasible(opt, start.wall); err != nil {
+				return err
+			}
+			if p.neverMatches(text, opt, start.wall) {
+				return fmt.Errorf("rule never matches: it yields no occurrence in a whole cycle of the calendar")
+			}
+			return nil
+		}
 		var kept []ruleSpec
-		for i, part := range parts {
-			err = checkFeasible(part.opt, start.wall)
+		for i, part := range rs.byDayParts() {
 			text := rp.Value + "\x00" + strconv.Itoa(i)
 			if part.startWeekday {
 				text += "\x00" + start.wall.Weekday().String() // the weekday prepare added
 			}
-			if err == nil && p.neverMatches(text, part.opt, start.wall) {
-				err = fmt.Errorf("rule never matches: it yields no occurrence in a whole cycle of the calendar")
+			if len(part.numbered) > 0 {
+				// A joint rule is checked by its kinds of weekday, without COUNT and BYSETPOS
+				// (which only count or pick among their days): while both can match, it
+				// stands; when one never does, the rule is the other alone.
+				kinds := part.kinds()
+				var errs [2]error
+				for j, k := range kinds {
+					errs[j] = check(text+"\x00kind"+strconv.Itoa(j), k.opt)
+				}
+				if err = errors.Join(errs[0], errs[1]); errs[0] == nil && errs[1] == nil {
+					kept = append(kept, part)
+					continue
+				}
+				if errs[0] != nil && errs[1] != nil {
+					continue
+				}
+				alone := 0
+				if errs[0] != nil {
+					alone = 1
+				}
+				part.opt.Byweekday, part.numbered = kinds[alone].opt.Byweekday, nil
+				text += "\x00alone" + strconv.Itoa(alone)
 			}
-			if err == nil {
+			if err = check(text, part.opt); err == nil {
 				kept = append(kept, part)
 			}
 		}

@@ -26,6 +26,10 @@ type ruleSpec struct {
 	// startWeekday is set when BYDAY was taken from DTSTART (prepare): the rule's text no
 	// longer says all it means.
 	startWeekday bool
+	// numbered are the numbered weekdays of a MONTHLY or YEARLY BYDAY that also names plain
+	// ones (opt.Byweekday holds those), when COUNT or BYSETPOS counts or picks among the days
+	// of both kinds together: such a rule is expanded by jointEach.
+	numbered []rrule.Weekday
 }
 
 var weekdayNames = map[string]rrule.Weekday{
@@ -288,13 +292,14 @@ var nearWindowStart = true
 
 // byDayParts returns the rule as rules rrule-go expands as RFC 5545 means it. A MONTHLY or
 // YEARLY BYDAY that mixes numbered and plain weekdays (BYDAY=MO,1WE: every Monday and the
-// first Wednesday) is read by rrule-go as days that are both, which none is: such a rule is
-// two rules, one with each kind, whose occurrences together are the rule's (an instant both
-// give is one occurrence). With COUNT or BYSETPOS, which count or pick among the
-// occurrences of both together, it cannot be split, and is an error.
-func (rs ruleSpec) byDayParts() ([]ruleSpec, error) {
+// first Wednesday) is read by rrule-go (as by python-dateutil) as days that are both, which
+// none is; ical.js reads it as RFC 5545 means it. Such a rule is two rules, one with each
+// kind, whose occurrences together are the rule's (an instant both give is one occurrence).
+// With COUNT or BYSETPOS, which count or pick among the occurrences of both together, it is
+// one rule with numbered set, expanded by jointEach.
+func (rs ruleSpec) byDayParts() []ruleSpec {
 	if rs.opt.Freq != rrule.MONTHLY && rs.opt.Freq != rrule.YEARLY {
-		return []ruleSpec{rs}, nil
+		return []ruleSpec{rs}
 	}
 	var plain, numbered []rrule.Weekday
 	for _, wd := range rs.opt.Byweekday {
@@ -305,14 +310,137 @@ func (rs ruleSpec) byDayParts() ([]ruleSpec, error) {
 		}
 	}
 	if len(plain) == 0 || len(numbered) == 0 {
-		return []ruleSpec{rs}, nil
+		return []ruleSpec{rs}
 	}
 	if rs.opt.Count > 0 || len(rs.opt.Bysetpos) > 0 {
-		return nil, fmt.Errorf("BYDAY mixes numbered and plain weekdays, with COUNT or BYSETPOS: not supported")
+		rs.opt.Byweekday, rs.numbered = plain, numbered
+		return []ruleSpec{rs}
 	}
 	a, b := rs, rs
 	a.opt.Byweekday, b.opt.Byweekday = plain, numbered
-	return []ruleSpec{a, b}, nil
+	return []ruleSpec{a, b}
+}
+
+// kinds returns the two rules of a joint rule (numbered set): one for each kind of weekday,
+// without COUNT and BYSETPOS, which jointEach applies to both together.
+func (rs ruleSpec) kinds() [2]ruleSpec {
+	a, b := rs, rs
+	b.opt.Byweekday = rs.numbered
+	for _, k := range []*ruleSpec{&a, &b} {
+		k.numbered, k.opt.Count, k.opt.Bysetpos = nil, 0, nil
+	}
+	return [2]ruleSpec{a, b}
+}
+
+// periodOf numbers the period (month or year) of a MONTHLY or YEARLY rule that t is in.
+func periodOf(f rrule.Frequency, t time.Time) int {
+	if f == rrule.MONTHLY {
+		return t.Year()*12 + int(t.Month()) - 1
+	}
+	return t.Year()
+}
+
+// periodBounds returns the first instant of the period of a MONTHLY or YEARLY rule that t is
+// in, at clock's time of day, and the last instant of that period.
+func periodBounds(f rrule.Frequency, t, clock time.Time) (first, last time.Time) {
+	h, mi, sec := clock.Clock()
+	m, next := t.Month(), time.Date(t.Year()+1, time.January, 1, 0, 0, 0, 0, time.UTC)
+	if f == rrule.YEARLY {
+		m = time.January
+	} else {
+		next = time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(t.Year(), m, 1, h, mi, sec, clock.Nanosecond(), time.UTC), next.Add(-time.Nanosecond)
+}
+
+// jointEach calls f with the occurrences, in order, of a rule whose BYDAY mixes numbered and
+// plain weekdays and that has COUNT or BYSETPOS (byDayParts), from the period that from is in
+// (from is DTSTART or, without COUNT, nearWindow's start) to until, until f returns false.
+// rrule-go expands each kind of weekday as a rule of its own (kinds), from the first day of
+// that period, so that BYSETPOS picks among the whole period's days, also those before
+// DTSTART (as RFC 5545 and ical.js do); their occurrences are merged (an instant both give is
+// one), BYSETPOS picks among each period's, and COUNT counts those from DTSTART on.
+func (rs ruleSpec) jointEach(dtstart, from, until time.Time, f func(time.Time) bool) error {
+	first, _ := periodBounds(rs.opt.Freq, from, dtstart)
+	_, last := periodBounds(rs.opt.Freq, until, dtstart)
+	var next [2]rrule.Next
+	var head [2]time.Time
+	var live [2]bool
+	for i, k := range rs.kinds() {
+		k.untilWall = last
+		r, err := k.build(first)
+		if err != nil {
+			return err
+		}
+		next[i] = r.Iterator()
+		head[i], live[i] = next[i]()
+	}
+	// merged yields the occurrences of both kinds in order, each instant once.
+	merged := func() (time.Time, bool) {
+		i := 0
+		switch {
+		case !live[0] && !live[1]:
+			return time.Time{}, false
+		case !live[0] || live[1] && head[1].Before(head[0]):
+			i = 1
+		}
+		t := head[i]
+		for j := range head {
+			for live[j] && !head[j].After(t) {
+				head[j], live[j] = next[j]()
+			}
+		}
+		return t, true
+	}
+	count := 0
+	emit := func(t time.Time) bool {
+		if t.Before(dtstart) || t.After(until) {
+			return !t.After(until)
+		}
+		count++
+		return f(t) && (rs.opt.Count == 0 || count < rs.opt.Count)
+	}
+	if len(rs.opt.Bysetpos) == 0 {
+		for t, ok := merged(); ok; t, ok = merged() {
+			if !emit(t) {
+				return nil
+			}
+		}
+		return nil
+	}
+	var set, picked []time.Time
+	pick := func() bool {
+		picked = picked[:0]
+		for _, pos := range rs.opt.Bysetpos {
+			i := pos - 1
+			if pos < 0 {
+				i = len(set) + pos
+			}
+			if i >= 0 && i < len(set) {
+				picked = append(picked, set[i])
+			}
+		}
+		slices.SortFunc(picked, time.Time.Compare)
+		for _, t := range slices.CompactFunc(picked, time.Time.Equal) {
+			if !emit(t) {
+				return false
+			}
+		}
+		return true
+	}
+	for t, ok := merged(); ok; t, ok = merged() {
+		if len(set) > 0 && periodOf(rs.opt.Freq, t) != periodOf(rs.opt.Freq, set[0]) {
+			if !pick() {
+				return nil
+			}
+			set = set[:0]
+		}
+		set = append(set, t)
+	}
+	if len(set) > 0 {
+		pick()
+	}
+	return nil
 }
 
 // build makes a fresh rrule-go rule (they are not safe for concurrent iteration) on a
@@ -618,24 +746,38 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		// And it starts near the window (a daily series of ten years costs its occurrences
 		// near the window, not 3,650 first; an hourly one is not cut off by maxOcc first).
 		spec, from := spec.nearWindow(m.start.wall, lo)
-		r, err := spec.build(from)
-		if err != nil {
-			warn.add(m.uid, fmt.Sprintf("RRULE: %v; series skipped (VEVENT at line %d)", err, m.line))
-			return out
-		}
-		next := r.Iterator()
-		for n := 0; ; n++ {
-			t, ok := next()
-			if !ok || t.After(hi) {
-				break
+		n := 0
+		add := func(t time.Time) bool {
+			if t.After(hi) {
+				return false
 			}
 			if n >= c.maxOcc {
 				warn.add(m.uid, fmt.Sprintf("recurrence stopped after %d occurrences (the limit); later occurrences are missing (VEVENT at line %d)", c.maxOcc, m.line))
-				break
+				return false
 			}
+			n++
 			if !t.Before(lo) {
 				cands = append(cands, candidate{wall: t, inst: m.start.at(t).instant()})
 			}
+			return true
+		}
+		var err error
+		if len(spec.numbered) > 0 {
+			err = spec.jointEach(m.start.wall, from, spec.untilWall, add)
+		} else {
+			var r *rrule.RRule
+			if r, err = spec.build(from); err == nil {
+				next := r.Iterator()
+				for t, ok := next(); ok; t, ok = next() {
+					if !add(t) {
+						break
+					}
+				}
+			}
+		}
+		if err != nil {
+			warn.add(m.uid, fmt.Sprintf("RRULE: %v; series skipped (VEVENT at line %d)", err, m.line))
+			return out
 		}
 	}
 	more := m.rec.rdateMore

@@ -637,7 +637,7 @@ func TestSeriesExpandAlikeOnAnyNumberOfCores(t *testing.T) {
 
 // BYDAY=MO,1WE in a MONTHLY or YEARLY rule is every Monday and the first Wednesday (RFC 5545),
 // as two rules are; rrule-go alone finds no day that is both. With COUNT or BYSETPOS, which
-// would count or pick among both kinds together, the rule is ignored with a warning.
+// count or pick among both kinds together: joint_test.go.
 func TestMixedNumberedAndPlainWeekdays(t *testing.T) {
 	feed := func(rules ...string) []byte {
 		return []byte("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:m@example.org\nDTSTART:20260501T090000Z\nDURATION:PT1H\nRRULE:" +
@@ -661,13 +661,5 @@ func TestMixedNumberedAndPlainWeekdays(t *testing.T) {
 		cal, err = Parse(feed(tc.apart...), ParseOptions{Name: "x"})
 		require.NoError(t, err)
 		require.Equal(t, cal.Bookings(june).Bookings, got.Bookings, tc.mixed)
-	}
-	for _, rule := range []string{"FREQ=MONTHLY;BYDAY=MO,1WE;COUNT=5", "FREQ=MONTHLY;BYDAY=MO,1WE;BYSETPOS=1"} {
-		cal, err := Parse(feed(rule), ParseOptions{Name: "x"})
-		require.NoError(t, err)
-		res := cal.Bookings(win("2026-05-01T00:00:00Z", "2026-07-01T00:00:00Z"))
-		require.Len(t, res.Bookings, 1, "DTSTART only: %s", rule)
-		require.Len(t, res.Warnings, 1, rule)
-		assert.Contains(t, res.Warnings[0].Reason, "mixes numbered and plain weekdays", rule)
 	}
 }
