@@ -228,7 +228,8 @@ func TestMixedWeekdaysWithCountOrSetPosAgainstReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 5))
 	for i := range 500 {
 		r := randomMixedRule(rng)
-		dtstart := time.Date(2026, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 9, 30, 0, 0, time.UTC)
+		// At 09:30 or 14:30: BYHOUR=9,14 then gives a time of day before DTSTART's too.
+		dtstart := time.Date(2026, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), []int{9, 14}[rng.IntN(2)], 30, 0, 0, time.UTC)
 		end := dtstart.AddDate(3, 0, 0)
 		feed := "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:mixed@example.org\r\nDTSTART:" + dtstart.Format("20060102T150405Z") +
 			"\r\nDURATION:PT1H\r\nRRULE:" + r.String() + "\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room 1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"

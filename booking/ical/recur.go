@@ -340,33 +340,42 @@ func periodOf(f rrule.Frequency, t time.Time) int {
 	return t.Year()
 }
 
-// periodBounds returns the first instant of the period of a MONTHLY or YEARLY rule that t is
-// in, at clock's time of day, and the last instant of that period.
-func periodBounds(f rrule.Frequency, t, clock time.Time) (first, last time.Time) {
-	h, mi, sec := clock.Clock()
-	m, next := t.Month(), time.Date(t.Year()+1, time.January, 1, 0, 0, 0, 0, time.UTC)
+// periodBounds returns the first and the last instant of the period (month or year) of a
+// MONTHLY or YEARLY rule that t is in.
+func periodBounds(f rrule.Frequency, t time.Time) (first, last time.Time) {
+	first = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	next := first.AddDate(0, 1, 0)
 	if f == rrule.YEARLY {
-		m = time.January
-	} else {
-		next = time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+		first = time.Date(t.Year(), time.January, 1, 0, 0, 0, 0, time.UTC)
+		next = first.AddDate(1, 0, 0)
 	}
-	return time.Date(t.Year(), m, 1, h, mi, sec, clock.Nanosecond(), time.UTC), next.Add(-time.Nanosecond)
+	return first, next.Add(-time.Nanosecond)
 }
 
 // jointEach calls f with the occurrences, in order, of a rule whose BYDAY mixes numbered and
 // plain weekdays and that has COUNT or BYSETPOS (byDayParts), from the period that from is in
 // (from is DTSTART or, without COUNT, nearWindow's start) to until, until f returns false.
-// rrule-go expands each kind of weekday as a rule of its own (kinds), from the first day of
-// that period, so that BYSETPOS picks among the whole period's days, also those before
-// DTSTART (as RFC 5545 and ical.js do); their occurrences are merged (an instant both give is
-// one), BYSETPOS picks among each period's, and COUNT counts those from DTSTART on.
+// rrule-go expands each kind of weekday as a rule of its own (kinds), from the first instant
+// of that period (with DTSTART's time of day as explicit BYHOUR, BYMINUTE and BYSECOND where
+// the rule leaves them open, as rrule-go would take them from its start), so that BYSETPOS
+// picks among the whole period's times, also those before DTSTART (as RFC 5545 and ical.js
+// do); their occurrences are merged (an instant both give is one), BYSETPOS picks among each
+// period's, and COUNT counts those from DTSTART on.
 func (rs ruleSpec) jointEach(dtstart, from, until time.Time, f func(time.Time) bool) error {
-	first, _ := periodBounds(rs.opt.Freq, from, dtstart)
-	_, last := periodBounds(rs.opt.Freq, until, dtstart)
+	first, _ := periodBounds(rs.opt.Freq, from)
+	_, last := periodBounds(rs.opt.Freq, until)
 	var next [2]rrule.Next
 	var head [2]time.Time
 	var live [2]bool
 	for i, k := range rs.kinds() {
+		for _, part := range []struct {
+			by *[]int
+			of int
+		}{{&k.opt.Byhour, dtstart.Hour()}, {&k.opt.Byminute, dtstart.Minute()}, {&k.opt.Bysecond, dtstart.Second()}} {
+			if len(*part.by) == 0 {
+				*part.by = []int{part.of}
+			}
+		}
 		k.untilWall = last
 		r, err := k.build(first)
 		if err != nil {
