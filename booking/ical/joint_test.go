@@ -203,7 +203,7 @@ func randomMixedRule(rng *rand.Rand) mixedRule {
 		r.hours = []int{9, 14}
 	}
 	if rng.IntN(2) == 0 {
-		pos := []int{1, 2, 3, -1, -2, 5, 7, -6}
+		pos := []int{1, 2, 3, -1, -2, 5, 7, -6, 10, 15, -12, 30}
 		for _, i := range rng.Perm(len(pos))[:1+rng.IntN(2)] {
 			r.setPos = append(r.setPos, pos[i])
 		}
@@ -279,5 +279,30 @@ func TestMixedWeekdaysWithCountOrSetPos(t *testing.T) {
 			got = append(got, b.Start.Format("01-02"))
 		}
 		assert.Equal(t, tc.want, strings.Join(got, " "), tc.rule)
+	}
+}
+
+// A joint rule whose BYSETPOS no period's set can reach (a month has at most 5 Mondays and one
+// first Tuesday) is dropped up front, as other rules that never match: with COUNT it would be
+// searched from DTSTART, in 1601 here, on every expansion. One the bound lets through whose
+// picks never come is stopped by the occurrence cap, with its warning.
+func TestMixedWeekdaysThatNeverPick(t *testing.T) {
+	for _, tc := range []struct {
+		rule, start, warning string
+		maxOcc               int
+	}{
+		{"FREQ=MONTHLY;BYDAY=MO,1TU;BYSETPOS=7;COUNT=5", "16010101T090000Z", "never matches", 0},
+		{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1,2;BYDAY=SU,1MO;BYSETPOS=3;COUNT=2", "16010101T090000Z", "never matches", 0},
+		// 20 days a month hold at most 3 Mondays, 3 Tuesdays and the first Wednesday: 7 < 9.
+		{"FREQ=MONTHLY;BYMONTHDAY=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20;BYDAY=MO,TU,1WE;BYSETPOS=9;COUNT=3", "20200101T090000Z", "recurrence stopped after 100 occurrences", 100},
+	} {
+		feed := "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:never@example.org\r\nDTSTART:" + tc.start + "\r\nDURATION:PT1H\r\nRRULE:" +
+			tc.rule + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		cal, err := Parse([]byte(feed), ParseOptions{Name: "x", SiteLocation: time.UTC, MaxOccurrences: tc.maxOcc})
+		require.NoError(t, err)
+		res := cal.Bookings(win("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"))
+		assert.Empty(t, res.Bookings, tc.rule)
+		require.Len(t, res.Warnings, 1, tc.rule)
+		assert.Contains(t, res.Warnings[0].Reason, tc.warning, tc.rule)
 	}
 }

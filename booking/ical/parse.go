@@ -753,6 +753,10 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 					errs[j] = check(text+"\x00kind"+strconv.Itoa(j), k.opt)
 				}
 				if err = errors.Join(errs[0], errs[1]); errs[0] == nil && errs[1] == nil {
+					if !part.jointSetReachable() {
+						err = fmt.Errorf("rule never matches: no month or year has as many days as BYSETPOS asks for")
+						continue
+					}
 					kept = append(kept, part)
 					continue
 				}

@@ -352,6 +352,37 @@ func periodBounds(f rrule.Frequency, t time.Time) (first, last time.Time) {
 	return first, next.Add(-time.Nanosecond)
 }
 
+// jointSetReachable reports whether some BYSETPOS of a joint rule (numbered set) can pick
+// from a period's set, by an upper bound of that set's size: a plain weekday is at most 5
+// days a month and a numbered one 1 (in a YEARLY rule without BYMONTH, 1 a year: counted as
+// 1 a month, which still bounds it), at most BYMONTHDAY's days a month, in 1 month (MONTHLY)
+// or BYMONTH's months of 12, each at every time of day of BYHOUR, BYMINUTE and BYSECOND.
+// When it cannot, the rule never matches: with COUNT it would otherwise be searched from
+// DTSTART to the window on every expansion.
+func (rs ruleSpec) jointSetReachable() bool {
+	if len(rs.opt.Bysetpos) == 0 {
+		return true
+	}
+	perMonth := min(5*len(rs.opt.Byweekday)+len(rs.numbered), 31)
+	if n := len(rs.opt.Bymonthday); n > 0 {
+		perMonth = min(perMonth, n)
+	}
+	months := 1
+	if rs.opt.Freq == rrule.YEARLY {
+		months = 12
+		if n := len(rs.opt.Bymonth); n > 0 {
+			months = n
+		}
+	}
+	bound := perMonth * months * max(len(rs.opt.Byhour), 1) * max(len(rs.opt.Byminute), 1) * max(len(rs.opt.Bysecond), 1)
+	for _, p := range rs.opt.Bysetpos {
+		if p <= bound && -p <= bound {
+			return true
+		}
+	}
+	return false
+}
+
 // jointEach calls f with the occurrences, in order, of a rule whose BYDAY mixes numbered and
 // plain weekdays and that has COUNT or BYSETPOS (byDayParts), from the period that from is in
 // (from is DTSTART or, without COUNT, nearWindow's start) to until, until f returns false.
@@ -360,8 +391,10 @@ func periodBounds(f rrule.Frequency, t time.Time) (first, last time.Time) {
 // the rule leaves them open, as rrule-go would take them from its start), so that BYSETPOS
 // picks among the whole period's times, also those before DTSTART (as RFC 5545 and ical.js
 // do); their occurrences are merged (an instant both give is one), BYSETPOS picks among each
-// period's, and COUNT counts those from DTSTART on.
-func (rs ruleSpec) jointEach(dtstart, from, until time.Time, f func(time.Time) bool) error {
+// period's, and COUNT counts those from DTSTART on. Like a rule's own occurrences, the merged
+// ones are capped at limit (a BYSETPOS that picks rarely, with COUNT, is otherwise searched
+// from DTSTART to the window): capped reports that the cap stopped the expansion.
+func (rs ruleSpec) jointEach(dtstart, from, until time.Time, limit int, f func(time.Time) bool) (capped bool, err error) {
 	first, _ := periodBounds(rs.opt.Freq, from)
 	_, last := periodBounds(rs.opt.Freq, until)
 	var next [2]rrule.Next
@@ -379,16 +412,20 @@ func (rs ruleSpec) jointEach(dtstart, from, until time.Time, f func(time.Time) b
 		k.untilWall = last
 		r, err := k.build(first)
 		if err != nil {
-			return err
+			return false, err
 		}
 		next[i] = r.Iterator()
 		head[i], live[i] = next[i]()
 	}
 	// merged yields the occurrences of both kinds in order, each instant once.
+	n := 0
 	merged := func() (time.Time, bool) {
 		i := 0
 		switch {
 		case !live[0] && !live[1]:
+			return time.Time{}, false
+		case n == limit:
+			capped = true
 			return time.Time{}, false
 		case !live[0] || live[1] && head[1].Before(head[0]):
 			i = 1
@@ -399,6 +436,7 @@ func (rs ruleSpec) jointEach(dtstart, from, until time.Time, f func(time.Time) b
 				head[j], live[j] = next[j]()
 			}
 		}
+		n++
 		return t, true
 	}
 	count := 0
@@ -412,10 +450,10 @@ func (rs ruleSpec) jointEach(dtstart, from, until time.Time, f func(time.Time) b
 	if len(rs.opt.Bysetpos) == 0 {
 		for t, ok := merged(); ok; t, ok = merged() {
 			if !emit(t) {
-				return nil
+				return false, nil
 			}
 		}
-		return nil
+		return capped, nil
 	}
 	var set, picked []time.Time
 	pick := func() bool {
@@ -440,16 +478,16 @@ func (rs ruleSpec) jointEach(dtstart, from, until time.Time, f func(time.Time) b
 	for t, ok := merged(); ok; t, ok = merged() {
 		if len(set) > 0 && periodOf(rs.opt.Freq, t) != periodOf(rs.opt.Freq, set[0]) {
 			if !pick() {
-				return nil
+				return false, nil
 			}
 			set = set[:0]
 		}
 		set = append(set, t)
 	}
-	if len(set) > 0 {
+	if len(set) > 0 && !capped { // a capped period's set is not whole
 		pick()
 	}
-	return nil
+	return capped, nil
 }
 
 // build makes a fresh rrule-go rule (they are not safe for concurrent iteration) on a
@@ -756,12 +794,15 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		// near the window, not 3,650 first; an hourly one is not cut off by maxOcc first).
 		spec, from := spec.nearWindow(m.start.wall, lo)
 		n := 0
+		capped := func() {
+			warn.add(m.uid, fmt.Sprintf("recurrence stopped after %d occurrences (the limit); later occurrences are missing (VEVENT at line %d)", c.maxOcc, m.line))
+		}
 		add := func(t time.Time) bool {
 			if t.After(hi) {
 				return false
 			}
 			if n >= c.maxOcc {
-				warn.add(m.uid, fmt.Sprintf("recurrence stopped after %d occurrences (the limit); later occurrences are missing (VEVENT at line %d)", c.maxOcc, m.line))
+				capped()
 				return false
 			}
 			n++
@@ -772,7 +813,10 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		}
 		var err error
 		if len(spec.numbered) > 0 {
-			err = spec.jointEach(m.start.wall, from, spec.untilWall, add)
+			var stopped bool
+			if stopped, err = spec.jointEach(m.start.wall, from, spec.untilWall, c.maxOcc, add); stopped {
+				capped()
+			}
 		} else {
 			var r *rrule.RRule
 			if r, err = spec.build(from); err == nil {

@@ -279,7 +279,8 @@ var errEOFForTest = io.EOF
 // only the search of a calendar cycle finds (BYWEEKNO=53;BYMONTH=6 daily, a BYSETPOS beyond
 // a year's one 29 February on a Monday, the 60th day of the year on a 28th), with DTSTARTs
 // on 300 different days; subdaily: HOURLY, MINUTELY and SECONDLY rules whose days never
-// come (about 0.6 s a series and expansion for rrule-go alone).
+// come (about 0.6 s a series and expansion for rrule-go alone); joint: BYDAY mixing plain and
+// numbered weekdays with a BYSETPOS beyond any month's or year's days (jointSetReachable).
 func BenchmarkImpossibleRules(b *testing.B) {
 	for _, c := range []struct {
 		name  string
@@ -288,6 +289,8 @@ func BenchmarkImpossibleRules(b *testing.B) {
 		{"known", []string{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"}},
 		{"cycle", []string{"FREQ=DAILY;BYWEEKNO=53;BYMONTH=6", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYSETPOS=2", "FREQ=DAILY;BYYEARDAY=60;BYMONTHDAY=28"}},
 		{"subdaily", []string{"FREQ=HOURLY;BYYEARDAY=60;BYMONTHDAY=28", "FREQ=MINUTELY;INTERVAL=30;BYWEEKNO=53;BYMONTH=6", "FREQ=SECONDLY;INTERVAL=7;BYMONTH=2;BYYEARDAY=1", "FREQ=HOURLY;INTERVAL=2;BYHOUR=9,11;BYWEEKNO=53;BYMONTH=6"}},
+		// BYDAY mixing plain and numbered weekdays, with a BYSETPOS no month or year reaches.
+		{"joint", []string{"FREQ=MONTHLY;BYDAY=MO,1TU;BYSETPOS=7;COUNT=5", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1,2;BYDAY=SU,1MO;BYSETPOS=3;COUNT=2", "FREQ=MONTHLY;BYDAY=MO,TU,-1WE;BYSETPOS=-12"}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var buf bytes.Buffer
