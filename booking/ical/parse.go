@@ -752,7 +752,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 				for j, k := range kinds {
 					errs[j] = check(text+"\x00kind"+strconv.Itoa(j), k.opt)
 				}
-				if err = errors.Join(errs[0], errs[1]); errs[0] == nil && errs[1] == nil {
+				if err = cmp.Or(errs[0], errs[1]); err == nil {
 					if !part.jointSetReachable() {
 						err = fmt.Errorf("rule never matches: no month or year has as many days as BYSETPOS asks for")
 						continue
