@@ -153,3 +153,39 @@ func BenchmarkOldSeries(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkManyResourcesInOneLine parses an event whose one RESOURCES line (folded, under the
+// line limit) names 120,000 rooms: each name is kept once, and that check once cost a
+// comparison with every name before it (32 s for this line, on every parse).
+func BenchmarkManyResourcesInOneLine(b *testing.B) {
+	var line bytes.Buffer
+	line.WriteString("RESOURCES:")
+	for i := range 120_000 {
+		if i > 0 {
+			line.WriteByte(',')
+		}
+		fmt.Fprintf(&line, "R%d", i)
+	}
+	var feed bytes.Buffer
+	feed.WriteString("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:list@example.org\r\nDTSTART:20260603T090000Z\r\nDURATION:PT1H\r\nATTENDEE:mailto:a@example.org\r\n")
+	for text := line.Bytes(); len(text) > 0; {
+		n := min(len(text), 74)
+		feed.Write(text[:n])
+		feed.WriteString("\r\n ")
+		text = text[n:]
+	}
+	feed.Truncate(feed.Len() - 1)
+	feed.WriteString("END:VEVENT\r\nEND:VCALENDAR\r\n")
+	data := feed.Bytes()
+	b.ReportAllocs()
+	for b.Loop() {
+		cal, err := Parse(data, ParseOptions{Name: "bench", SiteLocation: time.UTC})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := cal.Bookings(benchWindow)
+		if len(res.Bookings) != 1 || len(res.Bookings[0].Resources) != 120_000 {
+			b.Fatalf("%d bookings", len(res.Bookings))
+		}
+	}
+}

@@ -201,12 +201,33 @@ func resourceNames(value string, list bool) []string {
 	if list {
 		parts = splitTextList(value)
 	}
-	var out []string
+	out := make([]string, 0, len(parts))
+	var seen map[string]struct{} // past manyParties names: one list of 100,000 cost 5e9 comparisons
 	for _, part := range parts {
 		name := strings.TrimSpace(unescapeText(part))
-		if name != "" && !slices.Contains(out, name) {
-			out = append(out, name)
+		switch {
+		case name == "":
+			continue
+		case len(out) < manyParties:
+			if slices.Contains(out, name) {
+				continue
+			}
+		default:
+			if seen == nil {
+				seen = make(map[string]struct{}, len(parts))
+				for _, n := range out {
+					seen[n] = struct{}{}
+				}
+			}
+			if _, dup := seen[name]; dup {
+				continue
+			}
+			seen[name] = struct{}{}
 		}
+		out = append(out, name)
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return slices.Clip(out)
 }
