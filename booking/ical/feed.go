@@ -80,6 +80,9 @@ type Options struct {
 	MaxBytes int64
 	// MaxOccurrences caps occurrences per recurrence rule; 0 = DefaultMaxOccurrences.
 	MaxOccurrences int
+	// MaxFeedOccurrences caps the occurrences of all rules together in one answer; 0 =
+	// DefaultMaxFeedOccurrences.
+	MaxFeedOccurrences int
 	// MaxDuration caps one booking's length; 0 = DefaultMaxDuration.
 	MaxDuration time.Duration
 	// Logger receives fetch logs; nil = discard.
@@ -148,12 +151,13 @@ func New(opts Options) (*Feed, error) {
 		f.timeout = DefaultTimeout
 	}
 	po, err := ParseOptions{
-		Name:           f.name,
-		Dialect:        opts.Dialect,
-		SiteLocation:   opts.SiteLocation,
-		MaxBytes:       opts.MaxBytes,
-		MaxOccurrences: opts.MaxOccurrences,
-		MaxDuration:    opts.MaxDuration,
+		Name:               f.name,
+		Dialect:            opts.Dialect,
+		SiteLocation:       opts.SiteLocation,
+		MaxBytes:           opts.MaxBytes,
+		MaxOccurrences:     opts.MaxOccurrences,
+		MaxFeedOccurrences: opts.MaxFeedOccurrences,
+		MaxDuration:        opts.MaxDuration,
 	}.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("iCal feed %s: %w", f.name, err)

@@ -642,20 +642,32 @@ func (c *Calendar) expandSeries(w booking.Window, out []booking.Booking, warn *w
 	if len(c.series) >= minParallelSeries && runtime.GOMAXPROCS(0) >= 2 {
 		n = 2
 	}
-	outs, warns := make([][]booking.Booking, n), make([]warnings, n)
-	onParts(n, func(i int) {
-		warns[i].source = warn.source
-		var cp copies
-		for _, s := range c.series[i*len(c.series)/n : (i+1)*len(c.series)/n] {
-			outs[i] = c.expand(s, w, outs[i], &warns[i], &cp)
-		}
-	})
+	var outs [][]booking.Booking
+	var warns []warnings
+	run := func(n int) (cut bool) {
+		outs, warns = make([][]booking.Booking, n), make([]warnings, n)
+		cuts := make([]bool, n)
+		onParts(n, func(i int) {
+			warns[i].source = warn.source
+			cp := copies{left: c.maxFeed / n}
+			for _, s := range c.series[i*len(c.series)/n : (i+1)*len(c.series)/n] {
+				outs[i] = c.expand(s, w, outs[i], &warns[i], &cp)
+			}
+			cuts[i] = cp.cut
+		})
+		return slices.Contains(cuts, true)
+	}
+	// Each half may use half the cap. When one wanted more, the series are expanded again one
+	// after the other with the whole cap, so that it falls where it does on one core.
+	if run(n) && n > 1 {
+		run(1)
+	}
 	total := len(out)
-	for i := range n {
+	for i := range outs {
 		total += len(outs[i])
 	}
 	out = slices.Grow(out, total-len(out))
-	for i := range n {
+	for i := range outs {
 		out = append(out, outs[i]...)
 		for _, wa := range warns[i].list {
 			warn.add(wa.UID, wa.Reason)
@@ -742,6 +754,10 @@ type copies struct {
 	persons   arena.Arena[booking.Person]
 	resources arena.Arena[string]
 	cands     []candidate // expand's room for a series' candidates, reused series by series
+	// left is what remains of the calendar's occurrence cap (maxFeed) for these series;
+	// cut is set when a series wanted more.
+	left int
+	cut  bool
 }
 
 // copyInto is a's copy of src; an empty or nil src is returned as slices.Clone returns it.
@@ -805,7 +821,13 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 				capped()
 				return false
 			}
+			if cp.left == 0 {
+				cp.cut = true
+				warn.add(m.uid, fmt.Sprintf("recurrence stopped: the feed's series reached %d occurrences together (the limit of one feed); this series' later occurrences are missing (VEVENT at line %d)", c.maxFeed, m.line))
+				return false
+			}
 			n++
+			cp.left--
 			if !t.Before(lo) {
 				cands = append(cands, candidate{wall: t, inst: m.start.at(t).instant()})
 			}

@@ -663,3 +663,68 @@ func TestMixedNumberedAndPlainWeekdays(t *testing.T) {
 		require.Equal(t, cal.Bookings(june).Bookings, got.Bookings, tc.mixed)
 	}
 }
+
+// The rules of all series together generate at most MaxFeedOccurrences occurrences for one
+// answer: the series are expanded in feed order, the first ones whole, and those past the cap
+// lose their later occurrences, each saying so in a warning. On two cores (past
+// minParallelSeries) the answer is that of one core.
+func TestFeedOccurrenceCap(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:single@example.org\nDTSTART:20260610T090000Z\nDURATION:PT1H\nEND:VEVENT\n")
+	const series = 100
+	for i := range series {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\nUID:s%03d@example.org\nDTSTART:20260601T000000Z\nDURATION:PT30M\nRRULE:FREQ=HOURLY\nEND:VEVENT\n", i)
+	}
+	b.WriteString("END:VCALENDAR\n")
+	require.Greater(t, series, minParallelSeries)
+	day := win("2026-06-10T00:00:00Z", "2026-06-11T00:00:00Z")
+	perSeries := func(res booking.FetchResult) map[string]int {
+		n := map[string]int{}
+		for _, bk := range res.Bookings {
+			n[bk.UID]++
+		}
+		return n
+	}
+
+	// The default cap leaves this feed whole.
+	cal, err := Parse([]byte(b.String()), ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	whole := cal.Bookings(day)
+	require.Empty(t, whole.Warnings)
+	for i := range series {
+		require.Equal(t, 24, perSeries(whole)[fmt.Sprintf("s%03d@example.org", i)])
+	}
+
+	cal, err = Parse([]byte(b.String()), ParseOptions{Name: "x", MaxFeedOccurrences: 5000})
+	require.NoError(t, err)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	one := cal.Bookings(day)
+	runtime.GOMAXPROCS(2)
+	two := cal.Bookings(day)
+	require.True(t, reflect.DeepEqual(one, two), "one core and two differ")
+
+	// A prefix of the series is whole, one at most is cut short, the rest have nothing.
+	counts, cut := perSeries(one), -1
+	for i := range series {
+		n := counts[fmt.Sprintf("s%03d@example.org", i)]
+		switch {
+		case cut < 0 && n == 24:
+		case cut < 0:
+			cut = i
+		default:
+			require.Zero(t, n, "series %d after the cut at %d", i, cut)
+		}
+	}
+	require.Greater(t, cut, 0, "some series are whole and some are cut")
+	assert.Equal(t, 1, counts["single@example.org"], "singles are not counted")
+	var warned []string
+	for _, w := range one.Warnings {
+		require.Contains(t, w.Reason, "reached 5000 occurrences together (the limit of one feed)")
+		warned = append(warned, w.UID)
+	}
+	var want []string
+	for i := cut; i < series; i++ {
+		want = append(want, fmt.Sprintf("s%03d@example.org", i))
+	}
+	assert.Equal(t, want, warned, "each cut series is named once, in order")
+}
