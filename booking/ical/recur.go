@@ -799,7 +799,11 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 
 	cands := append(cp.cands[:0], candidate{wall: m.start.wall, inst: m.startI()})
 	defer func() { cp.cands = cands[:0] }() // the next series' room
+	cut := false // by the feed's cap: said once, and the series' other rules add nothing
 	for i := range m.rec.rules {
+		if cut {
+			break
+		}
 		// The rule ends at the window (rrule-go would otherwise stop 292 years after
 		// DTSTART, or search to the year 9999 after the last occurrence).
 		spec := m.rec.rules[i]
@@ -822,7 +826,7 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 				return false
 			}
 			if cp.left == 0 {
-				cp.cut = true
+				cp.cut, cut = true, true
 				warn.add(m.uid, fmt.Sprintf("recurrence stopped: the feed's series reached %d occurrences together (the limit of one feed); this series' later occurrences are missing (VEVENT at line %d)", c.maxFeed, m.line))
 				return false
 			}
