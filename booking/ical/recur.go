@@ -799,7 +799,7 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 
 	cands := append(cp.cands[:0], candidate{wall: m.start.wall, inst: m.startI()})
 	defer func() { cp.cands = cands[:0] }() // the next series' room
-	cut := false // by the feed's cap: said once, and the series' other rules add nothing
+	cut := false                            // by the feed's cap: said once, and the series' other rules add nothing
 	for i := range m.rec.rules {
 		if cut {
 			break
