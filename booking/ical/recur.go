@@ -799,7 +799,8 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 
 	cands := append(cp.cands[:0], candidate{wall: m.start.wall, inst: m.startI()})
 	defer func() { cp.cands = cands[:0] }() // the next series' room
-	cut := false                            // by the feed's cap: said once, and the series' other rules add nothing
+	// cut: by the feed's cap, said once; the series' other rules add nothing.
+	cut := false
 	for i := range m.rec.rules {
 		if cut {
 			break
