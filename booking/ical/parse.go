@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goical "github.com/emersion/go-ical"
@@ -509,6 +510,7 @@ func (p *eventReader) newEvent() *event {
 // parser holds the state of one parse.
 type parser struct {
 	eventReader
+	ianaMisses  atomic.Int32 // the resolvers' vain zone database lookups (maxParseIANAMisses)
 	site        *zone
 	dec         *propDecoder
 	prodids     []string

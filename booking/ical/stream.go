@@ -532,7 +532,7 @@ type calSetup struct {
 // calendar ends, by readCalendar.
 func (p *parser) buildSetup(rc *rawCalendar) *calSetup {
 	su := &calSetup{gen: rc.gen, dialect: p.dialect}
-	cx := &calContext{floating: p.site, res: newResolver()}
+	cx := &calContext{floating: p.site, res: newResolver(&p.ianaMisses)}
 	su.cx = cx
 	var xwr *goical.Prop
 	for _, rp := range rc.props {
@@ -571,7 +571,7 @@ func (p *parser) buildSetup(rc *rawCalendar) *calSetup {
 			su.warnings = append(su.warnings, fmt.Sprintf("VTIMEZONE at line %d ignored: %s", v.line, bz.broken))
 			continue
 		}
-		cx.res.inFile[bz.tzid] = bz.z
+		cx.res.addInFile(bz.tzid, bz.z)
 	}
 	if xwr != nil {
 		name := strings.TrimSpace(unescapeText(xwr.Value))
@@ -827,7 +827,7 @@ func (p *parser) newWorker() *eventReader {
 
 // clone returns a resolver sharing the calendar's VTIMEZONEs with a cache of its own.
 func (r *resolver) clone() *resolver {
-	return &resolver{inFile: r.inFile, cache: make(map[string]resolved)}
+	return &resolver{inFile: r.inFile, folded: r.folded, misses: r.misses, cache: make(map[string]resolved)}
 }
 
 // readBatch splits, decodes and reads the events of one batch. What the scan found broken

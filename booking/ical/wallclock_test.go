@@ -43,7 +43,7 @@ func TestWallClockToInstantRFC5545(t *testing.T) {
 	}
 
 	// The same Amsterdam rules as a VTIMEZONE-built rule zone.
-	r := newResolver()
+	r := newResolver(nil)
 	comp := mustVTimezone(t, "tz_rules.ics", "Nowhere/Middle")
 	r.inFile["Nowhere/Middle"] = comp
 	z, err := r.resolve("Nowhere/Middle")
