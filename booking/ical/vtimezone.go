@@ -20,9 +20,10 @@ import (
 // time.Duration), which once gave every instant after 1893 one fixed offset all year. Instead,
 // each yearly rule is restarted a whole number of its periods before the instant (the
 // occurrences of a yearly rule in a year depend only on that year and the rule, never on how
-// many years have passed since DTSTART), and rules of other frequencies a whole number of
-// 400-year Gregorian cycles before it (after which weekdays, leap years and month lengths all
-// repeat). Every expansion is given an explicit end, so nothing depends on rrule-go's cap.
+// many years have passed since DTSTART), or of 400-year Gregorian cycles for one from 29
+// February. Observances with rules of other frequencies are refused: a zone changes its
+// offset a few times a year. Every expansion is given an explicit end, so nothing depends on
+// rrule-go's cap.
 //
 // The transitions from 1970 to 2120 are computed once, when the zone is first used; an instant
 // outside that range is evaluated on demand from the rules of the years around it.
@@ -110,6 +111,12 @@ func buildVTimezone(c *goical.Component) (string, *zone, error) {
 		}
 		for _, rp := range ch.Props.Values("RRULE") {
 			rs, err := parseRRule(rp.Value)
+			if err == nil && rs.opt.Freq != rrule.YEARLY {
+				// A zone changes its offset a few times a year; every VTIMEZONE seen writes
+				// yearly rules. A MINUTELY one made each instant in the zone cost milliseconds
+				// (50,000 events 131 s): its transitions are too many to tabulate.
+				err = fmt.Errorf("FREQ must be YEARLY (a time zone changes its offset a few times a year)")
+			}
 			if err == nil && rs.until != "" {
 				var w time.Time
 				var k timeKind
@@ -325,28 +332,20 @@ func (v *vtzRules) lookupAround(t int64) (offset int, start, end int64) {
 	return tb.lookup(t)
 }
 
-// cycleYears is the number of years after which the rule's occurrences repeat exactly, in
-// whole periods of the rule: its INTERVAL for a yearly rule (unless it starts on 29 February),
-// else a multiple of the 400-year Gregorian cycle that is also a multiple of the INTERVAL.
-// 0 means the rule cannot be moved (a COUNT must be counted from DTSTART).
+// cycleYears is the number of years after which the yearly rule's occurrences repeat
+// exactly, in whole periods of the rule (observances have only yearly rules): its INTERVAL,
+// unless it starts on 29 February, then a multiple of the 400-year Gregorian cycle that is
+// also a multiple of the INTERVAL. 0 means the rule cannot be moved (a COUNT must be counted
+// from DTSTART).
 func (rs *ruleSpec) cycleYears(dtstart time.Time) int {
-	if rs.opt.Count > 0 {
+	if rs.opt.Count > 0 || rs.opt.Freq != rrule.YEARLY {
 		return 0
 	}
 	iv := max(rs.opt.Interval, 1)
-	var per400 int // periods in 400 Gregorian years
-	switch rs.opt.Freq {
-	case rrule.YEARLY:
-		if !(dtstart.Month() == time.February && dtstart.Day() == 29) {
-			return iv
-		}
-		per400 = 400
-	case rrule.MONTHLY:
-		per400 = 4800
-	default: // 146,097 days, 20,871 weeks
-		per400 = int(146097 * 86400 / periodSeconds(rs.opt.Freq))
+	if !(dtstart.Month() == time.February && dtstart.Day() == 29) {
+		return iv
 	}
-	n := iv / gcd(iv, per400)
+	n := iv / gcd(iv, 400)
 	if n > 20 {
 		return 0 // the pattern repeats only after more than 8000 years: never worth moving
 	}
