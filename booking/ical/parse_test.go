@@ -3,6 +3,7 @@ package ical
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -211,6 +212,28 @@ func TestWarningsAreCapped(t *testing.T) {
 	res := cal.Bookings(wide)
 	require.Len(t, res.Warnings, maxWarnings+1)
 	assert.Equal(t, "5 more warnings not shown", res.Warnings[maxWarnings].Reason)
+}
+
+// Calendar-level lines that are ignored (stray ENDs, lines without colon) are kept as warnings
+// up to the cap and only counted past it, each kind: a million of them were a million
+// strings. The mistyped END of the calendar on the last line still ends it.
+func TestCalendarLevelNotesAreCapped(t *testing.T) {
+	for _, junk := range []string{"END:VEVENT\n", "no colon here\n"} {
+		var b strings.Builder
+		b.WriteString("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:kept@example.org\nDTSTART:20260610T090000Z\nDURATION:PT1H\nEND:VEVENT\n")
+		for range 3 * maxWarnings {
+			b.WriteString(junk)
+		}
+		b.WriteString("END:VCALENDARD\n")
+		cal, err := Parse([]byte(b.String()), ParseOptions{Name: "x"})
+		require.NoError(t, err, junk)
+		res := cal.Bookings(wide)
+		one(t, res, "kept@example.org")
+		require.Len(t, res.Warnings, maxWarnings+1, junk)
+		assert.Contains(t, res.Warnings[0].Reason, "line 7 ignored", junk)
+		// 3,000 junk lines and the mistyped END, of which 1,000 are shown.
+		assert.Equal(t, fmt.Sprintf("%d more warnings not shown", 2*maxWarnings+1), res.Warnings[maxWarnings].Reason, junk)
+	}
 }
 
 func TestDuplicateUIDSequenceThenStamp(t *testing.T) {

@@ -199,7 +199,21 @@ type rawCalendar struct {
 	jobs    []*job
 	batches []*batch
 	late    bool     // the context changed after batches were handed out
-	notes   []string // calendar-level warnings, in feed order
+	notes   []string // calendar-level warnings, in feed order (at most maxWarnings: note)
+	dropped int      // the notes past those
+}
+
+// note records a calendar-level warning, made by text only while fewer than maxWarnings are
+// kept (the parse's warnings stop there anyway): past them only their number is, so that a
+// million stray lines are not a million strings (100 MB for a 15 MB feed). It reports
+// whether the warning was kept.
+func (rc *rawCalendar) note(text func() string) bool {
+	if len(rc.notes) >= maxWarnings {
+		rc.dropped++
+		return false
+	}
+	rc.notes = append(rc.notes, text())
+	return true
 }
 
 // scanner follows the component structure of the feed.
@@ -310,12 +324,16 @@ func (s *scanner) line(ll logical) error {
 	case depth == 1:
 		i := bytes.IndexAny(text, ";:")
 		if bytes.IndexByte(text, ':') < 0 || i <= 0 {
-			s.cal.notes = append(s.cal.notes, fmt.Sprintf("line %d ignored: %s is not a content line (no colon)", ll.line, preview(text)))
+			s.cal.note(func() string {
+				return fmt.Sprintf("line %d ignored: %s is not a content line (no colon)", ll.line, preview(text))
+			})
 			return nil
 		}
 		if calendarProps[strings.ToUpper(string(text[:i]))] {
 			if ll.tooLong {
-				s.cal.notes = append(s.cal.notes, fmt.Sprintf("line %d (property %s) ignored: longer than %d bytes", ll.line, propName(text), maxLine))
+				s.cal.note(func() string {
+					return fmt.Sprintf("line %d (property %s) ignored: longer than %d bytes", ll.line, propName(text), maxLine)
+				})
 				return nil
 			}
 			s.cal.props = append(s.cal.props, rawProp{line: ll.line, text: bytes.Clone(text)})
@@ -443,7 +461,11 @@ func (s *scanner) end(ll logical, value []byte) error {
 	}
 	if top == 0 {
 		s.strayEnd, s.strayNote, s.strayName = ll.line, len(s.cal.notes), preview(value)
-		s.cal.notes = append(s.cal.notes, fmt.Sprintf("line %d ignored: END:%s closes no open component", ll.line, s.strayName))
+		if !s.cal.note(func() string {
+			return fmt.Sprintf("line %d ignored: END:%s closes no open component", ll.line, s.strayName)
+		}) {
+			s.strayNote = -1 // counted only
+		}
 		return nil
 	}
 	s.breakComponent(ll.line, fmt.Sprintf("line %d: END:%s does not close BEGIN:%s", ll.line, preview(value), s.stack[top]))
@@ -460,7 +482,9 @@ func (s *scanner) closeOnStrayEnd() bool {
 	if len(s.stack) != 1 || s.strayEnd == 0 {
 		return false
 	}
-	s.cal.notes[s.strayNote] = fmt.Sprintf("line %d: END:%s read as END:VCALENDAR (the feed's last line, with only the calendar open)", s.strayEnd, s.strayName)
+	if s.strayNote >= 0 {
+		s.cal.notes[s.strayNote] = fmt.Sprintf("line %d: END:%s read as END:VCALENDAR (the feed's last line, with only the calendar open)", s.strayEnd, s.strayName)
+	}
 	s.pop()
 	return true
 }
@@ -706,6 +730,7 @@ func (p *parser) readCalendar(rc *rawCalendar) error {
 	for _, n := range rc.notes {
 		p.warn.add("", n)
 	}
+	p.warn.dropped += rc.dropped
 	su := rc.setup
 	if su == nil || su.gen != rc.gen {
 		su = p.buildSetup(rc)
