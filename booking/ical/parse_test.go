@@ -236,6 +236,24 @@ func TestCalendarLevelNotesAreCapped(t *testing.T) {
 	}
 }
 
+// Of the calendar properties read (METHOD, PRODID, X-WR-TIMEZONE) the first maxCalendarProps
+// are kept, the first of each name that decodes being the one read; those past them are
+// ignored with a warning, not copied (500,000 X-WR-TIMEZONE lines were 500,000 copies).
+func TestCalendarPropertiesAreBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\nX-WR-TIMEZONE:Europe/Berlin\n")
+	for range maxCalendarProps + 9 {
+		b.WriteString("X-WR-TIMEZONE:Asia/Tokyo\n")
+	}
+	b.WriteString("BEGIN:VEVENT\nUID:floating@example.org\nDTSTART:20260610T090000\nDURATION:PT1H\nEND:VEVENT\nEND:VCALENDAR\n")
+	cal, err := Parse([]byte(b.String()), ParseOptions{Name: "x", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "floating@example.org")), "the first X-WR-TIMEZONE")
+	require.Len(t, res.Warnings, 10)
+	assert.Equal(t, fmt.Sprintf(`line %d (property "X-WR-TIMEZONE") ignored: %d METHOD, PRODID and X-WR-TIMEZONE lines are kept already (the first of each that reads is used)`, maxCalendarProps+2, maxCalendarProps), res.Warnings[0].Reason)
+}
+
 func TestDuplicateUIDSequenceThenStamp(t *testing.T) {
 	res := parseFixture(t, "duplicate_uid.ics", ParseOptions{}).Bookings(wide)
 	// Higher SEQUENCE wins although it comes first and has the older DTSTAMP.

@@ -152,6 +152,11 @@ func lineUse(line []byte) propID {
 // calendarProps are the VCALENDAR properties we read.
 var calendarProps = map[string]bool{"METHOD": true, "PRODID": true, "X-WR-TIMEZONE": true}
 
+// maxCalendarProps bounds the calendar properties kept of one VCALENDAR: the first of each
+// name that decodes is the one read (buildSetup), and 500,000 X-WR-TIMEZONE lines were
+// 500,000 copies (a 15 MB feed peaked at 128 MB).
+const maxCalendarProps = 64
+
 // rawEvent is one VEVENT as read: its body (the physical lines between BEGIN and END, less
 // nested components) in the batch's data, numbered from dataLine, and what the scan found
 // broken in it.
@@ -333,6 +338,12 @@ func (s *scanner) line(ll logical) error {
 			if ll.tooLong {
 				s.cal.note(func() string {
 					return fmt.Sprintf("line %d (property %s) ignored: longer than %d bytes", ll.line, propName(text), maxLine)
+				})
+				return nil
+			}
+			if len(s.cal.props) == maxCalendarProps {
+				s.cal.note(func() string {
+					return fmt.Sprintf("line %d (property %s) ignored: %d METHOD, PRODID and X-WR-TIMEZONE lines are kept already (the first of each that reads is used)", ll.line, propName(text), maxCalendarProps)
 				})
 				return nil
 			}
