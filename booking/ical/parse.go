@@ -746,49 +746,13 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 			skip(fmt.Sprintf("RRULE: %v", err))
 			return
 		}
-		check := func(text string, opt rrule.ROption) error {
-			if err := checkFeasible(opt, start.wall); err != nil {
-				return err
-			}
-			if p.neverMatches(text, opt, start.wall) {
-				return fmt.Errorf("rule never matches: it yields no occurrence in a whole cycle of the calendar")
-			}
-			return nil
-		}
 		var kept []ruleSpec
 		for i, part := range rs.byDayParts() {
 			text := rp.Value + "\x00" + strconv.Itoa(i)
 			if part.startWeekday {
 				text += "\x00" + start.wall.Weekday().String() // the weekday prepare added
 			}
-			if len(part.numbered) > 0 {
-				// A joint rule is checked by its kinds of weekday, without COUNT and BYSETPOS
-				// (which only count or pick among their days): while both can match, it
-				// stands; when one never does, the rule is the other alone.
-				kinds := part.kinds()
-				var errs [2]error
-				for j, k := range kinds {
-					errs[j] = check(text+"\x00kind"+strconv.Itoa(j), k.opt)
-				}
-				if err = cmp.Or(errs[0], errs[1]); err == nil {
-					if !part.jointSetReachable() {
-						err = fmt.Errorf("rule never matches: no month or year has as many days as BYSETPOS asks for")
-						continue
-					}
-					kept = append(kept, part)
-					continue
-				}
-				if errs[0] != nil && errs[1] != nil {
-					continue
-				}
-				alone := 0
-				if errs[0] != nil {
-					alone = 1
-				}
-				part.opt.Byweekday, part.numbered = kinds[alone].opt.Byweekday, nil
-				text += "\x00alone" + strconv.Itoa(alone)
-			}
-			if err = check(text, part.opt); err == nil {
+			if part, err = p.checkRule(text, part, start.wall); err == nil {
 				kept = append(kept, part)
 			}
 		}
@@ -1283,6 +1247,47 @@ func (p *parser) group(cal *Calendar) {
 			cal.singles = append(cal.singles, ov)
 		}
 	}
+}
+
+// checkRule checks one part of an RRULE (byDayParts) up front and returns it as it is to be
+// expanded, or why it never matches; text identifies the part for the never-matches memo. A
+// joint rule (numbered set) is checked by its kinds of weekday, without COUNT and BYSETPOS
+// (which only count or pick among their days): while both can match it stands, unless no
+// period holds as many days as its BYSETPOS asks for; when one kind never does, the rule is
+// the other alone.
+func (p *eventReader) checkRule(text string, part ruleSpec, dtstart time.Time) (ruleSpec, error) {
+	check := func(text string, opt rrule.ROption) error {
+		if err := checkFeasible(opt, dtstart); err != nil {
+			return err
+		}
+		if p.neverMatches(text, opt, dtstart) {
+			return fmt.Errorf("rule never matches: it yields no occurrence in a whole cycle of the calendar")
+		}
+		return nil
+	}
+	if len(part.numbered) > 0 {
+		kinds := part.kinds()
+		var errs [2]error
+		for j, k := range kinds {
+			errs[j] = check(text+"\x00kind"+strconv.Itoa(j), k.opt)
+		}
+		switch {
+		case errs[0] == nil && errs[1] == nil:
+			if !part.jointSetReachable() {
+				return part, fmt.Errorf("rule never matches: no month or year has as many days as BYSETPOS asks for")
+			}
+			return part, nil
+		case errs[0] != nil && errs[1] != nil:
+			return part, errs[0]
+		}
+		alone := 0
+		if errs[0] != nil {
+			alone = 1
+		}
+		part.opt.Byweekday, part.numbered = kinds[alone].opt.Byweekday, nil
+		text += "\x00alone" + strconv.Itoa(alone)
+	}
+	return part, check(text, part.opt)
 }
 
 // readPending reads the calendars the scan has closed.
