@@ -332,14 +332,6 @@ func (rs ruleSpec) kinds() [2]ruleSpec {
 	return [2]ruleSpec{a, b}
 }
 
-// periodOf numbers the period (month or year) of a MONTHLY or YEARLY rule that t is in.
-func periodOf(f rrule.Frequency, t time.Time) int {
-	if f == rrule.MONTHLY {
-		return t.Year()*12 + int(t.Month()) - 1
-	}
-	return t.Year()
-}
-
 // periodBounds returns the first and the last instant of the period (month or year) of a
 // MONTHLY or YEARLY rule that t is in.
 func periodBounds(f rrule.Frequency, t time.Time) (first, last time.Time) {
@@ -475,12 +467,16 @@ func (rs ruleSpec) jointEach(dtstart, from, until time.Time, limit int, f func(t
 		}
 		return true
 	}
+	var setEnd time.Time // the last instant of set's period
 	for t, ok := merged(); ok; t, ok = merged() {
-		if len(set) > 0 && periodOf(rs.opt.Freq, t) != periodOf(rs.opt.Freq, set[0]) {
+		if len(set) > 0 && t.After(setEnd) {
 			if !pick() {
 				return false, nil
 			}
 			set = set[:0]
+		}
+		if len(set) == 0 {
+			_, setEnd = periodBounds(rs.opt.Freq, t)
 		}
 		set = append(set, t)
 	}
