@@ -433,8 +433,11 @@ func (rs ruleSpec) jointEach(dtstart, from, until time.Time, limit int, f func(t
 	}
 	count := 0
 	emit := func(t time.Time) bool {
-		if t.Before(dtstart) || t.After(until) {
-			return !t.After(until)
+		switch {
+		case t.After(until):
+			return false
+		case t.Before(dtstart): // of DTSTART's period, for BYSETPOS only
+			return true
 		}
 		count++
 		return f(t) && (rs.opt.Count == 0 || count < rs.opt.Count)

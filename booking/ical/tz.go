@@ -63,6 +63,12 @@ func loadIANA(name string) *zone {
 	if z, known := knownIANA(name); known {
 		return z
 	}
+	return lookupIANA(name)
+}
+
+// lookupIANA reads a name not looked up before from the zone database, and remembers the
+// answer.
+func lookupIANA(name string) *zone {
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		if nMisses.Add(1) <= maxIANAMisses {
@@ -177,7 +183,7 @@ func (r *resolver) iana(name string) *zone {
 	if r.misses != nil && r.misses.Load() >= maxParseIANAMisses {
 		return nil
 	}
-	z := loadIANA(name)
+	z := lookupIANA(name)
 	if z == nil && r.misses != nil {
 		r.misses.Add(1)
 	}
