@@ -37,8 +37,11 @@
 //     whatever their DTSTART year, Outlook's 1601 included; TZIDs unescaped, so `Kuala
 //     Lumpur\, Singapore` matches TZID="Kuala Lumpur, Singapore"), Windows names (CLDR
 //     table), UTC±hh[:mm].
-//     An IANA name wins over an in-feed VTIMEZONE of the same name. An unresolvable zone
-//     skips the event with a warning; nothing is ever read as UTC by default. A VTIMEZONE is
+//     An IANA name wins over an in-feed VTIMEZONE of the same name; a TZID matches a
+//     VTIMEZONE also in another case (through a map by fold key), and one parse asks the
+//     zone database in vain at most maxParseIANAMisses times. An unresolvable zone
+//     skips the event with a warning; nothing is ever read as UTC by default. A VTIMEZONE
+//     whose observances have rules that are not yearly is refused. A VTIMEZONE is
 //     checked when read (a broken one is reported wherever it occurs), built once per
 //     distinct text in a parse (concatenated exports repeat one per VCALENDAR), and its
 //     rules are kept only once an event uses the zone: until then a zone of the usual form
