@@ -168,6 +168,13 @@ func (d *propDecoder) shared(id propID, line []byte) (*sharedLine, error) {
 		if err != nil {
 			return nil, err
 		}
+		if (id == propAttendee || id == propOrganizer) && cnMisread(&p) {
+			if fixed := repairCN(line); fixed != nil {
+				if rp, err := d.decodeWhole(fixed); err == nil {
+					p = *rp
+				}
+			}
+		}
 		sl = newSharedLine(id, &p)
 		if d.common != nil {
 			sl = d.common.put(line, sl)
@@ -571,6 +578,50 @@ func lexPrefix(line []byte, spans *[]valueSpan) int {
 	return 0
 }
 
+// cnMisread reports whether a person line that decoded still shows an unquoted CN holding a
+// ';' or ':' that go-ical, which is lax, read as something else: a parameter whose name is no
+// RFC 5545 token (`CN=Smith; John;ROLE=…` gives CN "Smith" and a parameter " JOHN;ROLE"), or
+// a value that is not the calendar address but text before it (`CN=Smith: John:mailto:…` gives
+// the value "John:mailto:…", and the booker would be lost).
+func cnMisread(pr *goical.Prop) bool {
+	if pr == nil || pr.Params.Get(goical.ParamCommonName) == "" {
+		return false
+	}
+	for name := range pr.Params {
+		if !isToken(name) {
+			return true
+		}
+	}
+	v := pr.Value
+	return len(v) > 7 && !strings.EqualFold(v[:7], "mailto:") && indexFold(v, ":mailto:") > 0
+}
+
+// isToken reports whether s is a parameter name as repairCN reads one: an RFC 5545
+// iana-token or x-name (letters, digits and '-'), or such a name with '_', which some
+// producers write in their X- names.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isTokenByte(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isTokenByte(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+// indexFold is the index of the first ASCII-case-insensitive match of sub (ASCII) in s, or -1.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
 // repairCN rewrites an ATTENDEE or ORGANIZER line whose unquoted CN holds a ';' or ':' (Booked
 // writes `ORGANIZER;CN=Doe; Jane:MAILTO:…`) with that CN quoted, so go-ical can decode it.
 // The CN runs to the next `;NAME=` parameter or to the colon before the calendar address
@@ -604,7 +655,7 @@ func repairCN(line []byte) []byte {
 			continue
 		}
 		k := j + 1
-		for k < end && (line[k] == '-' || 'A' <= upper[k] && upper[k] <= 'Z' || '0' <= line[k] && line[k] <= '9') {
+		for k < end && isTokenByte(line[k]) {
 			k++
 		}
 		if k > j+1 && k < end && line[k] == '=' {

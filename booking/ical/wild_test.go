@@ -64,18 +64,31 @@ func TestEscapedCommasInTZID(t *testing.T) {
 }
 
 // Item 4: one bad line costs one event, with a warning naming the feed, the line, the UID
-// when known and the reason; an unquoted CN with a `;` is read leniently.
+// when known and the reason; an unquoted CN with a `;` or `:` is read leniently, both where
+// go-ical rejects the line and where it reads the line otherwise (a parameter named " JOHN",
+// a value that begins with the rest of the name).
 func TestOneBadLineCostsOneEvent(t *testing.T) {
 	res := parseFixture(t, "bad_lines.ics", ParseOptions{Name: "https://booked.example.com/***"}).Bookings(wide)
 	got := byUID(res.Bookings)
-	for _, uid := range []string{"good-1@example.org", "good-2@example.org", "unquoted-cn@example.org", "raw-cr@example.org"} {
-		require.Len(t, got[uid], 1, uid)
+	persons := map[string][2]string{ // UID: email, display name
+		"good-1@example.org":                  {"ann@example.org", "Ann Good"},
+		"good-2@example.org":                  {"ann@example.org", "Ann Good"},
+		"unquoted-cn@example.org":             {"jane.doe@example.org", "Doe; Jane"},
+		"cn-semicolon-then-param@example.org": {"john.smith@example.org", "Smith; John"},
+		"cn-colon@example.org":                {"smith.colon@example.org", "Smith: John"},
+		"cn-colon-then-param@example.org":     {"kim.lee@example.org", "Lee: Kim"},
+		"cn-underscore-param@example.org":     {"ann.v@example.org", "Ann"}, // a parameter, not the CN's
 	}
-	assert.Equal(t, "jane.doe@example.org", got["unquoted-cn@example.org"][0].Persons[0].Email)
-	assert.Equal(t, "Doe; Jane", got["unquoted-cn@example.org"][0].Persons[0].DisplayName)
+	for uid, want := range persons {
+		require.Len(t, got[uid], 1, uid)
+		require.Len(t, got[uid][0].Persons, 1, uid)
+		assert.Equal(t, want[0], got[uid][0].Persons[0].Email, uid)
+		assert.Equal(t, want[1], got[uid][0].Persons[0].DisplayName, uid)
+	}
+	require.Len(t, got["raw-cr@example.org"], 1)
 	assert.Equal(t, "eve@example.org", got["raw-cr@example.org"][0].Persons[0].Email)
 	assert.NotContains(t, got["raw-cr@example.org"][0].Persons[0].DisplayName, "\r")
-	assert.Len(t, res.Bookings, 4)
+	assert.Len(t, res.Bookings, len(persons)+1)
 
 	want := map[string][]string{
 		"stray-quote@example.org": {"line 17 (property \"ATTENDEE\")", "unterminated quoted string", "VEVENT at line 12"},
