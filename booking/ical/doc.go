@@ -8,7 +8,9 @@
 // package wraps it (see docs/research/ical.md §3) to fix what it gets wrong on real
 // feeds:
 //
-//   - input hygiene (lines.go, stream.go): a UTF-8 BOM is dropped; CRLF, LF and CR-only line
+//   - input hygiene (lines.go, stream.go): a UTF-8 BOM is dropped; a feed saved as UTF-16
+//     (told by its BOM, else by the zero bytes of "BEGIN:") is read as UTF-8, its size limit
+//     counting the UTF-8 bytes; CRLF, LF and CR-only line
 //     endings are accepted, and so is CR CR LF (a CRLF feed converted once more: when the
 //     feed's first 256 KiB hold one, streamed or not, every run of CRs before an LF is one
 //     line end); every line is unfolded before anything looks at it (a fold may

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Limits of the line reader.
@@ -73,6 +76,29 @@ func (lr *lineReader) prepare() error {
 		}
 	}
 	head := lr.buf[lr.pos:lr.end]
+	if order, ok := utf16Order(head); ok {
+		// A feed saved as UTF-16 (Windows PowerShell's Out-File and Notepad's "Unicode"
+		// write it): read as the UTF-8 it stands for. The size limit then counts its UTF-8
+		// bytes, at most 1.5 times its UTF-16 ones.
+		dec := unicode.UTF16(order, unicode.UseBOM).NewDecoder()
+		if !lr.owned {
+			utf8, err := dec.Bytes(head)
+			if err != nil {
+				return fmt.Errorf("decoding UTF-16: %w", err)
+			}
+			lr.buf, lr.pos, lr.end, lr.owned = utf8, 0, len(utf8), true
+		} else {
+			lr.r = transform.NewReader(io.MultiReader(bytes.NewReader(bytes.Clone(head)), lr.r), dec)
+			lr.read -= int64(len(head))
+			lr.end, lr.eof = lr.pos, false
+			for !lr.eof && lr.end-lr.pos < readChunk {
+				if _, err := lr.fill(lr.pos); err != nil {
+					return err
+				}
+			}
+		}
+		head = lr.buf[lr.pos:lr.end]
+	}
 	if bytes.HasPrefix(head, []byte("\ufeff")) {
 		lr.pos += 3
 		head = head[3:]
@@ -106,6 +132,22 @@ func (lr *lineReader) prepare() error {
 		}
 	}
 	return nil
+}
+
+// utf16Order tells a feed written in UTF-16 by its start: a byte order mark, else the zero
+// bytes of ASCII text ("BEGIN:" as B 0 E 0 … or 0 B 0 E …).
+func utf16Order(head []byte) (unicode.Endianness, bool) {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(head, []byte{0xFF, 0xFE, 0, 0}):
+		return unicode.LittleEndian, true
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return unicode.BigEndian, true
+	case len(head) >= 4 && head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0:
+		return unicode.LittleEndian, true
+	case len(head) >= 4 && head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0:
+		return unicode.BigEndian, true
+	}
+	return unicode.LittleEndian, false
 }
 
 // crRuns turns every run of CRs that ends at an LF into one CR (CR CR LF into CRLF) and

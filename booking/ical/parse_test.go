@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/net2booking/net2booking/booking"
 )
@@ -69,6 +70,51 @@ func TestDoubledCarriageReturns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A feed saved as UTF-16 (PowerShell's Out-File, Notepad's "Unicode"), little or big endian,
+// with a byte order mark or without one, reads as its UTF-8 original does, whether it is
+// read whole, streamed, or streamed a byte at a time (a character split across reads); a
+// UTF-16 feed over the size limit still fails.
+func TestUTF16Feeds(t *testing.T) {
+	for _, file := range []string{"tz_rules.ics", "fold_anywhere.ics", "bad_lines.ics", "seed_booked.ics"} {
+		utf8 := fixture(t, file)
+		want, err := Parse(utf8, ParseOptions{Name: "x", SiteLocation: amsterdam})
+		require.NoError(t, err)
+		wantRes := want.Bookings(wide)
+		require.NotEmpty(t, wantRes.Bookings)
+		for _, enc := range []struct {
+			name  string
+			order unicode.Endianness
+			bom   unicode.BOMPolicy
+		}{
+			{"LE with BOM", unicode.LittleEndian, unicode.UseBOM},
+			{"BE with BOM", unicode.BigEndian, unicode.UseBOM},
+			{"LE", unicode.LittleEndian, unicode.IgnoreBOM},
+			{"BE", unicode.BigEndian, unicode.IgnoreBOM},
+		} {
+			utf16, err := unicode.UTF16(enc.order, enc.bom).NewEncoder().Bytes(utf8)
+			require.NoError(t, err)
+			require.NotEqual(t, utf8[:4], utf16[:4])
+			for name, parse := range map[string]func() (*Calendar, error){
+				"bytes": func() (*Calendar, error) { return Parse(utf16, ParseOptions{Name: "x", SiteLocation: amsterdam}) },
+				"stream": func() (*Calendar, error) {
+					return ParseReader(bytes.NewReader(utf16), ParseOptions{Name: "x", SiteLocation: amsterdam})
+				},
+				"one byte at a time": func() (*Calendar, error) {
+					return ParseReader(&oneByteReader{data: utf16}, ParseOptions{Name: "x", SiteLocation: amsterdam})
+				},
+			} {
+				cal, err := parse()
+				require.NoError(t, err, "%s %s %s", file, enc.name, name)
+				assert.Equal(t, wantRes, cal.Bookings(wide), "%s %s %s", file, enc.name, name)
+			}
+		}
+	}
+	big, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes(fixture(t, "tz_rules.ics"))
+	require.NoError(t, err)
+	_, err = ParseReader(bytes.NewReader(big), ParseOptions{Name: "x", MaxBytes: int64(len(big) / 4)})
+	assert.ErrorIs(t, err, ErrTooLarge)
 }
 
 // Doubled CRs and CR-only endings are told by the feed's first 256 KiB, whether it is
