@@ -622,6 +622,42 @@ func indexFold(s, sub string) int {
 	return -1
 }
 
+// quoteTZID rewrites a date-time line (DTSTART, DTEND, RECURRENCE-ID, RDATE, EXDATE) whose
+// unquoted TZID holds a ':' with that TZID quoted. Google Calendar has written
+// `DTSTART;TZID=GMT+05:30:20120904T020000` (libical's parser says so, and reads it so); read
+// by the RFC, the TZID is GMT+05 and the value 30:20120904T020000, and the booking would be
+// skipped. As libical does, an unquoted TZID runs to the next ';' or to the line's last
+// colon: no date-time, date, period or list of them holds a colon. It returns nil when there
+// is nothing to repair (one colon, a quoted TZID, no TZID before the first colon, nothing
+// after the last colon).
+func quoteTZID(line []byte) []byte {
+	first, last := bytes.IndexByte(line, ':'), bytes.LastIndexByte(line, ':')
+	if first == last || last == len(line)-1 {
+		return nil
+	}
+	i := indexFold(string(line[:first]), ";TZID=")
+	if i < 0 {
+		return nil
+	}
+	start := i + len(";TZID=")
+	if start < len(line) && line[start] == '"' {
+		return nil
+	}
+	end := last
+	if j := bytes.IndexByte(line[start:last], ';'); j >= 0 {
+		end = start + j
+	}
+	if end <= first {
+		return nil // the first colon is not the TZID's
+	}
+	out := make([]byte, 0, len(line)+2)
+	out = append(out, line[:start]...)
+	out = append(out, '"')
+	out = append(out, line[start:end]...)
+	out = append(out, '"')
+	return append(out, line[end:]...)
+}
+
 // repairCN rewrites an ATTENDEE or ORGANIZER line whose unquoted CN holds a ';' or ':' (Booked
 // writes `ORGANIZER;CN=Doe; Jane:MAILTO:…`) with that CN quoted, so go-ical can decode it.
 // The CN runs to the next `;NAME=` parameter or to the colon before the calendar address

@@ -909,6 +909,11 @@ func (er *eventReader) readBatch(b *batch) {
 				scanReason(ll.line, fmt.Sprintf("line %d (property %s): longer than %d bytes", ll.line, propName(text), maxLine))
 				continue
 			}
+			if propDTSTART <= use && use <= propEXDate {
+				if fixed := quoteTZID(text); fixed != nil {
+					text = fixed
+				}
+			}
 			if use == propRDate || use == propEXDate {
 				if read, err := er.readList(use, text); read {
 					if err != nil && decodeErr == "" {

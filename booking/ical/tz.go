@@ -19,7 +19,7 @@ import (
 //  2. a VTIMEZONE of the feed with that TZID (fixed offset, or STANDARD/DAYLIGHT rules);
 //  3. a Windows zone name, through the CLDR windowsZones "001" table;
 //  4. the pattern UTC±hh[:mm] (Skedda writes UTC+02 and defines it in the feed, but we accept
-//     it without a definition too);
+//     it without a definition too), and GMT±hh:mm (see utcOffsetName);
 //  5. a "globally unique" TZID with a leading slash, such as
 //     /mozilla.org/20050126_1/Europe/Berlin or /Europe/Stockholm, resolved by its IANA suffix.
 //
@@ -90,13 +90,19 @@ var windowsZonesFold = func() map[string]string {
 	return m
 }()
 
-var utcOffsetName = regexp.MustCompile(`(?i)^UTC\s*([+-])(\d{1,2})(?::?(\d{2}))?$`)
+// utcOffsetName matches UTC±hh[[:]mm], and GMT±hh:mm: the GMT form only with its minutes
+// (Google has written GMT+05:30 for India), as GMT+5 alone is ambiguous: in the tz database,
+// Etc/GMT+5 is five hours behind UTC.
+var utcOffsetName = regexp.MustCompile(`(?i)^(?:UTC\s*([+-])(\d{1,2})(?::?(\d{2}))?|GMT([+-])(\d{2}):(\d{2}))$`)
 
-// utcOffsetZone resolves names such as UTC+02, UTC-05:00, UTC+0530.
+// utcOffsetZone resolves names such as UTC+02, UTC-05:00, UTC+0530 and GMT+05:30.
 func utcOffsetZone(name string) *zone {
 	m := utcOffsetName.FindStringSubmatch(name)
 	if m == nil {
 		return nil
+	}
+	if m[1] == "" { // the GMT form
+		m = m[3:]
 	}
 	h, _ := strconv.Atoi(m[2])
 	mins := 0

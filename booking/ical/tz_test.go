@@ -69,12 +69,12 @@ func TestUTCOffsetNames(t *testing.T) {
 	require.Empty(t, res.Warnings)
 	assert.Equal(t, "2026-06-10T03:30:00Z/2026-06-10T04:30:00Z", spanOf(one(t, res, "offset-india@example.org")))
 	assert.Equal(t, "2026-06-10T12:00:00Z/2026-06-10T13:00:00Z", spanOf(one(t, res, "offset-minus@example.org")))
-	for name, want := range map[string]int{"UTC+02": 7200, "utc-0430": -16200, "UTC+5": 18000, "UTC-12:00": -43200} {
+	for name, want := range map[string]int{"UTC+02": 7200, "utc-0430": -16200, "UTC+5": 18000, "UTC-12:00": -43200, "GMT+05:30": 19800, "gmt-03:30": -12600} {
 		z := utcOffsetZone(name)
 		require.NotNil(t, z, name)
 		assert.Equal(t, want, z.offset, name)
 	}
-	for _, name := range []string{"UTC+15", "UTC+02:75", "GMT+2", "UTC", "UTC+"} {
+	for _, name := range []string{"UTC+15", "UTC+02:75", "GMT+2", "GMT+0530", "GMT+5:30", "GMT+15:00", "UTC", "UTC+"} {
 		assert.Nil(t, utcOffsetZone(name), name)
 	}
 }

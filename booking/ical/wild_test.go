@@ -63,6 +63,54 @@ func TestEscapedCommasInTZID(t *testing.T) {
 	assert.Equal(t, "2026-01-12T10:00:00Z/2026-01-12T11:00:00Z", spanOf(one(t, res, "exchange-custom@example.org")))
 }
 
+// Item 4: a TZID holding a colon, unquoted (Google Calendar has written TZID=GMT+05:30 so,
+// by libical's account), runs to the next ';' or the line's last colon, in every date-time
+// property; GMT±hh:mm is that offset from UTC, but GMT+5 alone (five hours behind UTC in the
+// tz database's Etc/GMT+5) resolves nowhere and skips its event.
+func TestUnquotedTZIDWithColon(t *testing.T) {
+	res := parseFixture(t, "tz_unquoted_colon.ics", ParseOptions{Name: "feed"}).Bookings(wide)
+	assert.Equal(t, "2026-06-10T10:00:00Z/2026-06-10T11:00:00Z", spanOf(one(t, res, "gmt-colon@example.org")))
+	assert.Equal(t, "2026-06-11T10:00:00Z/2026-06-11T11:00:00Z", spanOf(one(t, res, "gmt-colon-then-param@example.org")))
+	assert.Equal(t, "2026-06-12T10:00:00Z/2026-06-12T11:00:00Z", spanOf(one(t, res, "utc-colon@example.org")))
+	var series []string
+	for _, b := range byUID(res.Bookings)["series@example.org"] {
+		series = append(series, spanOf(b))
+	}
+	assert.ElementsMatch(t, []string{ // the 16th excluded, the 17th moved two hours later
+		"2026-06-15T10:00:00Z/2026-06-15T11:00:00Z",
+		"2026-06-17T12:00:00Z/2026-06-17T13:00:00Z",
+		"2026-06-18T10:00:00Z/2026-06-18T11:00:00Z",
+	}, series)
+	assert.Empty(t, byUID(res.Bookings)["gmt-hours-only@example.org"])
+	w, ok := warningFor(res, "gmt-hours-only@example.org")
+	require.True(t, ok, "%v", res.Warnings)
+	assert.Contains(t, w.Reason, `time zone "GMT+5" cannot be resolved`)
+	assert.Len(t, res.Warnings, 1, "%v", res.Warnings)
+}
+
+// quoteTZID quotes an unquoted TZID holding a colon, and leaves every other line alone.
+func TestQuoteTZID(t *testing.T) {
+	for line, want := range map[string]string{
+		"DTSTART;TZID=GMT+05:30:20260610T153000":                 `DTSTART;TZID="GMT+05:30":20260610T153000`,
+		"DTSTART;VALUE=DATE-TIME;TZID=A:B:C:20260610T153000":     `DTSTART;VALUE=DATE-TIME;TZID="A:B:C":20260610T153000`,
+		"EXDATE;TZID=GMT+05:30;X-A=1:20260610T153000,20260611T1": `EXDATE;TZID="GMT+05:30";X-A=1:20260610T153000,20260611T1`,
+		"DTSTART;TZID=Europe/Berlin:20260610T153000":             "",
+		`DTSTART;TZID="W. Europe: x":20260610T153000`:            "",
+		`DTSTART;TZID="W. Europe Standard Time:20200609T090000"`: "",
+		"DTSTART;X-A=a:b;TZID=Europe/Berlin:20260610T153000":     "", // the first colon ends X-A's value
+		"DTSTART;TZID=Europe/Berlin;X-A=b:c:20260610T153000":     "",
+		"DTSTART:20260610T153000;TZID=a:b":                       "",
+		"DTSTART;TZID=:20260610T153000:":                         "",
+	} {
+		got := quoteTZID([]byte(line))
+		if want == "" {
+			assert.Nil(t, got, line)
+		} else {
+			assert.Equal(t, want, string(got), line)
+		}
+	}
+}
+
 // Item 4: one bad line costs one event, with a warning naming the feed, the line, the UID
 // when known and the reason; an unquoted CN with a `;` or `:` is read leniently, both where
 // go-ical rejects the line and where it reads the line otherwise (a parameter named " JOHN",
