@@ -318,6 +318,7 @@ type personState struct {
 	name   nameChoice
 	named  bool         // name is set
 	grants int          // how many of builder.grants are the person's
+	at     int          // in finish: where the next of its grants goes
 	into   *personState // after builder.merge: the same person in the builder merged into
 }
 
@@ -449,22 +450,43 @@ func (b *builder) reserve(n int) {
 func (b *builder) addSources(sources []SourceState, window booking.Window) {
 	all := knownBookings(sources)
 	add := func(b *builder, bks []*booking.Booking) {
-		b.reserve(b.countGrants(bks, window))
 		for _, bk := range bks {
 			b.addBooking(bk, window, false)
 		}
 	}
 	if len(all) < 1<<13 || runtime.GOMAXPROCS(0) < 2 {
+		b.reserve(b.countGrants(all, window))
 		add(b, all)
 		return
 	}
 	h := len(all) / 2
 	second := &builder{policy: b.policy, idx: b.idx, persons: map[string]*personState{}, unmapped: map[string]*Unmapped{}}
+	// The halves' grants are cut from one array, the second's after the room of the first's,
+	// so that finish has them in one array, in order, without a copy of the largest part of
+	// a plan (joinHalves).
+	n1, n2 := b.countGrants(all[:h], window), b.countGrants(all[h:], window)
+	grants, owner := make([]Grant, 0, n1+n2), make([]*personState, 0, n1+n2)
+	b.grants, b.owner = grants[:0:n1], owner[:0:n1]
+	second.grants, second.owner = grants[n1:n1:n1+n2], owner[n1:n1:n1+n2]
 	var wg sync.WaitGroup
 	wg.Go(func() { add(second, all[h:]) })
 	add(b, all[:h])
 	wg.Wait()
+	b.grants, b.owner = joinHalves(grants, n1, b.grants, second.grants), joinHalves(owner, n1, b.owner, second.owner)
+	second.grants, second.owner = nil, nil
 	b.merge(second)
+}
+
+// joinHalves returns first followed by second, where first was cut from the start of arr
+// and second from arr[n1:]: second is moved down to follow first, in place, unless either
+// outgrew its room (an append copied it elsewhere), when they are joined in a new array.
+func joinHalves[T any](arr []T, n1 int, first, second []T) []T {
+	inFirst := len(first) == 0 || &first[0] == &arr[:1][0]
+	inSecond := len(second) == 0 || &second[0] == &arr[n1 : n1+1][0]
+	if inFirst && inSecond {
+		return append(arr[:len(first)], second...) // a memmove within arr
+	}
+	return append(slices.Clip(first), second...)
 }
 
 // merge adds what o collected after what b did: o's grants follow b's (finish reads them
@@ -579,26 +601,31 @@ func (u *Unmapped) addExample(uid string) {
 
 func (b *builder) finish() []*Person {
 	out := make([]*Person, 0, len(b.persons))
-	total := len(b.grants)
-	for _, o := range b.later {
-		total += len(o.grants)
+	grants, owner := b.grants, b.owner
+	for _, o := range b.later { // what addSources did not join already
+		grants, owner = append(grants, o.grants...), append(owner, o.owner...)
+		o.grants, o.owner = nil, nil
 	}
-	all := make([]Grant, total)
+	b.grants, b.owner = nil, nil
+	// Each person's grants become a run of the array, in the order they were added, put in
+	// place by a permutation: a plan's grants are its largest part, and are never copied.
 	next := 0
 	for _, ps := range b.persons {
-		ps.p.Grants = all[next : next : next+ps.grants]
+		ps.at = next
 		next += ps.grants
 		out = append(out, ps.p)
 	}
-	for _, part := range append([]*builder{b}, b.later...) {
-		for i, g := range part.grants {
-			ps := part.owner[i]
-			if ps.into != nil {
-				ps = ps.into
-			}
-			ps.p.Grants = append(ps.p.Grants, g) // in place: its share of all is reserved
+	dest := make([]int32, len(grants))
+	for i, ps := range owner {
+		if ps.into != nil {
+			ps = ps.into
 		}
-		part.grants, part.owner = nil, nil
+		dest[i] = int32(ps.at)
+		ps.at++
+	}
+	permute(grants, dest)
+	for _, ps := range b.persons {
+		ps.p.Grants = grants[ps.at-ps.grants : ps.at : ps.at]
 	}
 	// Each person is finished on its own: on every core for a large plan.
 	n := min(runtime.GOMAXPROCS(0), len(out)/512+1)
@@ -613,6 +640,17 @@ func (b *builder) finish() []*Person {
 	}
 	wg.Wait()
 	return sortByEmail(out)
+}
+
+// permute moves items[i] to items[dest[i]] for every i, in place, dest being a permutation:
+// each swap puts one item where it belongs. It uses dest up.
+func permute[T any](items []T, dest []int32) {
+	for i := range items {
+		for d := int(dest[i]); d != i; d = int(dest[i]) {
+			items[i], items[d] = items[d], items[i]
+			dest[i], dest[d] = dest[d], dest[i]
+		}
+	}
 }
 
 // sortByEmail sorts persons by address: by their addresses held next to them (comparisons

@@ -2,8 +2,10 @@ package accessplan
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -295,6 +297,67 @@ func TestBookingWithManyPersonsAndDuplicates(t *testing.T) {
 		if !inB[person.Email] {
 			assert.NotEqual(t, "Again", person.Name, "the first of an address in a booking names it")
 		}
+	}
+}
+
+// joinHalves moves the second half down to follow the first within their array, and joins
+// them in a new array when either outgrew its room; arr is never written past the halves.
+func TestJoinHalves(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		n1, n2     int
+		len1, len2 int
+		grow1      bool // the first half outgrew its room: its appends went elsewhere
+		grow2      bool
+	}{
+		{"both in place", 4, 3, 2, 3, false, false},
+		{"full first half", 4, 3, 4, 1, false, false},
+		{"empty first half", 4, 3, 0, 2, false, false},
+		{"empty second half", 4, 3, 3, 0, false, false},
+		{"both empty", 2, 2, 0, 0, false, false},
+		{"first outgrown", 2, 3, 5, 2, true, false},
+		{"second outgrown", 2, 2, 1, 4, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			arr := make([]int, 0, tc.n1+tc.n2)
+			first, second := arr[:0:tc.n1], arr[tc.n1:tc.n1:tc.n1+tc.n2]
+			var want []int
+			for i := range tc.len1 {
+				first = append(first, 100+i)
+				want = append(want, 100+i)
+			}
+			for i := range tc.len2 {
+				second = append(second, 200+i)
+				want = append(want, 200+i)
+			}
+			got := joinHalves(arr, tc.n1, first, second)
+			if len(want) == 0 {
+				assert.Empty(t, got)
+				return
+			}
+			assert.Equal(t, want, got)
+			inPlace := len(got) > 0 && &got[0] == &arr[:1][0]
+			assert.Equal(t, !tc.grow1 && !tc.grow2, inPlace, "joined in place")
+		})
+	}
+}
+
+// permute puts every item at its destination, for random permutations of many lengths.
+func TestPermute(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 60 {
+		dest := make([]int32, n)
+		for i, d := range rng.Perm(n) {
+			dest[i] = int32(d)
+		}
+		items := make([]int, n)
+		want := make([]int, n)
+		for i := range items {
+			items[i] = 1000 + i
+			want[dest[i]] = items[i]
+		}
+		permute(items, slices.Clone(dest))
+		assert.Equal(t, want, items, "n=%d", n)
 	}
 }
 
