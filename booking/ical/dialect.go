@@ -229,6 +229,13 @@ func readPersonEntry(pr *goical.Prop, role booking.Role) personEntry {
 	var p booking.Person
 	if !isPrivate(e.raw.addr) {
 		p, e.err = booking.NewPerson(e.raw.addr, e.raw.cn, role)
+		if alt := strings.TrimSpace(param(pr, "EMAIL")); e.err != nil && alt != "" {
+			// RFC 7986 §6.9: EMAIL is the address of a calendar user whose value is no email
+			// address (CalDAV servers write urn:uuid: values).
+			if q, err := booking.NewPerson(alt, e.raw.cn, role); err == nil {
+				p, e.err = q, nil
+			}
+		}
 	}
 	if e.err == nil {
 		e.alone = []booking.Person{p}

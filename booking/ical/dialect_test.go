@@ -56,6 +56,35 @@ func TestSkeddaAttendees(t *testing.T) {
 	assert.Equal(t, 2, cap(three))
 }
 
+// A calendar user whose value is no email address (a CalDAV server's urn:uuid:) is the
+// address of its EMAIL parameter (RFC 7986 §6.9); a mailto: value wins over EMAIL; an EMAIL
+// that is no address either leaves the attendee skipped with a warning.
+func TestEmailParameter(t *testing.T) {
+	feed := "BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n"
+	for uid, line := range map[string]string{
+		"urn":    `ATTENDEE;CN=Ann Lee;EMAIL=ann@example.org:urn:uuid:6f2b1c3e-0d4a-4b8e-9f1a-2c3d4e5f6a7b`,
+		"quoted": `ATTENDEE;EMAIL="Bo@Example.org";CN=Bo:urn:uuid:11111111-2222-3333-4444-555555555555`,
+		"mailto": `ATTENDEE;CN=Cy;EMAIL=cy.other@example.org:mailto:cy@example.org`,
+		"bad":    `ATTENDEE;CN=Di;EMAIL=nobody:urn:uuid:99999999-2222-3333-4444-555555555555`,
+	} {
+		feed += "BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\n" + line + "\r\nRESOURCES:Room\r\nEND:VEVENT\r\n"
+	}
+	cal, err := Parse([]byte(feed+"END:VCALENDAR\r\n"), ParseOptions{Name: "x"})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	emails := map[string][]string{}
+	for _, b := range res.Bookings {
+		for _, p := range b.Persons {
+			emails[b.UID] = append(emails[b.UID], p.Email+" "+p.DisplayName)
+		}
+	}
+	assert.Equal(t, map[string][]string{"urn": {"ann@example.org Ann Lee"}, "quoted": {"bo@example.org Bo"}, "mailto": {"cy@example.org Cy"}}, emails)
+	w, ok := warningFor(res, "bad")
+	require.True(t, ok, "%v", res.Warnings)
+	assert.Contains(t, w.Reason, "attendee skipped")
+	assert.Len(t, res.Warnings, 1)
+}
+
 func TestBookedRawCommasAndPrivate(t *testing.T) {
 	res := parseFixture(t, "booked_private.ics", ParseOptions{}).Bookings(wide)
 	require.Empty(t, res.Warnings, "Private must not spam warnings")

@@ -90,7 +90,9 @@
 //     PARTSTAT=DECLINED, not ROLE=NON-PARTICIPANT) and every RESOURCES property split on
 //     unescaped commas; Booked takes ORGANIZER (the "Private" placeholder gives nobody) and
 //     LOCATION read leniently (raw commas kept). Auto picks per feed by PRODID, else by the
-//     properties the events carry, and says so in FetchResult.Notes.
+//     properties the events carry, and says so in FetchResult.Notes. A person whose value
+//     is no email address (a CalDAV server's urn:uuid:) is the address of its EMAIL
+//     parameter (RFC 7986); a CN left unquoted around ';' or ':' (Booked) is read whole.
 //   - HTTP (feed.go): a timeout, conditional GET (ETag / Last-Modified; a 304 re-expands the
 //     last parsed calendar), Retry-After on 429/503 honoured with the injected clock (capped
 //     at one hour), non-2xx as *StatusError. Feed URLs are secrets: RedactURL is used for
