@@ -38,7 +38,9 @@
 //     Skedda's UTC+02, or STANDARD/DAYLIGHT rules with RRULE/RDATE evaluated near the instant
 //     whatever their DTSTART year, Outlook's 1601 included; TZIDs unescaped, so `Kuala
 //     Lumpur\, Singapore` matches TZID="Kuala Lumpur, Singapore"), Windows names (CLDR
-//     table), UTC±hh[:mm].
+//     table), UTC±hh[:mm] and GMT±hh:mm. An unquoted TZID holding a colon
+//     (`DTSTART;TZID=GMT+05:30:20120904T020000`, Google's) runs to the next ';' or the
+//     line's last colon, as libical reads it (quoteTZID).
 //     An IANA name wins over an in-feed VTIMEZONE of the same name; a TZID matches a
 //     VTIMEZONE also in another case (through a map by fold key), and one parse asks the
 //     zone database in vain at most maxParseIANAMisses times. An unresolvable zone
