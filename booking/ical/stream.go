@@ -244,6 +244,10 @@ type scanner struct {
 	dataHint int
 }
 
+// calendarComponents are the components RFC 5545 puts in a VCALENDAR and nowhere else: one
+// of them met inside another says the other's END is missing.
+var calendarComponents = map[string]bool{"VEVENT": true, "VTODO": true, "VJOURNAL": true, "VFREEBUSY": true, "VTIMEZONE": true}
+
 // beginEnd reports whether the line is a BEGIN or END line, with its (upper-case) name and
 // its value.
 func beginEnd(text []byte) (name string, value []byte, ok bool) {
@@ -310,6 +314,17 @@ func (s *scanner) line(ll logical) error {
 		name := "VEVENT" // nearly every BEGIN: without a string of its own
 		if string(value) != name {
 			name = strings.ToUpper(string(value))
+		}
+		if depth >= 2 && calendarComponents[name] && calendarComponents[s.stack[1]] {
+			// A component only a VCALENDAR holds, inside one that cannot hold it: those open
+			// lack their END (END:VEVENT forgotten). They are broken, and the BEGIN opens a
+			// component of the calendar, so that the missing line costs one event, not every
+			// event after it.
+			s.breakComponent(ll.line, fmt.Sprintf("BEGIN:%s is never closed (BEGIN:%s at line %d)", s.stack[1], name, ll.line))
+			for len(s.stack) > 1 {
+				s.pop()
+			}
+			depth = 1
 		}
 		s.stack = append(s.stack, name)
 		if depth == 1 {

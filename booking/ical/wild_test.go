@@ -88,6 +88,27 @@ func TestUnquotedTZIDWithColon(t *testing.T) {
 	assert.Len(t, res.Warnings, 1, "%v", res.Warnings)
 }
 
+// A component only a VCALENDAR holds, met inside an event, ends the event that lacks its END:
+// a VTIMEZONE after it is the calendar's; a VEVENT inside an unknown X- component is not an
+// event of the calendar, as before.
+func TestMissingEndBeforeAVTimezone(t *testing.T) {
+	feed := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n" +
+		"BEGIN:VEVENT\r\nUID:open\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room\r\n" +
+		"BEGIN:VTIMEZONE\r\nTZID:Plus Three\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n" +
+		"BEGIN:VEVENT\r\nUID:zoned\r\nDTSTART;TZID=Plus Three:20260610T120000\r\nDTEND;TZID=Plus Three:20260610T130000\r\nATTENDEE:mailto:b@example.org\r\nRESOURCES:Room\r\nEND:VEVENT\r\n" +
+		"BEGIN:X-WRAP\r\nBEGIN:VEVENT\r\nUID:wrapped\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\nATTENDEE:mailto:c@example.org\r\nRESOURCES:Room\r\nEND:VEVENT\r\nEND:X-WRAP\r\n" +
+		"END:VCALENDAR\r\n"
+	cal, err := Parse([]byte(feed), ParseOptions{Name: "feed"})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T10:00:00Z", spanOf(one(t, res, "zoned")))
+	assert.Len(t, res.Bookings, 1)
+	w, ok := warningFor(res, "open")
+	require.True(t, ok, "%v", res.Warnings)
+	assert.Contains(t, w.Reason, "BEGIN:VEVENT is never closed (BEGIN:VTIMEZONE at line 10)")
+	assert.Len(t, res.Warnings, 1, "%v", res.Warnings)
+}
+
 // quoteTZID quotes an unquoted TZID holding a colon, and leaves every other line alone.
 func TestQuoteTZID(t *testing.T) {
 	for line, want := range map[string]string{
@@ -126,6 +147,7 @@ func TestOneBadLineCostsOneEvent(t *testing.T) {
 		"cn-colon@example.org":                {"smith.colon@example.org", "Smith: John"},
 		"cn-colon-then-param@example.org":     {"kim.lee@example.org", "Lee: Kim"},
 		"cn-underscore-param@example.org":     {"ann.v@example.org", "Ann"}, // a parameter, not the CN's
+		"after-missing-end@example.org":       {"bo.after@example.org", "Bo After"},
 	}
 	for uid, want := range persons {
 		require.Len(t, got[uid], 1, uid)
@@ -143,6 +165,8 @@ func TestOneBadLineCostsOneEvent(t *testing.T) {
 		"panic-tzid@example.org":  {"line 23 (property \"DTSTART\")", "decoder failed", "VEVENT at line 21"},
 		"raw-lf@example.org":      {"line 32", "no colon", "VEVENT at line 28"},
 		"typo-end@example.org":    {"line 56", "END:\"VEVNT\" does not close BEGIN:VEVENT", "VEVENT at line 50"},
+		// END:VEVENT (and END:VALARM) forgotten: the next BEGIN:VEVENT ends the event.
+		"missing-end@example.org": {"BEGIN:VEVENT is never closed (BEGIN:VEVENT at line 101)", "VEVENT at line 92"},
 	}
 	for uid, parts := range want {
 		w, ok := warningFor(res, uid)
@@ -153,7 +177,7 @@ func TestOneBadLineCostsOneEvent(t *testing.T) {
 		}
 		assert.Contains(t, w.Reason, "event skipped")
 	}
-	require.Len(t, res.Warnings, 4, "%v", res.Warnings)
+	require.Len(t, res.Warnings, len(want), "%v", res.Warnings)
 
 	// The existing minimal cases: a panic on a TZID without colon, junk after a quoted CN.
 	for file, line := range map[string]string{"panic_tzid.ics": "line 5", "panic_cn.ics": "line 7"} {
