@@ -18,9 +18,11 @@
 //     than the size cap, an empty or non-iCalendar body, a truncated feed (a component never
 //     closed), absurd nesting or an unreadable METHOD make the whole fetch fail (ErrTooLarge,
 //     ErrMalformed), never "no bookings". One bad line (go-ical rejects or panics on it, a
-//     raw line break leaves a line without colon, an END is mistyped) costs only its event:
+//     raw line break leaves a line without colon, an END is mistyped or missing: a VEVENT
+//     or other calendar-level component begun inside an event ends it) costs only its event:
 //     it is skipped with a booking.Warning naming the feed (redacted), the line, the UID
-//     when known and the reason. An unquoted CN holding ';' (Booked) is read leniently. A
+//     when known and the reason. An unquoted CN holding ';' or ':' (Booked) is read
+//     leniently. A
 //     mistyped END of the calendar itself on the last line is read as END:VCALENDAR, with a
 //     warning. Text that is no UTF-8 at all (a Latin-1 or Windows-1252 export) is read as
 //     Windows-1252; damaged UTF-8 keeps U+FFFD (text.go, validText).
