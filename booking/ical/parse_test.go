@@ -282,6 +282,89 @@ func TestCalendarLevelNotesAreCapped(t *testing.T) {
 	}
 }
 
+// The warnings of many broken events (far more than are shown) are the same whether the parse
+// drops the texts of those that can no longer be shown as batches are read (trimWarnings: a
+// file, or an HTTP body read once) or keeps them all (a reader it cannot read again), with
+// calendar-level notes before and after the events, good events among them, and a second
+// calendar.
+func TestWarningsPastTheCapAreOnlyCounted(t *testing.T) {
+	event := func(b *strings.Builder, uid, start string) {
+		fmt.Fprintf(b, "BEGIN:VEVENT\r\nUID:%s\r\nDTSTART:%s\r\nDURATION:PT1H\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room\r\nEND:VEVENT\r\n", uid, start)
+	}
+	var mixed, plain strings.Builder
+	mixed.WriteString("BEGIN:VCALENDAR\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n")
+	for i := range 300 {
+		mixed.WriteString("stray line without colon\r\n")
+		event(&mixed, fmt.Sprintf("good-%d", i), "20260610T090000Z")
+	}
+	for i := range 5 * maxWarnings {
+		event(&mixed, fmt.Sprintf("broken-%d", i), "not a time")
+		if i%7 == 0 {
+			event(&mixed, fmt.Sprintf("fine-%d", i), "20260611T090000Z")
+		}
+	}
+	mixed.WriteString("END:VEVENT\r\nEND:VCALENDAR\r\nBEGIN:VCALENDAR\r\n")
+	for i := range 2 * maxWarnings {
+		event(&mixed, fmt.Sprintf("later-%d", i), "not a time either")
+	}
+	mixed.WriteString("END:VCALENDAR\r\n")
+	plain.WriteString("BEGIN:VCALENDAR\r\n") // the events' warnings alone reach the cap
+	for i := range 3 * maxWarnings {
+		event(&plain, fmt.Sprintf("broken-%d", i), "not a time")
+	}
+	plain.WriteString("END:VCALENDAR\r\n")
+	for feed, more := range map[string]int{mixed.String(): 300 + 5*maxWarnings + 1 + 2*maxWarnings - maxWarnings, plain.String(): 2 * maxWarnings} {
+		opts := ParseOptions{Name: "x"}
+		kept, err := ParseReader(struct{ io.Reader }{strings.NewReader(feed)}, opts)
+		require.NoError(t, err)
+		want := kept.Bookings(wide)
+		require.Len(t, want.Warnings, maxWarnings+1)
+		assert.Equal(t, fmt.Sprintf("%d more warnings not shown", more), want.Warnings[maxWarnings].Reason)
+		for name, parse := range map[string]func() (*Calendar, error){
+			"bytes":  func() (*Calendar, error) { return Parse([]byte(feed), opts) },
+			"stream": func() (*Calendar, error) { return ParseReader(strings.NewReader(feed), opts) },
+		} {
+			cal, err := parse()
+			require.NoError(t, err, name)
+			assert.Equal(t, want, cal.Bookings(wide), name)
+		}
+	}
+}
+
+// trimWarnings drops the texts of a read batch's warnings once the batches before it have
+// maxWarnings, counts them instead, and stops at the first batch not read yet.
+func TestTrimWarnings(t *testing.T) {
+	read := func(n int, done bool) *job {
+		j := &job{done: make(chan struct{})}
+		for i := range n {
+			j.warn.add(fmt.Sprint(i), "reason")
+		}
+		if done {
+			close(j.done)
+		}
+		return j
+	}
+	rc := &rawCalendar{jobs: []*job{read(300, true), read(400, true), read(299, true), read(1, true), read(5, true), read(7, false), read(2, true)}}
+	p := &parser{restartable: true}
+	p.trimWarnings(rc)
+	var kept, dropped []int
+	for _, j := range rc.jobs {
+		kept, dropped = append(kept, len(j.warn.list)), append(dropped, j.warn.dropped)
+	}
+	assert.Equal(t, []int{300, 400, 299, 1, 0, 7, 2}, kept, "the 1,000th is kept, the 1,001st dropped; the unread job ends the trim")
+	assert.Equal(t, []int{0, 0, 0, 0, 5, 0, 0}, dropped)
+	close(rc.jobs[5].done)
+	p.trimWarnings(rc)
+	assert.Empty(t, rc.jobs[5].warn.list)
+	assert.Empty(t, rc.jobs[6].warn.list)
+	assert.Equal(t, 7+2, rc.jobs[5].warn.dropped+rc.jobs[6].warn.dropped)
+
+	// A parse that reads old batches again keeps every text.
+	rc = &rawCalendar{jobs: []*job{read(1000, true), read(3, true)}}
+	(&parser{}).trimWarnings(rc)
+	assert.Len(t, rc.jobs[1].warn.list, 3)
+}
+
 // Of the calendar properties read (METHOD, PRODID, X-WR-TIMEZONE) the first maxCalendarProps
 // are kept, the first of each name that decodes being the one read; those past them are
 // ignored with a warning, not copied (500,000 X-WR-TIMEZONE lines were 500,000 copies).

@@ -206,6 +206,9 @@ type rawCalendar struct {
 	late    bool     // the context changed after batches were handed out
 	notes   []string // calendar-level warnings, in feed order (at most maxWarnings: note)
 	dropped int      // the notes past those
+	// trimmed is how many of jobs trimWarnings has looked at, jobWarned how many warnings
+	// those had.
+	trimmed, jobWarned int
 }
 
 // note records a calendar-level warning, made by text only while fewer than maxWarnings are
@@ -736,12 +739,38 @@ func (p *parser) handOut(rc *rawCalendar, b *batch) {
 		}
 		if rc.setup.gen == rc.gen {
 			rc.jobs = append(rc.jobs, p.submit(b, rc.setup))
+			p.trimWarnings(rc)
 			return
 		}
 		rc.late = true
 		p.restart = p.restartable
 	}
 	rc.batches = append(rc.batches, b)
+}
+
+// trimWarnings drops the texts of the warnings of read batches that can never be shown: once
+// the batches before one have maxWarnings warnings, its own come after the last one kept (the
+// calendar's notes, which go first, only push them further), so they are only counted. A
+// million broken events so hold a thousand warnings, not a million (100 MB for a 31 MB feed).
+// Only a parse that starts again on a late change does it: another reads old batches again,
+// and their warnings may differ then.
+func (p *parser) trimWarnings(rc *rawCalendar) {
+	if !p.restartable {
+		return
+	}
+	for ; rc.trimmed < len(rc.jobs); rc.trimmed++ {
+		j := rc.jobs[rc.trimmed]
+		select {
+		case <-j.done:
+		default:
+			return
+		}
+		if rc.jobWarned >= maxWarnings {
+			j.warn.dropped += len(j.warn.list)
+			j.warn.list = nil
+		}
+		rc.jobWarned += len(j.warn.list) + j.warn.dropped
+	}
 }
 
 // errRestart ends a parse that dropped lines it now needs: the context of a calendar changed
