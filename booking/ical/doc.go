@@ -9,12 +9,11 @@
 // feeds:
 //
 //   - input hygiene (lines.go, stream.go): a UTF-8 BOM is dropped; a feed saved as UTF-16
-//     (told by its BOM, else by the zero bytes of "BEGIN:") is read as UTF-8, its size limit
-//     counting the UTF-8 bytes; CRLF, LF and CR-only line
-//     endings are accepted, and so is CR CR LF (a CRLF feed converted once more: when the
-//     feed's first 256 KiB hold one, streamed or not, every run of CRs before an LF is one
-//     line end); every line is unfolded before anything looks at it (a fold may
-//     sit anywhere, also right after the property name or inside BEGIN). Only a feed larger
+//     (told by its BOM, else by the zero bytes of "BEGIN:") is read as UTF-8; CRLF, LF and
+//     CR-only line endings are accepted, and so is CR CR LF (a CRLF feed converted once
+//     more: when the feed's first 256 KiB hold one, streamed or not, every run of CRs before
+//     an LF is one line end); every line is unfolded before anything looks at it (a fold
+//     may sit anywhere, also right after the property name or inside BEGIN). Only a feed larger
 //     than the size cap, an empty or non-iCalendar body, a truncated feed (a component never
 //     closed), absurd nesting or an unreadable METHOD make the whole fetch fail (ErrTooLarge,
 //     ErrMalformed), never "no bookings". One bad line (go-ical rejects or panics on it, a

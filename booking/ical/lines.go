@@ -78,8 +78,8 @@ func (lr *lineReader) prepare() error {
 	head := lr.buf[lr.pos:lr.end]
 	if order, ok := utf16Order(head); ok {
 		// A feed saved as UTF-16 (Windows PowerShell's Out-File and Notepad's "Unicode"
-		// write it): read as the UTF-8 it stands for. The size limit then counts its UTF-8
-		// bytes, at most 1.5 times its UTF-16 ones.
+		// write it): read as the UTF-8 it stands for. Streamed, its size limit counts the
+		// UTF-8 bytes (at most 1.5 times the UTF-16 ones); held whole, the UTF-16 ones.
 		dec := unicode.UTF16(order, unicode.UseBOM).NewDecoder()
 		if !lr.owned {
 			utf8, err := dec.Bytes(head)
