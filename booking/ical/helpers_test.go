@@ -123,3 +123,13 @@ func parseOnCores(t *testing.T, feed []byte, name string, procs int) booking.Fet
 	require.NoError(t, err)
 	return cal.Bookings(wide)
 }
+
+// everyWay parses data as a feed can be read: whole, streamed, and streamed a byte at a time
+// (a line end, fold or character split across reads).
+func everyWay(data []byte, opts ParseOptions) map[string]func() (*Calendar, error) {
+	return map[string]func() (*Calendar, error){
+		"bytes":              func() (*Calendar, error) { return Parse(data, opts) },
+		"stream":             func() (*Calendar, error) { return ParseReader(bytes.NewReader(data), opts) },
+		"one byte at a time": func() (*Calendar, error) { return ParseReader(&oneByteReader{data: data}, opts) },
+	}
+}

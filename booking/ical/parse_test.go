@@ -55,15 +55,7 @@ func TestDoubledCarriageReturns(t *testing.T) {
 			wantRes := want.Bookings(wide)
 			require.NotEmpty(t, wantRes.Bookings)
 			doubled := bytes.ReplaceAll(lf, []byte("\n"), []byte("\r\r\n"))
-			for name, parse := range map[string]func() (*Calendar, error){
-				"bytes": func() (*Calendar, error) { return Parse(doubled, ParseOptions{Name: "x", SiteLocation: amsterdam}) },
-				"stream": func() (*Calendar, error) {
-					return ParseReader(bytes.NewReader(doubled), ParseOptions{Name: "x", SiteLocation: amsterdam})
-				},
-				"one byte at a time": func() (*Calendar, error) {
-					return ParseReader(&oneByteReader{data: doubled}, ParseOptions{Name: "x", SiteLocation: amsterdam})
-				},
-			} {
+			for name, parse := range everyWay(doubled, ParseOptions{Name: "x", SiteLocation: amsterdam}) {
 				cal, err := parse()
 				require.NoError(t, err, name)
 				assert.Equal(t, wantRes, cal.Bookings(wide), name)
@@ -96,15 +88,7 @@ func TestUTF16Feeds(t *testing.T) {
 			utf16, err := unicode.UTF16(enc.order, enc.bom).NewEncoder().Bytes(utf8)
 			require.NoError(t, err)
 			require.NotEqual(t, utf8[:4], utf16[:4])
-			for name, parse := range map[string]func() (*Calendar, error){
-				"bytes": func() (*Calendar, error) { return Parse(utf16, ParseOptions{Name: "x", SiteLocation: amsterdam}) },
-				"stream": func() (*Calendar, error) {
-					return ParseReader(bytes.NewReader(utf16), ParseOptions{Name: "x", SiteLocation: amsterdam})
-				},
-				"one byte at a time": func() (*Calendar, error) {
-					return ParseReader(&oneByteReader{data: utf16}, ParseOptions{Name: "x", SiteLocation: amsterdam})
-				},
-			} {
+			for name, parse := range everyWay(utf16, ParseOptions{Name: "x", SiteLocation: amsterdam}) {
 				cal, err := parse()
 				require.NoError(t, err, "%s %s %s", file, enc.name, name)
 				assert.Equal(t, wantRes, cal.Bookings(wide), "%s %s %s", file, enc.name, name)
