@@ -663,14 +663,8 @@ func quoteTZID(line []byte) []byte {
 // The CN runs to the next `;NAME=` parameter or to the colon before the calendar address
 // (`mailto:`, else the last colon). It returns nil when there is nothing to repair.
 func repairCN(line []byte) []byte {
-	upper := make([]byte, len(line)) // ASCII only: indexes must match the line's
-	for j, c := range line {
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		upper[j] = c
-	}
-	i := bytes.Index(upper, []byte(";CN="))
+	text := string(line)
+	i := indexFold(text, ";CN=")
 	if i < 0 {
 		return nil
 	}
@@ -678,7 +672,7 @@ func repairCN(line []byte) []byte {
 	if start < len(line) && line[start] == '"' {
 		return nil
 	}
-	valueColon := bytes.Index(upper[start:], []byte(":MAILTO:"))
+	valueColon := indexFold(text[start:], ":MAILTO:")
 	if valueColon < 0 {
 		valueColon = bytes.LastIndexByte(line[start:], ':')
 	}

@@ -22,8 +22,9 @@
 //     it is skipped with a booking.Warning naming the feed (redacted), the line, the UID
 //     when known and the reason. An unquoted CN holding ';' or ':' (Booked) is read
 //     leniently. A mistyped END of the calendar itself on the last line is read as
-//     END:VCALENDAR, with a warning. Text that is no UTF-8 at all (a Latin-1 or Windows-1252 export) is read as
-//     Windows-1252; damaged UTF-8 keeps U+FFFD (text.go, validText).
+//     END:VCALENDAR, with a warning. Text that is no UTF-8 at all (a Latin-1 or
+//     Windows-1252 export) is read as Windows-1252; damaged UTF-8 keeps U+FFFD (text.go,
+//     validText). Past the first 1,000 warnings of a parse only their number is kept.
 //   - streaming and cores (stream.go): ParseReader (used by Feed for files and HTTP bodies)
 //     reads the feed as it arrives. The scan follows only the structure and copies each
 //     event's body into a batch; workers, one per core, split, decode and read the batches

@@ -66,14 +66,12 @@ func newStreamReader(r io.Reader, limit int64) *lineReader {
 	return &lineReader{r: r, buf: make([]byte, readChunk), line: 1, limit: limit, owned: true}
 }
 
-// prepare handles what only the start of the input tells: a BOM, and CR-only or CR CR LF
-// line endings.
+// prepare handles what only the start of the input tells: an encoding (UTF-16, a BOM), and
+// CR-only or CR CR LF line endings.
 func (lr *lineReader) prepare() error {
 	lr.started = true
-	for !lr.eof && lr.end-lr.pos < readChunk {
-		if _, err := lr.fill(lr.pos); err != nil {
-			return err
-		}
+	if err := lr.fillHead(); err != nil {
+		return err
 	}
 	head := lr.buf[lr.pos:lr.end]
 	if order, ok := utf16Order(head); ok {
@@ -86,15 +84,11 @@ func (lr *lineReader) prepare() error {
 			if err != nil {
 				return fmt.Errorf("decoding UTF-16: %w", err)
 			}
-			lr.buf, lr.pos, lr.end, lr.owned = utf8, 0, len(utf8), true
+			lr.own(utf8)
 		} else {
-			lr.r = transform.NewReader(io.MultiReader(bytes.NewReader(bytes.Clone(head)), lr.r), dec)
-			lr.read -= int64(len(head))
-			lr.end, lr.eof = lr.pos, false
-			for !lr.eof && lr.end-lr.pos < readChunk {
-				if _, err := lr.fill(lr.pos); err != nil {
-					return err
-				}
+			lr.readAgainThrough(head, func(r io.Reader) io.Reader { return transform.NewReader(r, dec) })
+			if err := lr.fillHead(); err != nil {
+				return err
 			}
 		}
 		head = lr.buf[lr.pos:lr.end]
@@ -111,8 +105,7 @@ func (lr *lineReader) prepare() error {
 		// Classic Mac line endings: CR only.
 		lr.crOnly = true
 		if !lr.owned {
-			lr.buf = bytes.ReplaceAll(lr.buf[lr.pos:lr.end], []byte("\r"), []byte("\n"))
-			lr.pos, lr.end, lr.owned = 0, len(lr.buf), true
+			lr.own(bytes.ReplaceAll(head, []byte("\r"), []byte("\n")))
 		} else {
 			crToLF(head)
 		}
@@ -121,17 +114,37 @@ func (lr *lineReader) prepare() error {
 		// script's "\n" -> "\r\n"). Each run of CRs before an LF is one line end.
 		if !lr.owned {
 			var cr crRuns
-			lr.buf = cr.collapse(make([]byte, 0, lr.end-lr.pos), lr.buf[lr.pos:lr.end], true)
-			lr.pos, lr.end, lr.owned = 0, len(lr.buf), true
+			lr.own(cr.collapse(make([]byte, 0, len(head)), head, true))
 		} else {
-			// The head is read again through the filter, before the rest of the input (next
-			// fills the emptied buffer).
-			lr.r = &crRunReader{r: io.MultiReader(bytes.NewReader(bytes.Clone(head)), lr.r)}
-			lr.read -= int64(len(head))
-			lr.end, lr.eof = lr.pos, false
+			// next fills the emptied buffer through the filter.
+			lr.readAgainThrough(head, func(r io.Reader) io.Reader { return &crRunReader{r: r} })
 		}
 	}
 	return nil
+}
+
+// fillHead reads until the buffer holds readChunk bytes or the whole input.
+func (lr *lineReader) fillHead() error {
+	for !lr.eof && lr.end-lr.pos < readChunk {
+		if _, err := lr.fill(lr.pos); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// own makes buf, a converted copy of the caller's input, the input held whole.
+func (lr *lineReader) own(buf []byte) {
+	lr.buf, lr.pos, lr.end, lr.owned = buf, 0, len(buf), true
+}
+
+// readAgainThrough makes a streamed input read on through wrap (a decoder or a filter) from
+// its head, which was read already: the head goes through wrap first, then the rest, and is
+// counted against the size limit again as wrap gives it.
+func (lr *lineReader) readAgainThrough(head []byte, wrap func(io.Reader) io.Reader) {
+	lr.r = wrap(io.MultiReader(bytes.NewReader(bytes.Clone(head)), lr.r))
+	lr.read -= int64(len(head))
+	lr.end, lr.eof = lr.pos, false
 }
 
 // utf16Order tells a feed written in UTF-16 by its start: a byte order mark, else the zero

@@ -33,7 +33,7 @@ import (
 //   - concatenated-50MB: 80,000 VCALENDARs one after the other, each with the same VTIMEZONE;
 //   - vtimezones-50MB: 125,000 distinct VTIMEZONEs, then 1,000 events in some of them;
 //   - alarms-50MB: 200,000 bookings with a VALARM each, for 500 persons;
-//   - tiny-events-50MB: 780,000 events of a UID and a DTSTART, then one booking.
+//   - tiny-events-50MB: 820,000 events of a UID and a DTSTART, then one booking.
 //
 // The peak is the process's VmHWM (/proc/PID/status), read every millisecond until it exits:
 // the rusage of a child counts the memory of the benchmark that forked it.
