@@ -39,7 +39,10 @@
 //     Skedda's UTC+02, or STANDARD/DAYLIGHT rules with RRULE/RDATE evaluated near the instant
 //     whatever their DTSTART year, Outlook's 1601 included; TZIDs unescaped, so `Kuala
 //     Lumpur\, Singapore` matches TZID="Kuala Lumpur, Singapore"), Windows names (CLDR
-//     table), UTC±hh[:mm] and GMT±hh:mm. An unquoted TZID holding a colon
+//     table), Windows display names as Exchange 2010 and Outlook on the web publish them
+//     without a VTIMEZONE (`(UTC-05:00) Eastern Time (US & Canada)`, `(GMT+10:00) Canberra,
+//     Melbourne, Sydney`: the first place named that is an IANA zone of the stated standard
+//     offset, displayname.go), UTC±hh[:mm] and GMT±hh:mm. An unquoted TZID holding a colon
 //     (`DTSTART;TZID=GMT+05:30:20120904T020000`, Google's) runs to the next ';' or the
 //     line's last colon, as libical reads it (quoteTZID).
 //     An IANA name wins over an in-feed VTIMEZONE of the same name; a TZID matches a

@@ -17,7 +17,8 @@ import (
 //
 //  1. an IANA name (time.LoadLocation, with the tz database embedded in the binary);
 //  2. a VTIMEZONE of the feed with that TZID (fixed offset, or STANDARD/DAYLIGHT rules);
-//  3. a Windows zone name, through the CLDR windowsZones "001" table;
+//  3. a Windows zone name, through the CLDR windowsZones "001" table, or a Windows display name
+//     such as "(UTC-05:00) Eastern Time (US & Canada)" (displayNameZone);
 //  4. the pattern UTC±hh[:mm] (Skedda writes UTC+02 and defines it in the feed, but we accept
 //     it without a definition too), and GMT±hh:mm (see utcOffsetName);
 //  5. a "globally unique" TZID with a leading slash, such as
@@ -230,6 +231,9 @@ func (r *resolver) lookup(tzid string) (*zone, error) {
 			return z, nil
 		}
 	}
+	if z := r.displayNameZone(name); z != nil {
+		return z, nil
+	}
 	if z := utcOffsetZone(name); z != nil {
 		return z, nil
 	}
@@ -241,7 +245,7 @@ func (r *resolver) lookup(tzid string) (*zone, error) {
 			}
 		}
 	}
-	return nil, fmt.Errorf("time zone %q cannot be resolved: not an IANA or Windows zone name, not UTC±hh:mm, and the feed defines no VTIMEZONE for it", tzid)
+	return nil, fmt.Errorf("time zone %q cannot be resolved: not an IANA zone, a Windows zone or display name, nor UTC±hh:mm, and the feed defines no VTIMEZONE for it", tzid)
 }
 
 // inFileZone finds a VTIMEZONE of the feed by TZID: exactly, then ignoring case. VTIMEZONEs

@@ -1,0 +1,123 @@
+package ical
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Windows display names as TZIDs.
+//
+// Outlook on the web and Office's older exports write a zone as the text Windows shows in its
+// zone list, `TZID="(UTC-05:00) Eastern Time (US & Canada)"` or `TZID="(GMT+10:00) Canberra,
+// Melbourne, Sydney"`, and may define no VTIMEZONE for it (node-ical's fixtures
+// Office-2012-owa.ics and windows-quoted-tz-rrule.ics). Such a name is the zone's standard
+// offset, "(UTC±hh:mm)" or "(GMT±hh:mm)", then the places that keep its time, in the language
+// of the Windows that wrote it.
+//
+// It resolves to the IANA zone of the first place named that is the last part of an IANA name
+// (Amsterdam: Europe/Amsterdam; Hawaii: US/Hawaii) whose standard offset is the one stated,
+// and names of no place ("Eastern Time (US & Canada)") through displayNameZones. The offset is
+// the check: a place that has changed its time since the name was written (Istanbul in 2016,
+// in "(UTC+02:00) Athens, Bucharest, Istanbul") is passed over for the next, a word that is
+// also an IANA name of another offset (La Paz, in "(UTC-07:00) Chihuahua, La Paz, Mazatlan",
+// is Bolivia's) too, and a name none of whose places fit stays unresolvable: its events are
+// skipped with a warning, never read at a guessed fixed offset ("(GMT +01:00)" alone may be
+// Berlin's time, which is +02:00 half the year).
+
+// displayName matches a Windows display name: its sign, hours and minutes (none for "(UTC)")
+// and the places.
+var displayName = regexp.MustCompile(`(?i)^\((?:UTC|GMT)\s*(?:([+-])\s*(\d{1,2}):?(\d{2}))?\)\s*(.*\S)$`)
+
+// displayNameZones are the Windows zones of display names that name no place an IANA name has
+// (keys in lower case, "&" for "and"), as listed with their Windows ids by Get-TimeZone
+// -ListAvailable; windowsZones takes each to its IANA zone.
+var displayNameZones = map[string]string{
+	"pacific time (us & canada)":  "Pacific Standard Time",
+	"mountain time (us & canada)": "Mountain Standard Time",
+	"central time (us & canada)":  "Central Standard Time",
+	"eastern time (us & canada)":  "Eastern Standard Time",
+	"atlantic time (canada)":      "Atlantic Standard Time",
+	"indiana (east)":              "US Eastern Standard Time",
+	"baja california":             "Pacific Standard Time (Mexico)",
+	"central america":             "Central America Standard Time",
+	"easter island":               "Easter Island Standard Time",
+	"chetumal":                    "Eastern Standard Time (Mexico)",
+}
+
+// utcDisplayName matches the display names of Windows' zones of a fixed offset, "(UTC)
+// Coordinated Universal Time" and "(UTC-11:00) Coordinated Universal Time-11": their hours.
+var utcDisplayName = regexp.MustCompile(`^coordinated universal time(?:([+-]\d{2}))?$`)
+
+// displayProbeYear is the year whose January and July offsets give an IANA zone's standard
+// offset (the lesser of the two: summer time is ahead, and Dublin's "negative" winter time
+// is GMT), to compare with a display name's. The names Windows shows now are those of the
+// zone database's current rules.
+const displayProbeYear = 2025
+
+// ianaByPlace maps the last part of every IANA name, in lower case, to the names that end so
+// (istanbul: Asia/Istanbul and Europe/Istanbul), in the database's order.
+var ianaByPlace = sync.OnceValue(func() map[string][]string {
+	m := make(map[string][]string, 600)
+	for _, name := range strings.Fields(ianaZoneNames) {
+		place := strings.ToLower(name[strings.LastIndexByte(name, '/')+1:])
+		m[place] = append(m[place], name)
+	}
+	return m
+})
+
+// displayNameZone resolves a Windows display name, or returns nil.
+func (r *resolver) displayNameZone(name string) *zone {
+	m := displayName.FindStringSubmatch(name)
+	if m == nil {
+		return nil
+	}
+	offset := 0
+	if m[1] != "" {
+		h, _ := strconv.Atoi(m[2])
+		mins, _ := strconv.Atoi(m[3])
+		if h > 14 || mins > 59 {
+			return nil
+		}
+		offset = h*3600 + mins*60
+		if m[1] == "-" {
+			offset = -offset
+		}
+	}
+	places := strings.ToLower(strings.ReplaceAll(m[4], " and ", " & "))
+	if u := utcDisplayName.FindStringSubmatch(places); u != nil {
+		hours := 0
+		if u[1] != "" {
+			hours, _ = strconv.Atoi(u[1])
+		}
+		if hours*3600 != offset {
+			return nil
+		}
+		return fixedZone(name, offset)
+	}
+	if windowsID, ok := displayNameZones[places]; ok {
+		if z := loadIANA(windowsZones[windowsID]); z != nil && standardOffset(z) == offset {
+			return z
+		}
+		return nil
+	}
+	for place := range strings.FieldsFuncSeq(places, func(c rune) bool { return strings.ContainsRune(",:;&()", c) }) {
+		key := strings.ReplaceAll(strings.TrimSpace(place), " ", "_")
+		for _, ianaName := range ianaByPlace()[key] {
+			if z := loadIANA(ianaName); z != nil && standardOffset(z) == offset {
+				return z
+			}
+		}
+	}
+	return nil
+}
+
+// standardOffset is a zone's offset from UTC without summer time, in seconds, in
+// displayProbeYear.
+func standardOffset(z *zone) int {
+	winter, _, _ := z.lookup(time.Date(displayProbeYear, time.January, 1, 0, 0, 0, 0, time.UTC).Unix())
+	summer, _, _ := z.lookup(time.Date(displayProbeYear, time.July, 1, 0, 0, 0, 0, time.UTC).Unix())
+	return min(winter, summer)
+}
