@@ -643,6 +643,26 @@ func (p *eventReader) neverMatches(text string, opt rrule.ROption, dtstart time.
 	return never
 }
 
+// onceProps are the properties that decide when an event is and that RFC 5545 allows once in
+// it. A second one is read past (the first wins), as is a DURATION beside a DTEND, but never
+// silently: the booking's times may not be those its system shows.
+var onceProps = [...]struct {
+	id   propID
+	name string
+}{{propDTSTART, "DTSTART"}, {propDTEND, "DTEND"}, {propDuration, "DURATION"}, {propRecurrenceID, "RECURRENCE-ID"}}
+
+// warnTwice warns of an event's repeated onceProps, and of a DURATION beside a DTEND.
+func (p *eventReader) warnTwice(c *vevent, uid string, line int) {
+	for _, op := range onceProps {
+		if n := c.count(op.id); n > 1 {
+			p.warn.add(uid, fmt.Sprintf("%s appears %d times: the first is read (VEVENT at line %d)", op.name, n, line))
+		}
+	}
+	if c.has(propDTEND) && c.has(propDuration) {
+		p.warn.add(uid, fmt.Sprintf("both DTEND and DURATION: DTEND is read, DURATION ignored (VEVENT at line %d)", line))
+	}
+}
+
 // readEvent turns one decoded VEVENT into an event, or skips it with a warning.
 func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 	uid := ""
@@ -691,6 +711,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		return
 	}
 	ev.start, ev.startAt = start, start.instant().Unix()
+	p.warnTwice(c, uid, line)
 
 	switch du := c.get(propDuration); {
 	case c.has(propDTEND): // RFC 5545 forbids DTEND with DURATION; DTEND wins if both appear

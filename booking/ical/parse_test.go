@@ -467,7 +467,8 @@ func TestMissingAndFloatingStampsTie(t *testing.T) {
 }
 
 // DTSTART and DTEND are read as their lines are decoded (readTimeLine), with what their
-// prefix says taken once per prefix: the first of each wins over a later one, VALUE is read
+// prefix says taken once per prefix: the first of each wins over a later one (with a
+// warning, as DTEND wins over a DURATION beside it), VALUE is read
 // in any case and checked against the value, a prefix go-ical rejects costs the event, and
 // one TZID prefix means each calendar's own VTIMEZONE of that name.
 func TestDTSTARTAndDTENDAsTheirLinesAreRead(t *testing.T) {
@@ -482,6 +483,8 @@ func TestDTSTARTAndDTENDAsTheirLinesAreRead(t *testing.T) {
 		event("two-starts", "DTSTART:20260105T100000Z\r\nDTSTART:20260105T080000Z\r\nDTEND:20260105T120000Z\r\n") +
 		event("two-ends", "DTSTART:20260106T100000Z\r\nDTEND:20260106T110000Z\r\nDTEND:20260106T150000Z\r\n") +
 		event("end-first", "DTEND:20260107T110000Z\r\nDTSTART:20260107T100000Z\r\n") +
+		event("end-and-duration", "DTSTART:20260107T100000Z\r\nDURATION:PT3H\r\nDTEND:20260107T110000Z\r\n") +
+		event("two-durations", "DTSTART:20260107T120000Z\r\nDURATION:PT1H\r\nDURATION:PT3H\r\n") +
 		event("lower-value", "DTSTART;value=date:20260108\r\n") +
 		event("custom-a", "DTSTART;TZID=Custom:20260109T100000\r\nDTEND;TZID=Custom:20260109T110000\r\n") +
 		event("floating", "DTSTART:20260110T100000\r\nDTEND:20260110T110000\r\n") +
@@ -500,19 +503,25 @@ func TestDTSTARTAndDTENDAsTheirLinesAreRead(t *testing.T) {
 		got[b.UID] = spanOf(b)
 	}
 	assert.Equal(t, map[string]string{
-		"two-starts":  "2026-01-05T10:00:00Z/2026-01-05T12:00:00Z",
-		"two-ends":    "2026-01-06T10:00:00Z/2026-01-06T11:00:00Z",
-		"end-first":   "2026-01-07T10:00:00Z/2026-01-07T11:00:00Z",
-		"lower-value": "2026-01-08T05:00:00Z/2026-01-09T05:00:00Z", // a day of the site zone
-		"custom-a":    "2026-01-09T08:00:00Z/2026-01-09T09:00:00Z",
-		"floating":    "2026-01-10T15:00:00Z/2026-01-10T16:00:00Z",
-		"custom-b":    "2026-01-09T15:00:00Z/2026-01-09T16:00:00Z", // the second calendar's Custom
+		"two-starts":       "2026-01-05T10:00:00Z/2026-01-05T12:00:00Z",
+		"two-ends":         "2026-01-06T10:00:00Z/2026-01-06T11:00:00Z",
+		"end-first":        "2026-01-07T10:00:00Z/2026-01-07T11:00:00Z",
+		"end-and-duration": "2026-01-07T10:00:00Z/2026-01-07T11:00:00Z",
+		"two-durations":    "2026-01-07T12:00:00Z/2026-01-07T13:00:00Z",
+		"lower-value":      "2026-01-08T05:00:00Z/2026-01-09T05:00:00Z", // a day of the site zone
+		"custom-a":         "2026-01-09T08:00:00Z/2026-01-09T09:00:00Z",
+		"floating":         "2026-01-10T15:00:00Z/2026-01-10T16:00:00Z",
+		"custom-b":         "2026-01-09T15:00:00Z/2026-01-09T16:00:00Z", // the second calendar's Custom
 	}, got)
 	reasons := map[string]string{}
 	for _, w := range res.Warnings {
 		reasons[w.UID] = w.Reason
 	}
-	assert.Len(t, reasons, 4, "%v", reasons)
+	assert.Len(t, reasons, 8, "%v", reasons)
+	assert.Equal(t, "DTSTART appears 2 times: the first is read (VEVENT at line 11)", reasons["two-starts"])
+	assert.Equal(t, "DTEND appears 2 times: the first is read (VEVENT at line 19)", reasons["two-ends"])
+	assert.Equal(t, "both DTEND and DURATION: DTEND is read, DURATION ignored (VEVENT at line 34)", reasons["end-and-duration"])
+	assert.Equal(t, "DURATION appears 2 times: the first is read (VEVENT at line 42)", reasons["two-durations"])
 	assert.Contains(t, reasons["date-but-time"], `DTSTART: VALUE=DATE but "20260111T100000" is not a date`)
 	assert.Contains(t, reasons["time-but-date"], `DTEND: "20260113" is a date but VALUE=DATE-TIME`)
 	assert.Contains(t, reasons["broken-prefix"], `(property "DTSTART"): ical: malformed param value`)

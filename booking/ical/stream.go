@@ -1196,6 +1196,23 @@ func (v *vevent) getShared(id propID) *sharedLine {
 	return nil
 }
 
+// count returns how many properties of the kind the event has, read or kept.
+func (v *vevent) count(id propID) int {
+	n := 0
+	if (id == propDTSTART || id == propDTEND) && v.times[timeSlot(id)].ok {
+		n++
+	}
+	if v.first[id] == 0 {
+		return n
+	}
+	for _, got := range v.ids[v.first[id]-1:] {
+		if got == id {
+			n++
+		}
+	}
+	return n
+}
+
 // all returns every property of the kind, in feed order.
 func (v *vevent) all(id propID) []*goical.Prop {
 	if v.first[id] == 0 {
