@@ -13,7 +13,9 @@
 //     CR-only line endings are accepted, and so is CR CR LF (a CRLF feed converted once
 //     more: when the feed's first 256 KiB hold one, streamed or not, every run of CRs before
 //     an LF is one line end); every line is unfolded before anything looks at it (a fold
-//     may sit anywhere, also right after the property name or inside BEGIN). Only a feed larger
+//     may sit anywhere, also right after the property name or inside BEGIN); spaces around
+//     a BEGIN's or END's value (`END:VEVENT `) and lines of spaces before the calendar are
+//     no part of it. Only a feed larger
 //     than the size cap, an empty or non-iCalendar body, a truncated feed (a component never
 //     closed), absurd nesting or an unreadable METHOD make the whole fetch fail (ErrTooLarge,
 //     ErrMalformed), never "no bookings". One bad line (go-ical rejects or panics on it, a
@@ -88,6 +90,8 @@
 //     DTEND gives each occurrence the same exact length, DURATION the same nominal length
 //     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days, and a
 //     DTEND equal to a DATE DTSTART is one day, as no DTEND is.
+//     A DTSTART, DTEND, DURATION or RECURRENCE-ID given twice is read as its first, and a
+//     DURATION beside a DTEND is ignored (RFC 5545 allows one of each), with a warning.
 //   - statuses: CANCELLED/CANCELED and METHOD:CANCEL give booking.StatusCancelled (also
 //     for one overridden occurrence), TENTATIVE and unknown statuses booking.StatusTentative
 //     (the planner's policy decides). Of two copies of one UID (and RECURRENCE-ID) the higher

@@ -252,7 +252,8 @@ type scanner struct {
 var calendarComponents = map[string]bool{"VEVENT": true, "VTODO": true, "VJOURNAL": true, "VFREEBUSY": true, "VTIMEZONE": true}
 
 // beginEnd reports whether the line is a BEGIN or END line, with its (upper-case) name and
-// its value.
+// its value. Spaces and tabs around the value are no part of it: a template's `END:VEVENT `
+// (or a line of spaces after END:VEVENT, which unfolds into it) closes the event.
 func beginEnd(text []byte) (name string, value []byte, ok bool) {
 	if len(text) < 4 {
 		return "", nil, false
@@ -277,7 +278,7 @@ func beginEnd(text []byte) (name string, value []byte, ok bool) {
 	if j < 0 {
 		return "", nil, false
 	}
-	return name, text[j+1:], true
+	return name, bytes.Trim(text[j+1:], " \t"), true
 }
 
 func (s *scanner) line(ll logical) error {
@@ -296,6 +297,9 @@ func (s *scanner) line(ll logical) error {
 			return nil
 		}
 		if s.cals == 0 {
+			if len(bytes.Trim(text, " \t")) == 0 {
+				return nil // spaces before the calendar (a script's output before its template's)
+			}
 			return fmt.Errorf("line %d: expected BEGIN:VCALENDAR, got %s: %w", ll.line, preview(text), ErrMalformed)
 		}
 		s.trailing++

@@ -109,6 +109,33 @@ func TestMissingEndBeforeAVTimezone(t *testing.T) {
 	assert.Len(t, res.Warnings, 1, "%v", res.Warnings)
 }
 
+// Spaces and tabs around the value of a BEGIN or END line (a template's `END:VEVENT `, or a
+// line of spaces after one, which unfolds into it) and lines of spaces before the calendar
+// cost nothing: before, the one cost its event and the other the whole feed.
+func TestSpacesAroundBeginAndEnd(t *testing.T) {
+	feed := "   \r\n\t\r\n\r\nBEGIN:VCALENDAR \r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n" +
+		"BEGIN:VTIMEZONE\t\r\nTZID:Plus Three\r\nBEGIN: STANDARD \r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\nEND:STANDARD  \r\nEND:VTIMEZONE \r\n" +
+		"BEGIN:VEVENT  \r\nUID:padded\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\nATTENDEE:mailto:a@example.org\r\nRESOURCES:Room\r\n" +
+		"BEGIN:VALARM \r\nACTION:DISPLAY\r\nATTENDEE:mailto:stranger@example.org\r\nEND:VALARM\t\r\nEND:VEVENT  \r\n" +
+		"BEGIN:VEVENT\r\nUID:zoned\r\nDTSTART;TZID=Plus Three:20260610T120000\r\nDTEND;TZID=Plus Three:20260610T130000\r\nATTENDEE:mailto:b@example.org\r\nRESOURCES:Room\r\nEND:VEVENT\r\n" +
+		"    \r\n" + // unfolds into END:VEVENT
+		"END:VCALENDAR\t\r\n"
+	for way, parse := range everyWay([]byte(feed), ParseOptions{Name: "feed"}) {
+		cal, err := parse()
+		require.NoError(t, err, way)
+		res := cal.Bookings(wide)
+		assert.Empty(t, res.Warnings, way)
+		assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T10:00:00Z", spanOf(one(t, res, "padded")), way)
+		padded := one(t, res, "padded")
+		require.Len(t, padded.Persons, 1, "%s: not the alarm's attendee", way)
+		assert.Equal(t, "a@example.org", padded.Persons[0].Email, way)
+		assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T10:00:00Z", spanOf(one(t, res, "zoned")), way)
+	}
+	_, err := Parse([]byte("   \r\nX-NOT:A CALENDAR\r\n"), ParseOptions{Name: "feed"})
+	require.ErrorIs(t, err, ErrMalformed, "spaces are skipped, not what follows them")
+	assert.Contains(t, err.Error(), `line 2: expected BEGIN:VCALENDAR, got "X-NOT:A CALENDAR"`)
+}
+
 // quoteTZID quotes an unquoted TZID holding a colon, and leaves every other line alone.
 func TestQuoteTZID(t *testing.T) {
 	for line, want := range map[string]string{
