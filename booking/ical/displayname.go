@@ -32,8 +32,8 @@ import (
 var displayName = regexp.MustCompile(`(?i)^\((?:UTC|GMT)\s*(?:([+-])\s*(\d{1,2}):?(\d{2}))?\)\s*(.*\S)$`)
 
 // displayNameZones are the Windows zones of display names that name no place an IANA name has
-// (keys in lower case, "&" for "and"), as listed with their Windows ids by Get-TimeZone
-// -ListAvailable; windowsZones takes each to its IANA zone.
+// (keys in lower case, "&" for "and"), as Windows lists them with their ids (Get-TimeZone
+// -ListAvailable); windowsZones takes each to its IANA zone.
 var displayNameZones = map[string]string{
 	"pacific time (us & canada)":  "Pacific Standard Time",
 	"mountain time (us & canada)": "Mountain Standard Time",
@@ -69,7 +69,7 @@ var ianaByPlace = sync.OnceValue(func() map[string][]string {
 })
 
 // displayNameZone resolves a Windows display name, or returns nil.
-func (r *resolver) displayNameZone(name string) *zone {
+func displayNameZone(name string) *zone {
 	m := displayName.FindStringSubmatch(name)
 	if m == nil {
 		return nil

@@ -65,7 +65,6 @@ func TestWindowsDisplayNameTZIDs(t *testing.T) {
 }
 
 func TestDisplayNameZone(t *testing.T) {
-	r := newResolver(nil)
 	for name, want := range map[string]string{
 		"(UTC-08:00) Pacific Time (US & Canada)":                       "America/Los_Angeles",
 		"(UTC-07:00) Mountain Time (US & Canada)":                      "America/Denver",
@@ -77,6 +76,10 @@ func TestDisplayNameZone(t *testing.T) {
 		"(UTC-10:00) Hawaii":                                           "US/Hawaii",
 		"(UTC-06:00) Saskatchewan":                                     "Canada/Saskatchewan",
 		"(UTC-03:30) Newfoundland":                                     "Canada/Newfoundland",
+		"(UTC-08:00) Baja California":                                  "America/Tijuana",
+		"(UTC-06:00) Central America":                                  "America/Guatemala",
+		"(UTC-06:00) Easter Island":                                    "Pacific/Easter", // summer in January
+		"(UTC-05:00) Chetumal":                                         "America/Cancun",
 		"(UTC-07:00) Chihuahua, La Paz, Mazatlan":                      "America/Mazatlan", // La Paz is Bolivia's -04:00
 		"(UTC-04:00) Georgetown, La Paz, Manaus, San Juan":             "America/La_Paz",
 		"(UTC+00:00) Dublin, Edinburgh, Lisbon, London":                "Europe/Dublin",
@@ -94,7 +97,7 @@ func TestDisplayNameZone(t *testing.T) {
 		"(UTC+12:00) Auckland, Wellington":                             "Pacific/Auckland",
 		"(utc+01:00) brussels, copenhagen, madrid, paris":              "Europe/Brussels",
 	} {
-		z := r.displayNameZone(name)
+		z := displayNameZone(name)
 		require.NotNil(t, z, name)
 		assert.Equal(t, want, z.name, name)
 	}
@@ -103,7 +106,7 @@ func TestDisplayNameZone(t *testing.T) {
 		"(UTC-11:00) Coordinated Universal Time-11": -11 * 3600,
 		"(UTC+13:00) Coordinated Universal Time+13": 13 * 3600,
 	} {
-		z := r.displayNameZone(name)
+		z := displayNameZone(name)
 		require.NotNil(t, z, name)
 		got, _, _ := z.lookup(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC).Unix())
 		assert.Equal(t, offset, got, name)
@@ -121,7 +124,7 @@ func TestDisplayNameZone(t *testing.T) {
 		"(UTC+01:00) Europe/Berlin",
 		"(UTC-05:00) East", // Brazil/East is -03:00
 	} {
-		assert.Nil(t, r.displayNameZone(name), name)
+		assert.Nil(t, displayNameZone(name), name)
 	}
 	// Every Windows zone of the table is one of windowsZones.
 	for places, windowsID := range displayNameZones {

@@ -231,7 +231,7 @@ func (r *resolver) lookup(tzid string) (*zone, error) {
 			return z, nil
 		}
 	}
-	if z := r.displayNameZone(name); z != nil {
+	if z := displayNameZone(name); z != nil {
 		return z, nil
 	}
 	if z := utcOffsetZone(name); z != nil {
