@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -105,10 +106,14 @@ func collapseSpaces(s string) string {
 // NormalizeEmail turns an ATTENDEE/ORGANIZER value or a plain address into the lower-case
 // address used as a person's identity. It strips a "mailto:" scheme (any case) and surrounding
 // white space and angle brackets, and rejects values that are not a single local@domain address.
+// A mailto: value is read as the URI it is (RFC 6068): its headers (`?subject=…`) are no part
+// of the address and its %-escapes are decoded (`john%2Bdesk@…` is john+desk@…); the "//" some
+// writers put after the scheme is dropped. A domain holding a character no host name has
+// ('/', '?', '#', '%', '=', '&') is no address.
 func NormalizeEmail(address string) (string, error) {
 	s := strings.TrimSpace(address)
 	if len(s) >= 7 && strings.EqualFold(s[:7], "mailto:") {
-		s = strings.TrimSpace(s[7:])
+		s = mailtoAddress(strings.TrimSpace(s[7:]))
 	}
 	s = strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
 	s = strings.ToLower(s)
@@ -116,12 +121,26 @@ func NormalizeEmail(address string) (string, error) {
 	switch {
 	case s == "":
 		return "", fmt.Errorf("empty email address")
-	case at <= 0 || at == len(s)-1:
+	case at <= 0 || at == len(s)-1 || strings.ContainsAny(s[at+1:], "/?#%=&"):
 		return "", fmt.Errorf("%q is not an email address", address)
 	case strings.ContainsAny(s, " \t\r\n<>,;:\"()[]\\"):
 		return "", fmt.Errorf("%q is not a single email address", address)
 	}
 	return s, nil
+}
+
+// mailtoAddress is the address of a mailto: URI, written after its scheme.
+func mailtoAddress(uri string) string {
+	uri = strings.TrimPrefix(uri, "//")
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	if strings.IndexByte(uri, '%') >= 0 {
+		if decoded, err := url.PathUnescape(uri); err == nil {
+			return decoded
+		}
+	}
+	return uri
 }
 
 // SplitName derives first and last name for Net2 from a display name, else from the email's

@@ -31,6 +31,12 @@ func TestNewPersonNames(t *testing.T) {
 		{"jdoe@example.com", "", "jdoe@example.com", "jdoe", "", "jdoe"},
 		{"jdoe@example.com", "JDoe@example.com", "jdoe@example.com", "jdoe", "", "jdoe"},
 		{" <Jane@Example.com> ", "", "jane@example.com", "jane", "", "jane"},
+		// A mailto: URI (RFC 6068): headers dropped, %-escapes decoded, a stray "//" dropped.
+		{"mailto:jane@example.com?subject=Room%201", "", "jane@example.com", "jane", "", "jane"},
+		{"mailto:jane%2Bdesk@example.com", "", "jane+desk@example.com", "jane", "", "jane"},
+		{"MAILTO:jane%40example.com", "", "jane@example.com", "jane", "", "jane"},
+		{"mailto://jane@example.com", "", "jane@example.com", "jane", "", "jane"},
+		{"mailto:jane%zz@example.com", "", "jane%zz@example.com", "jane%zz", "", "jane%zz"}, // no escape: as written
 	}
 	for _, c := range cases {
 		p, err := NewPerson(c.address, c.display, RoleAttendee)
@@ -43,7 +49,8 @@ func TestNewPersonNames(t *testing.T) {
 }
 
 func TestNormalizeEmailRejects(t *testing.T) {
-	for _, bad := range []string{"", "mailto:", "Private", "MAILTO:Private", "@example.com", "jane@", "a b@example.com", "a@example.com,b@example.com", "jane@example.com\r\nBcc: x@example.org"} {
+	for _, bad := range []string{"", "mailto:", "Private", "MAILTO:Private", "@example.com", "jane@", "a b@example.com", "a@example.com,b@example.com", "jane@example.com\r\nBcc: x@example.org",
+		"jane@example.com?subject=x", "jane@example.com/x", "jane@exa%6dple.com", "mailto:a@example.com%2Cb@example.com", "mailto:jane%0D%0ABcc:x@example.com", "mailto:?to=jane@example.com"} {
 		_, err := NormalizeEmail(bad)
 		assert.Error(t, err, "%q", bad)
 	}
