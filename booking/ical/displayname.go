@@ -31,20 +31,46 @@ import (
 // and the places.
 var displayName = regexp.MustCompile(`(?i)^\((?:UTC|GMT)\s*(?:([+-])\s*(\d{1,2}):?(\d{2}))?\)\s*(.*\S)$`)
 
-// displayNameZones are the Windows zones of display names that name no place an IANA name has
-// (keys in lower case, "&" for "and"), as Windows lists them with their ids (Get-TimeZone
-// -ListAvailable); windowsZones takes each to its IANA zone.
+// displayNameZones are the Windows zones of the display names (English, as Windows 10 and 11
+// list them with their ids: Get-TimeZone -ListAvailable) that name no place an IANA name ends
+// with, or one of another zone (keys: the places in lower case, "&" for "and"); windowsZones
+// takes each to its IANA zone. A name of places an IANA name has needs no entry.
 var displayNameZones = map[string]string{
-	"pacific time (us & canada)":  "Pacific Standard Time",
-	"mountain time (us & canada)": "Mountain Standard Time",
-	"central time (us & canada)":  "Central Standard Time",
-	"eastern time (us & canada)":  "Eastern Standard Time",
-	"atlantic time (canada)":      "Atlantic Standard Time",
-	"indiana (east)":              "US Eastern Standard Time",
-	"baja california":             "Pacific Standard Time (Mexico)",
-	"central america":             "Central America Standard Time",
-	"easter island":               "Easter Island Standard Time",
-	"chetumal":                    "Eastern Standard Time (Mexico)",
+	"pacific time (us & canada)":   "Pacific Standard Time",
+	"mountain time (us & canada)":  "Mountain Standard Time",
+	"central time (us & canada)":   "Central Standard Time",
+	"eastern time (us & canada)":   "Eastern Standard Time",
+	"atlantic time (canada)":       "Atlantic Standard Time",
+	"indiana (east)":               "US Eastern Standard Time",
+	"baja california":              "Pacific Standard Time (Mexico)",
+	"central america":              "Central America Standard Time",
+	"easter island":                "Easter Island Standard Time",
+	"chetumal":                     "Eastern Standard Time (Mexico)",
+	"international date line west": "Dateline Standard Time",
+	"aleutian islands":             "Aleutian Standard Time",
+	"marquesas islands":            "Marquesas Standard Time",
+	"haiti":                        "Haiti Standard Time",
+	"turks & caicos":               "Turks And Caicos Standard Time",
+	"brasilia":                     "E. South America Standard Time",
+	"city of buenos aires":         "Argentina Standard Time",
+	"greenland":                    "Greenland Standard Time",
+	"saint pierre & miquelon":      "Saint Pierre Standard Time",
+	"salvador":                     "Bahia Standard Time",
+	"cabo verde is.":               "Cape Verde Standard Time",
+	"west central africa":          "W. Central Africa Standard Time",
+	"port louis":                   "Mauritius Standard Time",
+	"ekaterinburg":                 "Ekaterinburg Standard Time",
+	"sri jayawardenepura":          "Sri Lanka Standard Time",
+	"astana":                       "Central Asia Standard Time",
+	"lord howe island":             "Lord Howe Standard Time",
+	"bougainville island":          "Bougainville Standard Time",
+	"chokurdakh":                   "Russia Time Zone 10",
+	"norfolk island":               "Norfolk Standard Time",
+	"solomon is., new caledonia":   "Central Pacific Standard Time",
+	"chatham islands":              "Chatham Islands Standard Time",
+	"nuku'alofa":                   "Tonga Standard Time",
+	"samoa":                        "Samoa Standard Time", // not US/Samoa, which is -11:00
+	"kiritimati island":            "Line Islands Standard Time",
 }
 
 // utcDisplayName matches the display names of Windows' zones of a fixed offset, "(UTC)

@@ -80,6 +80,14 @@ func TestDisplayNameZone(t *testing.T) {
 		"(UTC-06:00) Central America":                                  "America/Guatemala",
 		"(UTC-06:00) Easter Island":                                    "Pacific/Easter", // summer in January
 		"(UTC-05:00) Chetumal":                                         "America/Cancun",
+		"(UTC-03:00) Brasilia":                                         "America/Sao_Paulo",
+		"(UTC-03:00) City of Buenos Aires":                             "America/Buenos_Aires",
+		"(UTC-05:00) Turks and Caicos":                                 "America/Grand_Turk",
+		"(UTC+01:00) West Central Africa":                              "Africa/Lagos",
+		"(UTC+05:30) Sri Jayawardenepura":                              "Asia/Colombo",
+		"(UTC+13:00) Samoa":                                            "Pacific/Apia", // not US/Samoa
+		"(UTC+12:45) Chatham Islands":                                  "Pacific/Chatham",
+		"(UTC-12:00) International Date Line West":                     "Etc/GMT+12",
 		"(UTC-07:00) Chihuahua, La Paz, Mazatlan":                      "America/Mazatlan", // La Paz is Bolivia's -04:00
 		"(UTC-04:00) Georgetown, La Paz, Manaus, San Juan":             "America/La_Paz",
 		"(UTC+00:00) Dublin, Edinburgh, Lisbon, London":                "Europe/Dublin",
@@ -126,9 +134,11 @@ func TestDisplayNameZone(t *testing.T) {
 	} {
 		assert.Nil(t, displayNameZone(name), name)
 	}
-	// Every Windows zone of the table is one of windowsZones.
+	// Every Windows zone of the table is one of windowsZones, and loads.
 	for places, windowsID := range displayNameZones {
-		assert.NotEmpty(t, windowsZones[windowsID], places)
+		assert.NotNil(t, loadIANA(windowsZones[windowsID]), "%s: %s", places, windowsID)
+		assert.Equal(t, strings.ToLower(places), places, "keys are in lower case")
+		assert.NotContains(t, places, " and ", "keys have & for and")
 	}
 }
 
