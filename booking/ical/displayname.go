@@ -100,16 +100,11 @@ func displayNameZone(name string) *zone {
 	if m == nil {
 		return nil
 	}
-	offset := 0
+	offset := 0 // "(UTC)"
 	if m[1] != "" {
-		h, _ := strconv.Atoi(m[2])
-		mins, _ := strconv.Atoi(m[3])
-		if h > 14 || mins > 59 {
+		var ok bool
+		if offset, ok = offsetSeconds(m[1], m[2], m[3]); !ok {
 			return nil
-		}
-		offset = h*3600 + mins*60
-		if m[1] == "-" {
-			offset = -offset
 		}
 	}
 	places := strings.ToLower(strings.ReplaceAll(m[4], " and ", " & "))

@@ -105,19 +105,29 @@ func utcOffsetZone(name string) *zone {
 	if m[1] == "" { // the GMT form
 		m = m[3:]
 	}
-	h, _ := strconv.Atoi(m[2])
-	mins := 0
-	if m[3] != "" {
-		mins, _ = strconv.Atoi(m[3])
-	}
-	if h > 14 || mins > 59 {
+	off, ok := offsetSeconds(m[1], m[2], m[3])
+	if !ok {
 		return nil
 	}
+	return fixedZone(name, off)
+}
+
+// offsetSeconds is the UTC offset of a sign ("+" or "-"), hours (at most 14) and minutes
+// (at most 59, "" for none) written in a zone's name, in seconds.
+func offsetSeconds(sign, hours, minutes string) (int, bool) {
+	h, _ := strconv.Atoi(hours)
+	mins := 0
+	if minutes != "" {
+		mins, _ = strconv.Atoi(minutes)
+	}
+	if h > 14 || mins > 59 {
+		return 0, false
+	}
 	off := h*3600 + mins*60
-	if m[1] == "-" {
+	if sign == "-" {
 		off = -off
 	}
-	return fixedZone(name, off)
+	return off, true
 }
 
 type resolved struct {
