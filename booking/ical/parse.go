@@ -552,8 +552,19 @@ type calContext struct {
 // preview quotes the start of a line for an error message (an HTML page instead of a feed is
 // recognisable from it), short enough not to leak content.
 func preview(b []byte) string {
-	if len(b) > 24 {
-		b = b[:24]
+	return quoteStart(b, 24)
+}
+
+// quoteRule quotes an RRULE for a warning: whole, as the feed's owner needs it to find and
+// mend the rule (a rule is no one's personal data), unless it is absurdly long.
+func quoteRule(rule string) string {
+	return quoteStart([]byte(rule), 200)
+}
+
+// quoteStart quotes at most the first n bytes of b, as valid UTF-8.
+func quoteStart(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
 	}
 	return strconv.Quote(strings.ToValidUTF8(string(b), "?"))
 }
@@ -779,7 +790,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		}
 		if len(kept) == 0 {
 			// The rule adds nothing; DTSTART (and any RDATE) is still an occurrence.
-			p.warn.add(uid, fmt.Sprintf("RRULE %s ignored: %v; only DTSTART and RDATEs are occurrences (VEVENT at line %d)", preview([]byte(rp.Value)), err, line))
+			p.warn.add(uid, fmt.Sprintf("RRULE %s ignored: %v; only DTSTART and RDATEs are occurrences (VEVENT at line %d)", quoteRule(rp.Value), err, line))
 			continue
 		}
 		ev.recur().rules = append(ev.recur().rules, kept...)

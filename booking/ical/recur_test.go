@@ -175,6 +175,8 @@ func TestRRuleEdgeCases(t *testing.T) {
 		{"FREQ=HOURLY;INTERVAL=2;BYHOUR=5", 0, "never matches"},
 		{"FREQ=MINUTELY;INTERVAL=2;BYMINUTE=1", 0, "never matches"},
 		{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", 1, "never matches"}, // only DTSTART, found up front
+		// The warning quotes the whole rule, so the feed's owner can find it.
+		{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;BYHOUR=9", 1, `RRULE "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;BYHOUR=9" ignored: rule never matches`},
 		// A sub-daily period has one candidate per finer part: rrule-go would search these
 		// period by period to the year 9999.
 		{"FREQ=MINUTELY;BYSETPOS=2", 1, "never matches"},
