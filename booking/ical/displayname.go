@@ -28,8 +28,10 @@ import (
 // Berlin's time, which is +02:00 half the year).
 
 // displayName matches a Windows display name: its sign, hours and minutes (none for "(UTC)")
-// and the places.
-var displayName = regexp.MustCompile(`(?i)^\((?:UTC|GMT)\s*(?:([+-])\s*(\d{1,2}):?(\d{2}))?\)\s*(.*\S)$`)
+// and the places. Exchange's CDO and Zimbra write the hours and minutes with a dot and the
+// places with slashes: `(GMT+01.00) Sarajevo/Warsaw/Zagreb`, `(GMT) Greenwich Mean Time -
+// Dublin / Edinburgh / Lisbon / London`.
+var displayName = regexp.MustCompile(`(?i)^\((?:UTC|GMT)\s*(?:([+-])\s*(\d{1,2})[:.]?(\d{2}))?\)\s*(.*\S)$`)
 
 // displayNameZones are the Windows zones of the display names (English, as Windows 10 and 11
 // list them with their ids: Get-TimeZone -ListAvailable) that name no place an IANA name ends
@@ -124,7 +126,8 @@ func displayNameZone(name string) *zone {
 		}
 		return nil
 	}
-	for place := range strings.FieldsFuncSeq(places, func(c rune) bool { return strings.ContainsRune(",:;&()", c) }) {
+	places = strings.ReplaceAll(places, " - ", ",") // a hyphen without spaces is in names: Port-au-Prince
+	for place := range strings.FieldsFuncSeq(places, func(c rune) bool { return strings.ContainsRune(",:;&()/", c) }) {
 		key := strings.ReplaceAll(strings.TrimSpace(place), " ", "_")
 		for _, ianaName := range ianaByPlace()[key] {
 			if z := loadIANA(ianaName); z != nil && standardOffset(z) == offset {

@@ -42,6 +42,8 @@ func TestWindowsDisplayNameTZIDs(t *testing.T) {
 		"display-london@example.org": {wallIn(t, "Europe/London", "2026-06-10T09:00") + "/" + wallIn(t, "Europe/London", "2026-06-10T10:00")},
 		// A Dutch Windows: the places that are no IANA names (Berlijn, Wenen) are passed over.
 		"display-localized@example.org": {wallIn(t, "Europe/Amsterdam", "2026-06-10T09:00") + "/" + wallIn(t, "Europe/Amsterdam", "2026-06-10T10:00")},
+		// Exchange's CDO: unquoted, a dot in the offset, slashes between the places.
+		"display-cdo@example.org": {wallIn(t, "Europe/Sarajevo", "2026-06-10T09:00") + "/" + wallIn(t, "Europe/Sarajevo", "2026-06-10T10:00")},
 		// The feed's own VTIMEZONE of that name wins (+01:30 all year).
 		"display-in-feed@example.org": {"2026-06-10T07:30:00Z/2026-06-10T08:30:00Z"},
 	} {
@@ -104,6 +106,15 @@ func TestDisplayNameZone(t *testing.T) {
 		"(UTC+09:00) Osaka, Sapporo, Tokyo":                            "Asia/Tokyo",
 		"(UTC+12:00) Auckland, Wellington":                             "Pacific/Auckland",
 		"(utc+01:00) brussels, copenhagen, madrid, paris":              "Europe/Brussels",
+		// Exchange's CDO and Zimbra: a dot in the offset, slashes between the places.
+		"(GMT+01.00) Sarajevo/Warsaw/Zagreb":                                "Europe/Sarajevo",
+		"(GMT+01.00) Amsterdam / Berlin / Bern / Rome / Stockholm / Vienna": "Europe/Amsterdam",
+		"(GMT) Greenwich Mean Time - Dublin / Edinburgh / Lisbon / London":  "Europe/Dublin",
+		"(GMT-03.00) Buenos Aires / Georgetown":                             "America/Argentina/Buenos_Aires",
+		"(GMT-05.00) Eastern Time (US & Canada)":                            "America/New_York",
+		"(GMT-05:00) Port-au-Prince":                                        "America/Port-au-Prince",
+		"(GMT+01.00) Prag, Bryssel, Köpenhamn, Madrid":                      "Europe/Madrid",
+		"(UTC+01:00) Europe/Berlin":                                         "Europe/Berlin", // its last part is a place
 	} {
 		z := displayNameZone(name)
 		require.NotNil(t, z, name)
@@ -127,9 +138,11 @@ func TestDisplayNameZone(t *testing.T) {
 		"(UTC-11:00) Coordinated Universal Time-10", // the hours disagree
 		"(UTC+15:00) Tokyo",
 		"(UTC+09:75) Tokyo",
-		"UTC+09:00 Tokyo",       // no parentheses: no display name
-		"(UTC+01:00) ../Berlin", // no place: only the last part of an IANA name is looked up
-		"(UTC+01:00) Europe/Berlin",
+		"UTC+09:00 Tokyo",   // no parentheses: no display name
+		"(UTC+01:00) ../..", // no place: only the last parts of IANA names are looked up
+		"(UTC+01:00) Europe",
+		"(GMT+01.60) Berlin",
+		"(GMT+01.00.00) Berlin",
 		"(UTC-05:00) East", // Brazil/East is -03:00
 	} {
 		assert.Nil(t, displayNameZone(name), name)

@@ -43,9 +43,10 @@
 //     Lumpur\, Singapore` matches TZID="Kuala Lumpur, Singapore"), Windows names (CLDR
 //     table), Windows display names as Exchange 2010 and Outlook on the web publish them
 //     without a VTIMEZONE (`(UTC-05:00) Eastern Time (US & Canada)`, `(GMT+10:00) Canberra,
-//     Melbourne, Sydney`: through the Windows zone of an English name that names no IANA
-//     place, else the first place named that is an IANA zone of the stated standard offset;
-//     displayname.go), UTC±hh[:mm] and GMT±hh:mm. An unquoted TZID holding a colon
+//     Melbourne, Sydney`, and Exchange's CDO and Zimbra's `(GMT+01.00) Sarajevo/Warsaw/Zagreb`:
+//     through the Windows zone of an English name that names no IANA place, else the first
+//     place named that is an IANA zone of the stated standard offset; displayname.go),
+//     UTC±hh[:mm] and GMT±hh:mm. An unquoted TZID holding a colon
 //     (`DTSTART;TZID=GMT+05:30:20120904T020000`, Google's) runs to the next ';' or the
 //     line's last colon, as libical reads it (quoteTZID).
 //     An IANA name wins over an in-feed VTIMEZONE of the same name; a TZID matches a
