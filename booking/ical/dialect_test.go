@@ -110,7 +110,7 @@ func TestAutoDetection(t *testing.T) {
 		{"booked_private.ics", DialectBooked, "PRODID"},
 		{"seed_booked.ics", DialectBooked, "LOCATION 1"},
 		{"auto_props.ics", DialectSkedda, "RESOURCES 2, LOCATION 1"},
-		{"tz_windows.ics", DialectBooked, "LOCATION 2"},
+		{"tz_windows.ics", DialectBooked, "LOCATION 4"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			note := parseFixture(t, tc.file, ParseOptions{}).Bookings(wide).Notes[0]

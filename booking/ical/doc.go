@@ -37,11 +37,11 @@
 //     once per parse, and the lines of thousands of persons (`ATTENDEE;CN=...`) through one
 //     template with their parameter values left out (decode.go). The answer does not depend
 //     on the number of cores.
-//   - time zones (tz.go, vtimezone.go): IANA names, in-feed VTIMEZONEs (fixed offsets like
+//   - time zones (tz.go, vtimezone.go): IANA names (in any case), in-feed VTIMEZONEs (fixed offsets like
 //     Skedda's UTC+02, or STANDARD/DAYLIGHT rules with RRULE/RDATE evaluated near the instant
 //     whatever their DTSTART year, Outlook's 1601 included; TZIDs unescaped, so `Kuala
 //     Lumpur\, Singapore` matches TZID="Kuala Lumpur, Singapore"), Windows names (CLDR
-//     table), Windows display names as Exchange 2010 and Outlook on the web publish them
+//     table; also Exchange's tzone://Microsoft/Utc), Windows display names as Exchange 2010 and Outlook on the web publish them
 //     without a VTIMEZONE (`(UTC-05:00) Eastern Time (US & Canada)`, `(GMT+10:00) Canberra,
 //     Melbourne, Sydney`, and Exchange's CDO and Zimbra's `(GMT+01.00) Sarajevo/Warsaw/Zagreb`:
 //     through the Windows zone of an English name that names no IANA place, else the first

@@ -15,9 +15,11 @@ import (
 
 // Time zone resolution for a TZID parameter, per calendar, in this order:
 //
-//  1. an IANA name (time.LoadLocation, with the tz database embedded in the binary);
+//  1. an IANA name (time.LoadLocation, with the tz database embedded in the binary), also in
+//     another case (europe/vienna);
 //  2. a VTIMEZONE of the feed with that TZID (fixed offset, or STANDARD/DAYLIGHT rules);
-//  3. a Windows zone name, through the CLDR windowsZones "001" table, or a Windows display name
+//  3. a Windows zone name, through the CLDR windowsZones "001" table (also behind Exchange's
+//     prefix: tzone://Microsoft/Utc), or a Windows display name
 //     such as "(UTC-05:00) Eastern Time (US & Canada)" (displayNameZone);
 //  4. the pattern UTC±hh[:mm] (Skedda writes UTC+02 and defines it in the feed, but we accept
 //     it without a definition too), and GMT±hh:mm (see utcOffsetName);
@@ -82,6 +84,15 @@ func lookupIANA(name string) *zone {
 	ianaCache.Store(name, z)
 	return z
 }
+
+// ianaByFold maps every IANA name of ianazones.go, in lower case, to the name itself.
+var ianaByFold = sync.OnceValue(func() map[string]string {
+	m := make(map[string]string, 600)
+	for _, name := range strings.Fields(ianaZoneNames) {
+		m[strings.ToLower(name)] = name
+	}
+	return m
+})
 
 var windowsZonesFold = func() map[string]string {
 	m := make(map[string]string, len(windowsZones))
@@ -194,9 +205,24 @@ func foldKey(s string) string {
 
 // iana is loadIANA within the parse's budget of vain lookups (maxParseIANAMisses).
 func (r *resolver) iana(name string) *zone {
-	if z, known := knownIANA(name); known {
+	if z, known := knownIANA(name); known && z != nil {
 		return z
+	} else if !known {
+		if z := r.ianaLookup(name); z != nil {
+			return z
+		}
 	}
+	// The name in another case (spatie/icalendar-generator feeds have written europe/vienna,
+	// with a VTIMEZONE of a few transitions only): the database's zone, as for the name itself.
+	if canonical, ok := ianaByFold()[strings.ToLower(name)]; ok && canonical != name {
+		return loadIANA(canonical)
+	}
+	return nil
+}
+
+// ianaLookup reads a name not looked up before from the zone database, counting a miss
+// against the parse's bound.
+func (r *resolver) ianaLookup(name string) *zone {
 	if r.misses != nil && r.misses.Load() >= maxParseIANAMisses {
 		return nil
 	}
@@ -236,7 +262,11 @@ func (r *resolver) lookup(tzid string) (*zone, error) {
 	if z := r.inFileZone(name); z != nil {
 		return z, nil
 	}
-	if iana, ok := windowsZonesFold[strings.ToLower(name)]; ok {
+	// Exchange and Outlook write UTC as tzone://Microsoft/Utc ("Utc" being its Windows id) and
+	// often define no VTIMEZONE for it (python-recurring-ical-events issue 126).
+	windowsID := strings.ToLower(name)
+	windowsID = strings.TrimPrefix(windowsID, "tzone://microsoft/")
+	if iana, ok := windowsZonesFold[windowsID]; ok {
 		if z := loadIANA(iana); z != nil {
 			return z, nil
 		}

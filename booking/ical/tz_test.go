@@ -48,6 +48,11 @@ func TestIANAZonesAndPrecedence(t *testing.T) {
 	assert.Equal(t, "2026-06-10T08:00:00Z/2026-06-10T09:00:00Z", spanOf(one(t, res, "iana-prefixed@example.org")))
 	// The IANA name itself behind the slash (python-icalendar issue 466).
 	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "iana-slash@example.org")))
+	// An IANA name in another case is that zone, and wins over the feed's VTIMEZONE of that
+	// name as the exact name does: the feed's (summer time from March 2026 on, and nothing
+	// after) would read January 2027 at +02:00.
+	assert.Equal(t, wallIn(t, "Europe/Vienna", "2027-01-12T09:00")+"/"+wallIn(t, "Europe/Vienna", "2027-01-12T10:00"), spanOf(one(t, res, "iana-folded-over-infile@example.org")))
+	assert.Equal(t, wallIn(t, "America/New_York", "2026-07-10T09:00")+"/"+wallIn(t, "America/New_York", "2026-07-10T10:00"), spanOf(one(t, res, "iana-folded@example.org")))
 	// A UTC value ignores its TZID, even an unknown one.
 	assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T10:00:00Z", spanOf(one(t, res, "utc-with-tzid@example.org")))
 }
@@ -57,6 +62,9 @@ func TestWindowsZoneNames(t *testing.T) {
 	require.Empty(t, res.Warnings)
 	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "win-berlin@example.org")))
 	assert.Equal(t, "2026-01-10T14:00:00Z/2026-01-10T15:00:00Z", spanOf(one(t, res, "win-eastern@example.org")))
+	// Exchange's name of UTC, without a VTIMEZONE, quoted or not.
+	assert.Equal(t, "2026-01-10T20:30:00Z/2026-01-10T21:00:00Z", spanOf(one(t, res, "win-exchange-utc@example.org")))
+	assert.Equal(t, "2026-01-11T20:30:00Z/2026-01-11T21:00:00Z", spanOf(one(t, res, "win-exchange-utc-unquoted@example.org")))
 	// Every entry of the table names a zone the embedded database knows.
 	for win, iana := range windowsZones {
 		_, err := time.LoadLocation(iana)
