@@ -15,9 +15,9 @@ import (
 
 // Time zone resolution for a TZID parameter, per calendar, in this order:
 //
-//  1. an IANA name (time.LoadLocation, with the tz database embedded in the binary), also in
-//     another case (europe/vienna);
-//  2. a VTIMEZONE of the feed with that TZID (fixed offset, or STANDARD/DAYLIGHT rules);
+//  1. an IANA name (time.LoadLocation, with the tz database embedded in the binary);
+//  2. a VTIMEZONE of the feed with that TZID (fixed offset, or STANDARD/DAYLIGHT rules), else
+//     an IANA name in another case (europe/vienna);
 //  3. a Windows zone name, through the CLDR windowsZones "001" table (also behind Exchange's
 //     prefix: tzone://Microsoft/Utc), or a Windows display name
 //     such as "(UTC-05:00) Eastern Time (US & Canada)" (displayNameZone);
@@ -205,24 +205,9 @@ func foldKey(s string) string {
 
 // iana is loadIANA within the parse's budget of vain lookups (maxParseIANAMisses).
 func (r *resolver) iana(name string) *zone {
-	if z, known := knownIANA(name); known && z != nil {
+	if z, known := knownIANA(name); known {
 		return z
-	} else if !known {
-		if z := r.ianaLookup(name); z != nil {
-			return z
-		}
 	}
-	// The name in another case (spatie/icalendar-generator feeds have written europe/vienna,
-	// with a VTIMEZONE of a few transitions only): the database's zone, as for the name itself.
-	if canonical, ok := ianaByFold()[strings.ToLower(name)]; ok && canonical != name {
-		return loadIANA(canonical)
-	}
-	return nil
-}
-
-// ianaLookup reads a name not looked up before from the zone database, counting a miss
-// against the parse's bound.
-func (r *resolver) ianaLookup(name string) *zone {
 	if r.misses != nil && r.misses.Load() >= maxParseIANAMisses {
 		return nil
 	}
@@ -261,6 +246,16 @@ func (r *resolver) lookup(tzid string) (*zone, error) {
 	}
 	if z := r.inFileZone(name); z != nil {
 		return z, nil
+	}
+	// An IANA name in another case (AMERICA/NEW_YORK; spatie/icalendar-generator feeds have
+	// written europe/vienna) is that zone when the feed defines none of the name. A feed's
+	// own definition wins here, unlike for the exact name: it is no copy of the database's
+	// zone (a Google export defines Europe/lisbon as central European time beside a correct
+	// Europe/Lisbon, and means it for the events it labels so).
+	if canonical, ok := ianaByFold()[strings.ToLower(name)]; ok {
+		if z := loadIANA(canonical); z != nil {
+			return z, nil
+		}
 	}
 	// Exchange and Outlook write UTC as tzone://Microsoft/Utc ("Utc" being its Windows id) and
 	// often define no VTIMEZONE for it (python-recurring-ical-events issue 126).

@@ -48,11 +48,11 @@ func TestIANAZonesAndPrecedence(t *testing.T) {
 	assert.Equal(t, "2026-06-10T08:00:00Z/2026-06-10T09:00:00Z", spanOf(one(t, res, "iana-prefixed@example.org")))
 	// The IANA name itself behind the slash (python-icalendar issue 466).
 	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "iana-slash@example.org")))
-	// An IANA name in another case is that zone, and wins over the feed's VTIMEZONE of that
-	// name as the exact name does: the feed's (summer time from March 2026 on, and nothing
-	// after) would read January 2027 at +02:00.
-	assert.Equal(t, wallIn(t, "Europe/Vienna", "2027-01-12T09:00")+"/"+wallIn(t, "Europe/Vienna", "2027-01-12T10:00"), spanOf(one(t, res, "iana-folded-over-infile@example.org")))
+	// An IANA name in another case is that zone when the feed defines none of the name...
 	assert.Equal(t, wallIn(t, "America/New_York", "2026-07-10T09:00")+"/"+wallIn(t, "America/New_York", "2026-07-10T10:00"), spanOf(one(t, res, "iana-folded@example.org")))
+	// ...and the feed's own definition when it does, unlike the exact name's: a Google export
+	// defines Europe/lisbon as central European time (+01:00 in January), not Lisbon's +00:00.
+	assert.Equal(t, "2027-01-12T08:00:00Z/2027-01-12T09:00:00Z", spanOf(one(t, res, "infile-over-folded-iana@example.org")))
 	// A UTC value ignores its TZID, even an unknown one.
 	assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T10:00:00Z", spanOf(one(t, res, "utc-with-tzid@example.org")))
 }
