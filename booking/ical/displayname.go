@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"iter"
 	"regexp"
 	"strconv"
 	"strings"
@@ -126,9 +127,7 @@ func displayNameZone(name string) *zone {
 		}
 		return nil
 	}
-	places = strings.ReplaceAll(places, " - ", ",") // a hyphen without spaces is in names: Port-au-Prince
-	for place := range strings.FieldsFuncSeq(places, func(c rune) bool { return strings.ContainsRune(",:;&()/", c) }) {
-		key := strings.ReplaceAll(strings.TrimSpace(place), " ", "_")
+	for key := range placeKeys(places) {
 		for _, ianaName := range ianaByPlace()[key] {
 			if z := loadIANA(ianaName); z != nil && standardOffset(z) == offset {
 				return z
@@ -136,6 +135,62 @@ func displayNameZone(name string) *zone {
 		}
 	}
 	return nil
+}
+
+// placeKeys are the places of a display name (in lower case), as keys of ianaByPlace: split
+// at commas, slashes and the like, spaces made underscores.
+func placeKeys(places string) iter.Seq[string] {
+	places = strings.ReplaceAll(places, " - ", ",") // a hyphen without spaces is in names: Port-au-Prince
+	return func(yield func(string) bool) {
+		for place := range strings.FieldsFuncSeq(places, func(c rune) bool { return strings.ContainsRune(",:;&()/", c) }) {
+			if !yield(strings.ReplaceAll(strings.TrimSpace(place), " ", "_")) {
+				return
+			}
+		}
+	}
+}
+
+// placeListZone resolves a display name without its offset, the places alone
+// (`TZID="Amsterdam, Belgrade, Berlin, Brussels, Budapest, Madrid, Paris, Prague, Stockholm"`,
+// node-ical's fixture test_with_tz_list.ics). With no stated offset to check a place
+// against, the places check one another: at least two must be IANA zones, and all of those
+// must keep the same time every day of displayProbeYear. Then the first is the zone. A list
+// of places that keep different times ("Chihuahua, La Paz, Mazatlan") stays unresolvable.
+func placeListZone(name string) *zone {
+	if !strings.ContainsAny(name, ",/") {
+		return nil
+	}
+	var zones []*zone
+	for key := range placeKeys(strings.ToLower(strings.ReplaceAll(name, " and ", " & "))) {
+		for _, ianaName := range ianaByPlace()[key] {
+			if z := loadIANA(ianaName); z != nil {
+				zones = append(zones, z)
+			}
+		}
+	}
+	if len(zones) < 2 {
+		return nil
+	}
+	for _, z := range zones[1:] {
+		if !sameTimeAllYear(zones[0], z) {
+			return nil
+		}
+	}
+	return zones[0]
+}
+
+// sameTimeAllYear reports whether two zones have the same offset at noon UTC of every day
+// of displayProbeYear.
+func sameTimeAllYear(a, b *zone) bool {
+	day := time.Date(displayProbeYear, time.January, 1, 12, 0, 0, 0, time.UTC)
+	for ; day.Year() == displayProbeYear; day = day.AddDate(0, 0, 1) {
+		offA, _, _ := a.lookup(day.Unix())
+		offB, _, _ := b.lookup(day.Unix())
+		if offA != offB {
+			return false
+		}
+	}
+	return true
 }
 
 // standardOffset is a zone's offset from UTC without summer time, in seconds, in

@@ -42,6 +42,11 @@ func TestWindowsDisplayNameTZIDs(t *testing.T) {
 		"display-london@example.org": {wallIn(t, "Europe/London", "2026-06-10T09:00") + "/" + wallIn(t, "Europe/London", "2026-06-10T10:00")},
 		// A Dutch Windows: the places that are no IANA names (Berlijn, Wenen) are passed over.
 		"display-localized@example.org": {wallIn(t, "Europe/Amsterdam", "2026-06-10T09:00") + "/" + wallIn(t, "Europe/Amsterdam", "2026-06-10T10:00")},
+		// The places alone, with an EXDATE in the same zone.
+		"display-places-only@example.org": {
+			wallIn(t, "Europe/Amsterdam", "2026-10-23T19:00") + "/" + wallIn(t, "Europe/Amsterdam", "2026-10-23T21:00"),
+			wallIn(t, "Europe/Amsterdam", "2026-10-25T19:00") + "/" + wallIn(t, "Europe/Amsterdam", "2026-10-25T21:00"),
+		},
 		// Exchange's CDO: unquoted, a dot in the offset, slashes between the places.
 		"display-cdo@example.org": {wallIn(t, "Europe/Sarajevo", "2026-06-10T09:00") + "/" + wallIn(t, "Europe/Sarajevo", "2026-06-10T10:00")},
 		// The feed's own VTIMEZONE of that name wins (+01:30 all year).
@@ -146,6 +151,28 @@ func TestDisplayNameZone(t *testing.T) {
 		"(UTC-05:00) East", // Brazil/East is -03:00
 	} {
 		assert.Nil(t, displayNameZone(name), name)
+	}
+	// The places alone, without the offset: resolved only when they keep one time.
+	for name, want := range map[string]string{
+		"Amsterdam, Belgrade, Berlin, Brussels, Budapest, Madrid, Paris, Prague, Stockholm": "Europe/Amsterdam",
+		"Brussels, Copenhagen, Madrid, Paris":                                               "Europe/Brussels",
+		"Sarajevo/Warsaw/Zagreb":                                                            "Europe/Sarajevo",
+		"Berlijn, Berlin, Wenen, Vienna":                                                    "Europe/Berlin",
+	} {
+		z := placeListZone(name)
+		require.NotNil(t, z, name)
+		assert.Equal(t, want, z.name, name)
+	}
+	for _, name := range []string{
+		"Chihuahua, La Paz, Mazatlan",           // three times
+		"Beijing, Chongqing, Hong Kong, Urumqi", // Urumqi keeps +06:00
+		"Amsterdam, New York",
+		"Sydney, Brisbane", // Brisbane has no summer time
+		"Berlin",           // one place: no second to check it
+		"Berlin, Atlantis",
+		"Eastern Time (US & Canada)",
+	} {
+		assert.Nil(t, placeListZone(name), name)
 	}
 	// Every Windows zone of the table is one of windowsZones, and loads.
 	for places, windowsID := range displayNameZones {

@@ -20,7 +20,8 @@ import (
 //     an IANA name in another case (europe/vienna);
 //  3. a Windows zone name, through the CLDR windowsZones "001" table (also behind Exchange's
 //     prefix: tzone://Microsoft/Utc), or a Windows display name
-//     such as "(UTC-05:00) Eastern Time (US & Canada)" (displayNameZone);
+//     such as "(UTC-05:00) Eastern Time (US & Canada)" (displayNameZone), or its places alone
+//     when they all keep one time (placeListZone);
 //  4. the pattern UTC±hh[:mm] (Skedda writes UTC+02 and defines it in the feed, but we accept
 //     it without a definition too), and GMT±hh:mm (see utcOffsetName);
 //  5. a "globally unique" TZID with a leading slash, such as
@@ -267,6 +268,9 @@ func (r *resolver) lookup(tzid string) (*zone, error) {
 		}
 	}
 	if z := displayNameZone(name); z != nil {
+		return z, nil
+	}
+	if z := placeListZone(name); z != nil {
 		return z, nil
 	}
 	if z := utcOffsetZone(name); z != nil {
