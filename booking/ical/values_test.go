@@ -70,6 +70,8 @@ func TestParseTimeText(t *testing.T) {
 		{"20260610T090000", "", kindLocal, "2026-06-10T09:00:00Z"},
 		{"20260610", "", kindDate, "2026-06-10T00:00:00Z"},
 		{"20260610", "DATE", kindDate, "2026-06-10T00:00:00Z"},
+		{"20260610Z", "", kindDate, "2026-06-10T00:00:00Z"}, // Google's RDATE:20131210Z
+		{"20260610z", "DATE", kindDate, "2026-06-10T00:00:00Z"},
 		{"20261231T235960Z", "", kindUTC, "2026-12-31T23:59:59Z"},
 	} {
 		w, k, err := parseTimeText(tc.in, tc.vt)
@@ -78,7 +80,8 @@ func TestParseTimeText(t *testing.T) {
 		assert.Equal(t, tc.want, w.Format(time.RFC3339), tc.in)
 	}
 	for _, tc := range [][2]string{{"20260230", ""}, {"20260610T090000", "DATE"}, {"20260610", "DATE-TIME"},
-		{"20260610T250000", ""}, {"2026061OT090000", ""}, {"20260610T090000Z", "PERIOD"}, {"00000101", ""}} {
+		{"20260610T250000", ""}, {"2026061OT090000", ""}, {"20260610T090000Z", "PERIOD"}, {"00000101", ""},
+		{"20260610Z", "DATE-TIME"}, {"2026061XZ", ""}, {"20260230Z", ""}} {
 		_, _, err := parseTimeText(tc[0], tc[1])
 		assert.Error(t, err, tc[0])
 	}

@@ -861,6 +861,24 @@ func TestAllDayEndingAsItStartsIsThatDay(t *testing.T) {
 	assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T09:00:00Z", spanOf(one(t, res, "instant@example.org")))
 }
 
+// Google Calendar wrote the RDATEs of an all-day series as dates with a UTC designator
+// (ical.js's sample google_birthday.ics): read as the dates they are, the series is kept.
+func TestDateWithUTCDesignator(t *testing.T) {
+	feed := "BEGIN:VCALENDAR\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\nX-WR-TIMEZONE:Europe/Amsterdam\r\n" +
+		"BEGIN:VEVENT\r\nUID:day-z@example.org\r\nDTSTART;VALUE=DATE:20261210\r\nDTEND;VALUE=DATE:20261211\r\n" +
+		"RRULE:FREQ=DAILY;INTERVAL=1;COUNT=1\r\nRDATE:20251210Z\r\nRDATE:20241210Z\r\nEND:VEVENT\r\n" +
+		"END:VCALENDAR\r\n"
+	cal, err := Parse([]byte(feed), ParseOptions{Name: "dates", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	require.Empty(t, res.Warnings)
+	assert.Equal(t, []string{
+		"2024-12-09T23:00:00Z/2024-12-10T23:00:00Z",
+		"2025-12-09T23:00:00Z/2025-12-10T23:00:00Z",
+		"2026-12-09T23:00:00Z/2026-12-10T23:00:00Z",
+	}, spans(byUID(res.Bookings)["day-z@example.org"]))
+}
+
 // A feed exported in Windows-1252 (or Latin-1) names its rooms and bookers in bytes that are
 // not UTF-8: they are read as the characters they are, so `Raum Müller – Ost` matches the
 // configured room as the same name written in UTF-8 does, and the booker is Jörg, not J�rg.
