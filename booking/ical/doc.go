@@ -15,7 +15,7 @@
 //     an LF is one line end); every line is unfolded before anything looks at it (a fold
 //     may sit anywhere, also right after the property name or inside BEGIN); spaces around
 //     a BEGIN's or END's value (`END:VEVENT `) are no part of it, and lines of spaces before
-//     the calendar are skipped. Only a feed larger
+//     the calendar, or indentation before its BEGIN, are skipped. Only a feed larger
 //     than the size cap, an empty or non-iCalendar body, a truncated feed (a component never
 //     closed), absurd nesting or an unreadable METHOD make the whole fetch fail (ErrTooLarge,
 //     ErrMalformed), never "no bookings". One bad line (go-ical rejects or panics on it, a

@@ -290,6 +290,11 @@ func (s *scanner) line(ll logical) error {
 	}
 	depth := len(s.stack)
 	if depth == 0 {
+		if s.cals == 0 && !isBE && !ll.tooLong {
+			// Indentation before the first BEGIN:VCALENDAR, which no fold can have made: a
+			// template literal's (node-ical's fixture dst-transition-rules.ics).
+			kw, value, isBE = beginEnd(bytes.TrimLeft(text, " \t"))
+		}
 		if isBE && kw == "BEGIN" && bytes.EqualFold(value, []byte("VCALENDAR")) {
 			s.stack = append(s.stack, "VCALENDAR")
 			s.cals++

@@ -131,9 +131,18 @@ func TestSpacesAroundBeginAndEnd(t *testing.T) {
 		assert.Equal(t, "a@example.org", padded.Persons[0].Email, way)
 		assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T10:00:00Z", spanOf(one(t, res, "zoned")), way)
 	}
+	// The first BEGIN:VCALENDAR indented, as a template literal leaves it.
+	indented := "                  BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:indented\nDTSTART:20260610T090000Z\nDTEND:20260610T100000Z\nEND:VEVENT\nEND:VCALENDAR\n"
+	for way, parse := range everyWay([]byte(indented), ParseOptions{Name: "feed"}) {
+		cal, err := parse()
+		require.NoError(t, err, way)
+		assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T10:00:00Z", spanOf(one(t, cal.Bookings(wide), "indented")), way)
+	}
 	_, err := Parse([]byte("   \r\nX-NOT:A CALENDAR\r\n"), ParseOptions{Name: "feed"})
 	require.ErrorIs(t, err, ErrMalformed, "spaces are skipped, not what follows them")
 	assert.Contains(t, err.Error(), `line 2: expected BEGIN:VCALENDAR, got "X-NOT:A CALENDAR"`)
+	_, err = Parse([]byte("  X-NOT:A CALENDAR\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), ParseOptions{Name: "feed"})
+	require.ErrorIs(t, err, ErrMalformed, "indentation is skipped, not what follows it")
 }
 
 // quoteTZID quotes an unquoted TZID holding a colon, and leaves every other line alone.
