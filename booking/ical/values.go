@@ -178,16 +178,23 @@ func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-// eachItem calls f with each comma-separated item of a list value, as strings.SplitSeq does
-// (an empty value is one empty item), up to the first error.
+// eachItem calls f with each comma-separated item of a list value, up to the first error.
+// An empty item is none: a trailing comma (`EXDATE;TZID=Europe/Berlin:20231227T100000,`, as a
+// calendar export in tutanota issue 5973 has it), a doubled one or an empty value names no
+// date, and costing the series its event for it would drop every one of its bookings.
 func eachItem[T text](list T, f func(item T) error) error {
 	for {
 		i := 0
 		for i < len(list) && list[i] != ',' {
 			i++
 		}
-		if err := f(list[:i]); err != nil || i == len(list) {
-			return err
+		if item := list[:i]; len(trimSpace(item)) > 0 {
+			if err := f(item); err != nil {
+				return err
+			}
+		}
+		if i == len(list) {
+			return nil
 		}
 		list = list[i+1:]
 	}

@@ -870,6 +870,24 @@ func TestAllDayEndingAsItStartsIsThatDay(t *testing.T) {
 	assert.Equal(t, "2026-06-10T09:00:00Z/2026-06-10T09:00:00Z", spanOf(one(t, res, "instant@example.org")))
 }
 
+// An empty item of an EXDATE or RDATE list (a trailing comma, as a calendar export in tutanota
+// issue 5973 has it, a leading one, an empty value) names no date: the series keeps its
+// bookings, without the ones its dates exclude.
+func TestEmptyListItems(t *testing.T) {
+	feed := "BEGIN:VCALENDAR\r\nPRODID:-//Example//Rooms//EN\r\n" +
+		"BEGIN:VEVENT\r\nUID:trailing@example.org\r\nDTSTART;TZID=Europe/Berlin:20231220T100000\r\nDTEND;TZID=Europe/Berlin:20231220T110000\r\n" +
+		"RRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20231227T100000,20240103T100000,\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:leading@example.org\r\nDTSTART:20231220T090000Z\r\nDTEND:20231220T100000Z\r\n" +
+		"RDATE:,20231221T090000Z,,\r\nEXDATE:\r\nEND:VEVENT\r\n" +
+		"END:VCALENDAR\r\n"
+	cal, err := Parse([]byte(feed), ParseOptions{Name: "lists"})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	require.Empty(t, res.Warnings)
+	assert.Equal(t, []string{"2023-12-20T09:00:00Z/2023-12-20T10:00:00Z", "2024-01-10T09:00:00Z/2024-01-10T10:00:00Z"}, spans(byUID(res.Bookings)["trailing@example.org"]))
+	assert.Equal(t, []string{"2023-12-20T09:00:00Z/2023-12-20T10:00:00Z", "2023-12-21T09:00:00Z/2023-12-21T10:00:00Z"}, spans(byUID(res.Bookings)["leading@example.org"]))
+}
+
 // Google Calendar wrote the RDATEs of an all-day series as dates with a UTC designator
 // (ical.js's sample google_birthday.ics): read as the dates they are, the series is kept.
 func TestDateWithUTCDesignator(t *testing.T) {
