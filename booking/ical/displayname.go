@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"fmt"
 	"iter"
 	"regexp"
 	"strconv"
@@ -172,25 +173,35 @@ func placeListZone(name string) *zone {
 		return nil
 	}
 	for _, z := range zones[1:] {
-		if !sameTimeAllYear(zones[0], z) {
+		if yearTime(z) != yearTime(zones[0]) {
 			return nil
 		}
 	}
 	return zones[0]
 }
 
-// sameTimeAllYear reports whether two zones have the same offset at noon UTC of every day
-// of displayProbeYear.
-func sameTimeAllYear(a, b *zone) bool {
+// yearTimes memoizes yearTime for the zones of the database (a few hundred at most): a feed
+// may name a list of places in each of its events, each list a TZID of its own.
+var yearTimes sync.Map // *zone -> string
+
+// yearTime is the time a zone keeps through displayProbeYear, read at noon UTC of every day:
+// the days on which its offset changes and the offsets it changes to. Zones that keep the
+// same time all year have the same yearTime.
+func yearTime(z *zone) string {
+	if v, ok := yearTimes.Load(z); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	prev, changed := 0, false
 	day := time.Date(displayProbeYear, time.January, 1, 12, 0, 0, 0, time.UTC)
-	for ; day.Year() == displayProbeYear; day = day.AddDate(0, 0, 1) {
-		offA, _, _ := a.lookup(day.Unix())
-		offB, _, _ := b.lookup(day.Unix())
-		if offA != offB {
-			return false
+	for n := 0; day.Year() == displayProbeYear; n, day = n+1, day.AddDate(0, 0, 1) {
+		if off, _, _ := z.lookup(day.Unix()); !changed || off != prev {
+			fmt.Fprintf(&b, "%d:%d ", n, off)
+			prev, changed = off, true
 		}
 	}
-	return true
+	yearTimes.Store(z, b.String())
+	return b.String()
 }
 
 // standardOffset is a zone's offset from UTC without summer time, in seconds, in
