@@ -189,3 +189,38 @@ func BenchmarkManyResourcesInOneLine(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDistinctTZIDs reads 20,000 events that each name a TZID of their own, so that the
+// resolver's cache never answers: a list of places (placeListZone), a Windows display name,
+// and a name that resolves nowhere (skipped with a warning, after the parse's bounded
+// database misses). An IANA name shared by all is the baseline.
+func BenchmarkDistinctTZIDs(b *testing.B) {
+	for _, c := range []struct{ name, tzid string }{
+		{"places", "Berlin, Paris, Madrid, X%d"},
+		{"display-name", "(UTC+01:00) Berlin, X%d"},
+		{"unresolvable", "Nowhere X%d"},
+		{"iana-shared", "Europe/Berlin"},
+	} {
+		var feed bytes.Buffer
+		feed.WriteString("BEGIN:VCALENDAR\r\nPRODID:-//Example//Rooms//EN\r\n")
+		for i := range 20_000 {
+			tzid := c.tzid
+			if bytes.Contains([]byte(tzid), []byte("%d")) {
+				tzid = fmt.Sprintf(tzid, i)
+			}
+			fmt.Fprintf(&feed, "BEGIN:VEVENT\r\nUID:%d\r\nDTSTART;TZID=\"%s\":20260610T090000\r\nEND:VEVENT\r\n", i, tzid)
+		}
+		feed.WriteString("END:VCALENDAR\r\n")
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				cal, err := Parse(feed.Bytes(), ParseOptions{Name: "tzids"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res := cal.Bookings(wide); len(res.Bookings) == 0 && c.name != "unresolvable" {
+					b.Fatal("no bookings")
+				}
+			}
+		})
+	}
+}
