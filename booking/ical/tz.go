@@ -19,9 +19,9 @@ import (
 //  2. a VTIMEZONE of the feed with that TZID (fixed offset, or STANDARD/DAYLIGHT rules), else
 //     an IANA name in another case (europe/vienna);
 //  3. a Windows zone name, through the CLDR windowsZones "001" table (also behind Exchange's
-//     prefix: tzone://Microsoft/Utc), or a Windows display name
-//     such as "(UTC-05:00) Eastern Time (US & Canada)" (displayNameZone), or its places alone
-//     when they all keep one time (placeListZone);
+//     prefix: tzone://Microsoft/Utc), or a Windows display name such as "(UTC-05:00) Eastern
+//     Time (US & Canada)" (displayNameZone), or its places alone when they all keep one time
+//     (placeListZone);
 //  4. the pattern UTC±hh[:mm] (Skedda writes UTC+02 and defines it in the feed, but we accept
 //     it without a definition too), and GMT±hh:mm (see utcOffsetName);
 //  5. a "globally unique" TZID with a leading slash, such as
@@ -277,9 +277,7 @@ func (r *resolver) lookup(tzid string) (*zone, error) {
 	}
 	// Exchange and Outlook write UTC as tzone://Microsoft/Utc ("Utc" being its Windows id) and
 	// often define no VTIMEZONE for it (python-recurring-ical-events issue 126).
-	windowsID := strings.ToLower(name)
-	windowsID = strings.TrimPrefix(windowsID, "tzone://microsoft/")
-	if iana, ok := windowsZonesFold[windowsID]; ok {
+	if iana, ok := windowsZonesFold[strings.TrimPrefix(strings.ToLower(name), "tzone://microsoft/")]; ok {
 		if z := loadIANA(iana); z != nil {
 			return z, nil
 		}

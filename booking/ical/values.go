@@ -103,13 +103,10 @@ func parseTimeText[T text](s T, valueType string) (time.Time, timeKind, error) {
 	default:
 		return time.Time{}, 0, fmt.Errorf("unsupported value type %q", valueType)
 	}
-	if len(s) == 9 && (s[8] == 'Z' || s[8] == 'z') {
-		// A date with a UTC designator, which no date has: Google Calendar's birthday feeds
-		// wrote RDATE:20131210Z beside DTSTART;VALUE=DATE (ical.js's sample google_birthday.ics).
-		// The date is unambiguous; the Z says nothing.
-		s = s[:8]
-	}
-	if len(s) == 8 {
+	// A date with a UTC designator, which no date has, is that date: Google Calendar's
+	// birthday feeds wrote RDATE:20131210Z beside DTSTART;VALUE=DATE (ical.js's sample
+	// google_birthday.ics).
+	if len(s) == 8 || len(s) == 9 && (s[8] == 'Z' || s[8] == 'z') {
 		if valueType == "DATE-TIME" {
 			return time.Time{}, 0, fmt.Errorf("%q is a date but VALUE=DATE-TIME", s)
 		}
