@@ -111,7 +111,7 @@ func displayNameZone(name string) *zone {
 			return nil
 		}
 	}
-	places := strings.ToLower(strings.ReplaceAll(m[4], " and ", " & "))
+	places := normalPlaces(m[4])
 	if u := utcDisplayName.FindStringSubmatch(places); u != nil {
 		hours := 0
 		if u[1] != "" {
@@ -138,7 +138,13 @@ func displayNameZone(name string) *zone {
 	return nil
 }
 
-// placeKeys are the places of a display name (in lower case), as keys of ianaByPlace: split
+// normalPlaces is the places of a display name as displayNameZones and placeKeys take them:
+// in lower case, "&" for "and" (older Windows wrote "Eastern Time (US and Canada)").
+func normalPlaces(places string) string {
+	return strings.ReplaceAll(strings.ToLower(places), " and ", " & ")
+}
+
+// placeKeys are the places of a display name (normalPlaces), as keys of ianaByPlace: split
 // at commas, slashes and the like, spaces made underscores.
 func placeKeys(places string) iter.Seq[string] {
 	places = strings.ReplaceAll(places, " - ", ",") // a hyphen without spaces is in names: Port-au-Prince
@@ -162,7 +168,7 @@ func placeListZone(name string) *zone {
 		return nil
 	}
 	var zones []*zone
-	for key := range placeKeys(strings.ToLower(strings.ReplaceAll(name, " and ", " & "))) {
+	for key := range placeKeys(normalPlaces(name)) {
 		for _, ianaName := range ianaByPlace()[key] {
 			if z := loadIANA(ianaName); z != nil {
 				zones = append(zones, z)
@@ -192,12 +198,12 @@ func yearTime(z *zone) string {
 		return v.(string)
 	}
 	var b strings.Builder
-	prev, changed := 0, false
+	prev := 0
 	day := time.Date(displayProbeYear, time.January, 1, 12, 0, 0, 0, time.UTC)
 	for n := 0; day.Year() == displayProbeYear; n, day = n+1, day.AddDate(0, 0, 1) {
-		if off, _, _ := z.lookup(day.Unix()); !changed || off != prev {
+		if off, _, _ := z.lookup(day.Unix()); n == 0 || off != prev {
 			fmt.Fprintf(&b, "%d:%d ", n, off)
-			prev, changed = off, true
+			prev = off
 		}
 	}
 	yearTimes.Store(z, b.String())

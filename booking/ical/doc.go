@@ -37,19 +37,21 @@
 //     once per parse, and the lines of thousands of persons (`ATTENDEE;CN=...`) through one
 //     template with their parameter values left out (decode.go). The answer does not depend
 //     on the number of cores.
-//   - time zones (tz.go, vtimezone.go): IANA names (in any case), in-feed VTIMEZONEs (fixed offsets like
-//     Skedda's UTC+02, or STANDARD/DAYLIGHT rules with RRULE/RDATE evaluated near the instant
-//     whatever their DTSTART year, Outlook's 1601 included; TZIDs unescaped, so `Kuala
-//     Lumpur\, Singapore` matches TZID="Kuala Lumpur, Singapore"), Windows names (CLDR
-//     table; also Exchange's tzone://Microsoft/Utc), Windows display names as Exchange 2010 and Outlook on the web publish them
-//     without a VTIMEZONE (`(UTC-05:00) Eastern Time (US & Canada)`, `(GMT+10:00) Canberra,
-//     Melbourne, Sydney`, and Exchange's CDO and Zimbra's `(GMT+01.00) Sarajevo/Warsaw/Zagreb`:
-//     through the Windows zone of an English name that names no IANA place, else the first
-//     place named that is an IANA zone of the stated standard offset; displayname.go),
-//     UTC±hh[:mm] and GMT±hh:mm. An unquoted TZID holding a colon
-//     (`DTSTART;TZID=GMT+05:30:20120904T020000`, Google's) runs to the next ';' or the
-//     line's last colon, as libical reads it (quoteTZID).
-//     An IANA name wins over an in-feed VTIMEZONE of the same name; a TZID matches a
+//   - time zones (tz.go, vtimezone.go, displayname.go): IANA names, in-feed VTIMEZONEs
+//     (fixed offsets like Skedda's UTC+02, or STANDARD/DAYLIGHT rules with RRULE/RDATE
+//     evaluated near the instant whatever their DTSTART year, Outlook's 1601 included; TZIDs
+//     unescaped, so `Kuala Lumpur\, Singapore` matches TZID="Kuala Lumpur, Singapore"), an
+//     IANA name in another case where the feed defines none of that name (europe/vienna),
+//     Windows names (CLDR table; also Exchange's tzone://Microsoft/Utc), Windows display
+//     names as Exchange 2010 and Outlook on the web publish them without a VTIMEZONE
+//     (`(UTC-05:00) Eastern Time (US & Canada)`, `(GMT+10:00) Canberra, Melbourne, Sydney`,
+//     Exchange's CDO and Zimbra's `(GMT+01.00) Sarajevo/Warsaw/Zagreb`: through the Windows
+//     zone of an English name that names no IANA place, else the first place named that is
+//     an IANA zone of the stated standard offset), their places alone when at least two are
+//     IANA zones that keep one time all year, UTC±hh[:mm] and GMT±hh:mm. An unquoted TZID
+//     holding a colon (`DTSTART;TZID=GMT+05:30:20120904T020000`, Google's) runs to the next
+//     ';' or the line's last colon, as libical reads it (quoteTZID).
+//     An IANA name wins over an in-feed VTIMEZONE of exactly its name; a TZID matches a
 //     VTIMEZONE also in another case (through a map by fold key), and one parse asks the
 //     zone database in vain at most maxParseIANAMisses times. An unresolvable zone
 //     skips the event with a warning; nothing is ever read as UTC by default. A VTIMEZONE
@@ -66,9 +68,11 @@
 //   - wall clock to instant (wallclock.go) follows RFC 5545 §3.3.5: a time in a DST gap uses
 //     the offset before the gap, an ambiguous time its first occurrence.
 //   - recurrence (recur.go): RRULE (several allowed), EXDATE and RDATE lists (DATE,
-//     DATE-TIME, PERIOD), RECURRENCE-ID overrides (moved into or out of the window,
-//     cancelled, RANGE=THISANDFUTURE; in a series of whole days, an EXDATE or RECURRENCE-ID
-//     written as a DATE-TIME, as Exchange and Google write them, names its day: dayOf;
+//     DATE-TIME, PERIOD; an empty item, as a trailing comma leaves, names no date; a date
+//     written with a Z, as Google wrote `RDATE:20131210Z`, is that date), RECURRENCE-ID
+//     overrides (moved into or out of the window, cancelled, RANGE=THISANDFUTURE; in a
+//     series of whole days, an EXDATE or RECURRENCE-ID written as a DATE-TIME, as Exchange
+//     and Google write them, names its day: dayOf;
 //     what a rule leaves open comes from DTSTART, also the weekday of YEARLY;BYWEEKNO),
 //     expanded in the wall-clock space of DTSTART's zone
 //     only up to the requested window, and from a whole number of periods before it

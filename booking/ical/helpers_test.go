@@ -28,6 +28,21 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
+// wallSpan is "start/end" in UTC (as spanOf writes a booking's) of two wall-clock times
+// ("2006-01-02T15:04") in an IANA zone, by the zone database itself.
+func wallSpan(ianaName, from, to string) string {
+	return wallIn(ianaName, from) + "/" + wallIn(ianaName, to)
+}
+
+// wallIn is the instant of a wall-clock time in an IANA zone, in RFC 3339 UTC.
+func wallIn(ianaName, wall string) string {
+	at, err := time.ParseInLocation("2006-01-02T15:04", wall, mustZone(ianaName))
+	if err != nil {
+		panic(err)
+	}
+	return at.UTC().Format(time.RFC3339)
+}
+
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))

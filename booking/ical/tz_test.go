@@ -49,7 +49,7 @@ func TestIANAZonesAndPrecedence(t *testing.T) {
 	// The IANA name itself behind the slash (python-icalendar issue 466).
 	assert.Equal(t, "2026-06-10T07:00:00Z/2026-06-10T08:00:00Z", spanOf(one(t, res, "iana-slash@example.org")))
 	// An IANA name in another case is that zone when the feed defines none of the name...
-	assert.Equal(t, wallIn(t, "America/New_York", "2026-07-10T09:00")+"/"+wallIn(t, "America/New_York", "2026-07-10T10:00"), spanOf(one(t, res, "iana-folded@example.org")))
+	assert.Equal(t, wallSpan("America/New_York", "2026-07-10T09:00", "2026-07-10T10:00"), spanOf(one(t, res, "iana-folded@example.org")))
 	// ...and the feed's own definition when it does, unlike the exact name's: a Google export
 	// defines Europe/lisbon as central European time (+01:00 in January), not Lisbon's +00:00.
 	assert.Equal(t, "2027-01-12T08:00:00Z/2027-01-12T09:00:00Z", spanOf(one(t, res, "infile-over-folded-iana@example.org")))
