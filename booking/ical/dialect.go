@@ -144,8 +144,15 @@ func detectDialect(prodids []string, evs []*event) (Dialect, string) {
 	}
 }
 
-// applyDialect fills persons and resources of an event.
+// applyDialect fills persons and resources of an event, and notes whether the other
+// dialect's properties for them are there (checkDialect).
 func (p *eventReader) applyDialect(d Dialect, ev *event, raw *rawParties) {
+	if d == DialectBooked {
+		ev.otherPerson = len(raw.attendees) > 0
+		ev.otherResource = slices.ContainsFunc(raw.resources, func(r *sharedLine) bool { return len(r.resources) > 0 })
+	} else {
+		ev.otherPerson, ev.otherResource = raw.organizer != nil, raw.location != nil && len(raw.location.resources) > 0
+	}
 	switch d {
 	case DialectBooked:
 		if o := raw.organizer; o != nil {

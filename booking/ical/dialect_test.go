@@ -166,6 +166,84 @@ func TestAWrongDialectSaysSo(t *testing.T) {
 	}
 }
 
+// TestDialectMismatchOfOneProperty: events whose resource (or person) is in the other
+// dialect's property open no door either. The warning says so, for a configured dialect and
+// for auto, and names the other dialect when it reads both, else the pair the events use
+// (ATTENDEE with LOCATION fools auto, which chooses by the resource property first). Less
+// than half the events, and events naming no one in any property (admin blocks), stay quiet.
+func TestDialectMismatchOfOneProperty(t *testing.T) {
+	uid := 0 // UIDs differ across feeds, which body joins
+	feed := func(prodid string, n int, props ...string) string {
+		var b strings.Builder
+		b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:" + prodid + "\r\n")
+		for range n {
+			uid++
+			fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:e%d@example.org\r\nDTSTART:20260603T090000Z\r\nDURATION:PT1H\r\n", uid)
+			for _, p := range props {
+				b.WriteString(p + "\r\n")
+			}
+			b.WriteString("END:VEVENT\r\n")
+		}
+		return b.String()
+	}
+	body := func(feed string) string { return feed[strings.Index(feed, "BEGIN:VEVENT"):] } // its events
+	const (
+		generic   = "-//Example//Rooms//EN"
+		attendee  = "ATTENDEE;CN=Ann:mailto:ann@example.org"
+		organizer = "ORGANIZER;CN=Ann:mailto:ann@example.org"
+		location  = "LOCATION:Room 1"
+		resources = "RESOURCES:Room 1"
+		block     = "SUMMARY:Closed"
+	)
+	for _, tc := range []struct {
+		name    string
+		dialect Dialect
+		feed    string
+		want    []string // in the first warning; none when empty
+	}{
+		{"skedda, rooms in LOCATION", DialectSkedda, feed(generic, 4, attendee, location),
+			[]string{"dialect skedda found no resource (RESOURCES) in 4 of 4 events that name a person and a resource, so they open no door", "persons in ATTENDEE and resources in LOCATION, a pair no dialect reads"}},
+		{"auto, ATTENDEE with LOCATION", DialectAuto, feed(generic, 3, attendee, location),
+			[]string{"dialect booked found no person (ORGANIZER) in 3 of 3 events", "persons in ATTENDEE and resources in LOCATION, a pair no dialect reads"}},
+		{"auto, ORGANIZER with RESOURCES", DialectAuto, feed(generic, 3, organizer, resources),
+			[]string{"dialect skedda found no person (ATTENDEE) in 3 of 3 events", "persons in ORGANIZER and resources in RESOURCES, a pair no dialect reads"}},
+		{"booked, a Skedda feed", DialectBooked, feed(generic, 2, attendee, resources),
+			[]string{"dialect booked found no person (ORGANIZER) or no resource (LOCATION) in 2 of 2 events", "the feed may be of dialect skedda; set dialect: skedda, or auto to detect it"}},
+		{"booked, rooms in RESOURCES only", DialectBooked, feed(generic, 2, organizer, attendee, resources),
+			[]string{"dialect booked found no resource (LOCATION) in 2 of 2 events", "set dialect: skedda, or auto"}},
+		{"auto, Skedda PRODID, Booked events", DialectAuto, feed("-//Skedda Pty Ltd//Skedda//EN", 2, organizer, location),
+			[]string{"dialect skedda found no person (ATTENDEE) or no resource (RESOURCES) in 2 of 2 events", "set dialect: booked"}},
+		{"admin blocks", DialectSkedda, feed(generic, 3, block), nil},
+		{"no room in any property", DialectSkedda, feed(generic, 3, organizer), nil},
+		{"an empty LOCATION", DialectSkedda, feed(generic, 3, attendee, "LOCATION:"), nil},
+		{"an empty RESOURCES", DialectBooked, feed(generic, 3, attendee, "RESOURCES:"), nil},
+		{"no person in any property", DialectBooked, feed(generic, 3, resources), nil},
+		{"blocks beside pairs", DialectSkedda, feed(generic, 1, attendee, location) + body(feed(generic, 5, block)),
+			[]string{"dialect skedda found no resource (RESOURCES) in 1 of 1 events that name a person and a resource"}},
+		{"the most common pair", DialectSkedda, feed(generic, 1, organizer, resources, attendee, location) + body(feed(generic, 3, attendee, location)) + body(feed(generic, 1, organizer, resources)),
+			[]string{"dialect skedda found no person (ATTENDEE) or no resource (RESOURCES) in 4 of 5 events", "they name persons in ATTENDEE and resources in LOCATION, a pair no dialect reads"}},
+		{"auto, a Booked feed", DialectAuto, feed(generic, 3, organizer, location, attendee), nil},
+		{"half the events", DialectSkedda, feed(generic, 2, attendee, location) + body(feed(generic, 2, attendee, resources)), nil},
+	} {
+		cal, err := Parse([]byte(tc.feed+"END:VCALENDAR\r\n"), ParseOptions{Name: "mix", Dialect: tc.dialect, SiteLocation: amsterdam})
+		require.NoError(t, err, tc.name)
+		res := cal.Bookings(wide)
+		if tc.want == nil {
+			for _, w := range res.Warnings {
+				assert.NotContains(t, w.Reason, "open no door", tc.name)
+			}
+			continue
+		}
+		require.NotEmpty(t, res.Warnings, tc.name)
+		for _, want := range tc.want {
+			assert.Contains(t, res.Warnings[0].Reason, want, tc.name)
+		}
+		if tc.dialect == DialectAuto {
+			assert.NotContains(t, res.Warnings[0].Reason, "or auto", tc.name)
+		}
+	}
+}
+
 // An event with many attendees and resources keeps each once, the first in feed order,
 // however many there are: past a few they are looked up in a set, which must agree with the
 // comparison of a short list (both read the same feed below, with 3 and with 60 of each).

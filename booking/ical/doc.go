@@ -109,6 +109,9 @@
 //     properties the events carry, and says so in FetchResult.Notes. A person whose value
 //     is no email address (a CalDAV server's urn:uuid:) is the address of its EMAIL
 //     parameter (RFC 7986); a CN left unquoted around ';' or ':' (Booked) is read whole.
+//     When most events that name a person and a resource somewhere open no door in the
+//     dialect read (a Skedda feed read as booked, or ATTENDEE paired with LOCATION, which
+//     fools auto), a warning says so and names the dialect that reads them, or the pair.
 //   - HTTP (feed.go): a timeout, conditional GET (ETag / Last-Modified; a 304 re-expands the
 //     last parsed calendar), Retry-After on 429/503 honoured with the injected clock (capped
 //     at one hour), non-2xx as *StatusError. Feed URLs are secrets: RedactURL is used for

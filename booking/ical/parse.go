@@ -160,11 +160,11 @@ type event struct {
 	seq     int32
 	// hasSpan: DTEND or DURATION given; an override without either inherits the master's.
 	hasSpan bool
-	// otherPerson: with a configured dialect, the person property of the other dialect is
-	// present (ORGANIZER for skedda, ATTENDEE for booked).
-	otherPerson bool
-	status      eventStatus
-	stamp       int64 // DTSTAMP, Unix seconds (that of the zero time when there is none)
+	// otherPerson and otherResource: the person or resource property of the dialect not
+	// chosen is present (ORGANIZER or LOCATION for skedda, ATTENDEE or RESOURCES for booked).
+	otherPerson, otherResource bool
+	status                     eventStatus
+	stamp                      int64 // DTSTAMP, Unix seconds (that of the zero time when there is none)
 
 	start tval
 	// startAt and endAt are the instants the event starts and ends, Unix seconds.
@@ -828,8 +828,6 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 	raw := rawParties{attendees: p.attendees, organizer: c.getShared(propOrganizer), resources: p.resources, location: c.getShared(propLocation)}
 	if p.dialect != "" {
 		p.applyDialect(p.dialect, ev, &raw)
-		// Would the other dialect have found a person here? (checkDialect)
-		ev.otherPerson = (p.dialect == DialectBooked && len(raw.attendees) > 0) || (p.dialect != DialectBooked && raw.organizer != nil)
 	} else {
 		// Kept until the dialect is known: copies of the reused buffers.
 		ev.raw = p.keepRaw(raw)
@@ -1092,35 +1090,85 @@ func sortSingles(evs []*event) {
 	}
 }
 
-// checkDialect warns when a configured dialect finds no person in most events while the
-// other dialect's person property is there: a Skedda feed read as booked (or the reverse)
-// gives nobody access and, without this, only "0 warnings". The warning names the other
-// dialect, which the feed probably is. (auto chooses by the events and says so in a note.)
+// checkDialect warns when the dialect finds no person or no resource in most of the events
+// that name both (in either dialect's properties), so that they open no door: a Skedda feed
+// read as booked (or the reverse), or a feed that pairs the person property of one dialect
+// with the resource property of the other (ATTENDEE with LOCATION), gives nobody access and,
+// without this, only "0 warnings". auto is checked too: it chooses by the resource property
+// first, so such a pair fools it. The warning names the other dialect when that reads most of
+// these events, else the pair most of them use. Events that name no person or no resource in
+// any property (an admin block, a private entry) would open no door in either dialect, and
+// are not counted.
 func (p *parser) checkDialect() {
-	var events, alone int
+	o := DialectBooked
+	if p.dialect == DialectBooked {
+		o = DialectSkedda
+	}
+	own, theirs := dialectProps(p.dialect), dialectProps(o)
+	var named, lost, otherReads, noPerson, noResource int
+	pairs := map[[2]string]int{}
 	for _, ev := range p.events {
-		if ev.status == statusCancelled {
+		hasP, hasR := len(ev.persons) > 0, len(ev.resources) > 0
+		if ev.status == statusCancelled || !(hasP || ev.otherPerson) || !(hasR || ev.otherResource) {
 			continue
 		}
-		events++
-		if len(ev.persons) == 0 && ev.otherPerson {
-			alone++
+		named++
+		if hasP && hasR {
+			continue
+		}
+		lost++
+		pair := [2]string{own.person, own.resource}
+		if !hasP {
+			noPerson++
+			pair[0] = theirs.person
+		}
+		if !hasR {
+			noResource++
+			pair[1] = theirs.resource
+		}
+		if ev.otherPerson && ev.otherResource {
+			otherReads++
+		} else {
+			pairs[pair]++
 		}
 	}
-	if events == 0 || alone*2 <= events {
+	if lost*2 <= named {
 		return
 	}
-	other := DialectBooked
-	if p.dialect == DialectBooked {
-		other = DialectSkedda
+	var missing []string
+	if noPerson > 0 {
+		missing = append(missing, "no person ("+own.person+")")
 	}
-	how := "ATTENDEE"
-	if p.dialect == DialectBooked {
-		how = "ORGANIZER"
+	if noResource > 0 {
+		missing = append(missing, "no resource ("+own.resource+")")
 	}
-	p.warn.list = append([]booking.Warning{{Source: p.opts.Name, Reason: fmt.Sprintf(
-		"dialect %s found no person (%s) in %d of %d events, so they open no door: the feed may be of dialect %s; set dialect: %s, or auto to detect it",
-		p.dialect, how, alone, events, other, other)}}, p.warn.list...)
+	reason := fmt.Sprintf("dialect %s found %s in %d of %d events that name a person and a resource, so they open no door: ",
+		p.dialect, strings.Join(missing, " or "), lost, named)
+	if otherReads*2 > lost {
+		reason += fmt.Sprintf("the feed may be of dialect %s; set dialect: %s", o, o)
+		if p.opts.Dialect != DialectAuto {
+			reason += ", or auto to detect it"
+		}
+	} else {
+		var most [2]string
+		for pair, n := range pairs {
+			if n > pairs[most] || (n == pairs[most] && pair[0]+pair[1] < most[0]+most[1]) {
+				most = pair
+			}
+		}
+		reason += fmt.Sprintf("they name persons in %s and resources in %s, a pair no dialect reads", most[0], most[1])
+	}
+	p.warn.list = append([]booking.Warning{{Source: p.opts.Name, Reason: reason}}, p.warn.list...)
+}
+
+// dialectProps are the properties a dialect reads persons and resources from.
+func dialectProps(d Dialect) (props struct{ person, resource string }) {
+	if d == DialectBooked {
+		props.person, props.resource = "ORGANIZER", "LOCATION"
+	} else {
+		props.person, props.resource = "ATTENDEE", "RESOURCES"
+	}
+	return props
 }
 
 // newer reports whether a supersedes b: higher SEQUENCE, then later DTSTAMP, then later in
