@@ -770,6 +770,11 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 	// Recurrence. Floating EXDATE/RDATE values belong to the series' zone.
 	def := start.zone
 	for _, rp := range c.all(propRRule) {
+		if strings.TrimSpace(rp.Value) == "" {
+			// `RRULE:` names no rule, as an empty EXDATE names no date: Calendar Labs'
+			// holiday feeds write it on every single event.
+			continue
+		}
 		rs, err := parseRRule(rp.Value)
 		if err == nil {
 			err = rs.prepare(start)

@@ -872,20 +872,25 @@ func TestAllDayEndingAsItStartsIsThatDay(t *testing.T) {
 
 // An empty item of an EXDATE or RDATE list (a trailing comma, as a calendar export in tutanota
 // issue 5973 has it, a leading one, an empty value) names no date: the series keeps its
-// bookings, without the ones its dates exclude.
+// bookings, without the ones its dates exclude. An empty RRULE names no rule.
 func TestEmptyListItems(t *testing.T) {
 	feed := "BEGIN:VCALENDAR\r\nPRODID:-//Example//Rooms//EN\r\n" +
 		"BEGIN:VEVENT\r\nUID:trailing@example.org\r\nDTSTART;TZID=Europe/Berlin:20231220T100000\r\nDTEND;TZID=Europe/Berlin:20231220T110000\r\n" +
 		"RRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20231227T100000,20240103T100000,\r\nEND:VEVENT\r\n" +
 		"BEGIN:VEVENT\r\nUID:leading@example.org\r\nDTSTART:20231220T090000Z\r\nDTEND:20231220T100000Z\r\n" +
 		"RDATE:,20231221T090000Z,,\r\nEXDATE:\r\nEND:VEVENT\r\n" +
+		// Calendar Labs' holiday feeds write an empty RRULE on every single event.
+		"BEGIN:VEVENT\r\nUID:no-rule@example.org\r\nDTSTART;VALUE=DATE:20231225\r\nRRULE:\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:spaces@example.org\r\nDTSTART:20231226T090000Z\r\nDURATION:PT1H\r\nRRULE: \r\nRRULE:FREQ=DAILY;COUNT=2\r\nEND:VEVENT\r\n" +
 		"END:VCALENDAR\r\n"
-	cal, err := Parse([]byte(feed), ParseOptions{Name: "lists"})
+	cal, err := Parse([]byte(feed), ParseOptions{Name: "lists", SiteLocation: time.UTC})
 	require.NoError(t, err)
 	res := cal.Bookings(wide)
 	require.Empty(t, res.Warnings)
 	assert.Equal(t, []string{"2023-12-20T09:00:00Z/2023-12-20T10:00:00Z", "2024-01-10T09:00:00Z/2024-01-10T10:00:00Z"}, spans(byUID(res.Bookings)["trailing@example.org"]))
 	assert.Equal(t, []string{"2023-12-20T09:00:00Z/2023-12-20T10:00:00Z", "2023-12-21T09:00:00Z/2023-12-21T10:00:00Z"}, spans(byUID(res.Bookings)["leading@example.org"]))
+	assert.Equal(t, []string{"2023-12-25T00:00:00Z/2023-12-26T00:00:00Z"}, spans(byUID(res.Bookings)["no-rule@example.org"]))
+	assert.Equal(t, []string{"2023-12-26T09:00:00Z/2023-12-26T10:00:00Z", "2023-12-27T09:00:00Z/2023-12-27T10:00:00Z"}, spans(byUID(res.Bookings)["spaces@example.org"]), "an empty RRULE beside a rule")
 }
 
 // Google Calendar wrote the RDATEs of an all-day series as dates with a UTC designator
