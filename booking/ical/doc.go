@@ -22,7 +22,9 @@
 //     raw line break leaves a line without colon, an END is mistyped or missing: a VEVENT
 //     or other calendar-level component begun inside an event ends it) costs only its event:
 //     it is skipped with a booking.Warning naming the feed (redacted), the line, the UID
-//     when known and the reason. An unquoted CN holding ';' or ':' (Booked) is read
+//     when known and the reason. A line without a colon after a property nobody reads (a
+//     raw line break in a DESCRIPTION, as Halaxy writes them) is the rest of that value,
+//     and costs nothing. An unquoted CN holding ';' or ':' (Booked) is read
 //     leniently. A mistyped END of the calendar itself on the last line is read as
 //     END:VCALENDAR, with a warning. Text that is no UTF-8 at all (a Latin-1 or
 //     Windows-1252 export) is read as Windows-1252; damaged UTF-8 keeps U+FFFD (text.go,

@@ -942,6 +942,7 @@ func (er *eventReader) readBatch(b *batch) {
 		if re.n >= batchBytes {
 			er.lists.presize(er.pieces)
 		}
+		afterUnread := false // the line before was of a property nobody reads
 		for {
 			ll, ok := lr.next()
 			if !ok {
@@ -951,12 +952,17 @@ func (er *eventReader) readBatch(b *batch) {
 			if len(text) == 0 {
 				continue
 			}
+			use := lineUse(text)
 			if bytes.IndexByte(text, ':') < 0 {
-				scanReason(ll.line, fmt.Sprintf("line %d: %s is not a content line (no colon; a line break inside a value?)", ll.line, preview(text)))
+				// A raw line break inside a value. After a property nobody reads (a DESCRIPTION,
+				// as Halaxy writes them), the line is the rest of that value, and costs nothing;
+				// elsewhere (a CN, a RESOURCES list) it may have cut what the event is read for.
+				if !afterUnread || use != propSkip {
+					scanReason(ll.line, fmt.Sprintf("line %d: %s is not a content line (no colon; a line break inside a value?)", ll.line, preview(text)))
+				}
 				continue
 			}
-			use := lineUse(text)
-			if use == propSkip {
+			if afterUnread = use == propSkip; afterUnread {
 				continue
 			}
 			if ll.tooLong {

@@ -225,6 +225,46 @@ func TestOneBadLineCostsOneEvent(t *testing.T) {
 	}
 }
 
+// A raw line break inside the value of a property nobody reads (Halaxy's DESCRIPTION, as
+// GAS-ICS-Sync issue 108 quotes it: `Patients\: ` then `Jane Doe` on a line of its own)
+// leaves lines without a colon that are the rest of that value: the event is read whole, with
+// no warning. After a property that is read, or when the line starts like one (a CN cut by the
+// break), the line may have cut what the event is read for, and the event is still skipped.
+func TestRawLineBreakInAValueNobodyReads(t *testing.T) {
+	ev := func(uid string, lines ...string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTART:20260610T090000Z\r\nDTEND:20260610T100000Z\r\n" +
+			strings.Join(lines, "\r\n") + "\r\nEND:VEVENT\r\n"
+	}
+	const person, room = "ATTENDEE;CN=Ann:mailto:ann@example.org", "RESOURCES:Room 1"
+	feed := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Skedda Pty Ltd//Skedda//EN\r\n" +
+		ev("description@example.org", person, `DESCRIPTION:Patients\: `, "Jane Doe", "", "Note: bring the key", "and the card", room) +
+		ev("x-prop@example.org", "X-NOTES:first", "second", person, room) +
+		ev("folded-then-raw@example.org", person, "SUMMARY:a long", " folded summary", "cut by a raw break", room) +
+		ev("after-resources@example.org", person, "RESOURCES:Room 1,", "Room 2") +
+		ev("cut-cn@example.org", room, "DESCRIPTION:notes", "ATTENDEE;CN=Ann", "Smith:mailto:ann@example.org") +
+		ev("first-line@example.org", "Jane Doe", person, room) +
+		"END:VCALENDAR\r\n"
+	cal, err := Parse([]byte(feed), ParseOptions{Name: "raw", SiteLocation: time.UTC})
+	require.NoError(t, err)
+	res := cal.Bookings(wide)
+	got := byUID(res.Bookings)
+	for _, uid := range []string{"description@example.org", "x-prop@example.org", "folded-then-raw@example.org"} {
+		require.Len(t, got[uid], 1, uid)
+		assert.Equal(t, "ann@example.org", got[uid][0].Persons[0].Email, uid)
+		assert.Equal(t, []string{"Room 1"}, got[uid][0].Resources, uid)
+		_, warned := warningFor(res, uid)
+		assert.False(t, warned, uid)
+	}
+	for uid, line := range map[string]string{"after-resources@example.org": "line 41", "cut-cn@example.org": "line 49", "first-line@example.org": "line 56"} {
+		assert.Empty(t, got[uid], uid)
+		w, ok := warningFor(res, uid)
+		require.True(t, ok, "warning for %s in %v", uid, res.Warnings)
+		assert.Contains(t, w.Reason, line+": ", uid)
+		assert.Contains(t, w.Reason, "no colon", uid)
+	}
+	assert.Len(t, res.Bookings, 3)
+}
+
 // Item 5: rules that can never match are found up front; DTSTART stays the one occurrence.
 func TestImpossibleRecurrences(t *testing.T) {
 	res := parseFixture(t, "recur_impossible.ics", ParseOptions{}).Bookings(win("2026-01-01T00:00:00Z", "2029-01-01T00:00:00Z"))
@@ -467,8 +507,10 @@ func TestEventBodiesKeepLineNumbers(t *testing.T) {
 		fold("X-JUNK:"+strings.Repeat("j", 3<<20)),  // folded junk, longer than maxLine
 		"X-LONG:"+strings.Repeat("k", 3<<20)+"\r\n", // one physical line, longer than maxLine
 	)
-	noColon := line + 6 + 1 + 1 // the line after ATTENDEE, RESOURCES and the folded DESCRIPTION
-	ev("no-colon@example.org", fold("DESCRIPTION:"+strings.Repeat("d", 100)), "a line broken by a raw line feed\r\n")
+	// The line after ATTENDEE, RESOURCES, the folded DESCRIPTION and a LOCATION (a property
+	// read: after one nobody reads, the line would be the rest of its value).
+	noColon := line + 6 + 1 + 1 + 1
+	ev("no-colon@example.org", fold("DESCRIPTION:"+strings.Repeat("d", 100)), "LOCATION:Hall\r\n", "a line broken by a raw line feed\r\n")
 	alarmAt := line + 6 + 5 + 1 // after a VALARM of 5 lines (one folded) and an EXDATE folded once
 	ev("alarm@example.org", "BEGIN:VALARM\r\nTRIGGER:-PT5M\r\nDESCRIPTION:a\r\n b\r\nEND:VALARM\r\n", "EXDATE:20260611T090000Z,\r\n 20260612T090000Z\r\n", "SEQUENCE 1\r\n")
 	alarmAt++
