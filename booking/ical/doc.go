@@ -100,7 +100,8 @@
 //     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days, and a
 //     DTEND equal to a DATE DTSTART is one day, as no DTEND is.
 //     A DTSTART, DTEND, DURATION or RECURRENCE-ID given twice is read as its first, and a
-//     DURATION beside a DTEND is ignored (RFC 5545 allows one of each), with a warning.
+//     DURATION beside a DTEND is ignored (RFC 5545 allows one of each), with a warning. A
+//     duration ending in a T with no time ("P1DT", which some clients send) is its days.
 //   - statuses: CANCELLED/CANCELED and METHOD:CANCEL give booking.StatusCancelled (also
 //     for one overridden occurrence), TENTATIVE and unknown statuses booking.StatusTentative
 //     (the planner's policy decides). Of two copies of one UID (and RECURRENCE-ID) the higher

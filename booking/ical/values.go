@@ -292,7 +292,7 @@ func parseDuration(s string) (span, error) {
 	}
 	s = s[1:]
 	var days, secs int64
-	inTime, any, timeParts := false, false, 0
+	inTime, any := false, false
 	for len(s) > 0 {
 		if s[0] == 'T' {
 			if inTime {
@@ -323,18 +323,17 @@ func parseDuration(s string) (span, error) {
 			days += int64(n)
 		case inTime && unit == 'H':
 			secs += 3600 * int64(n)
-			timeParts++
 		case inTime && unit == 'M':
 			secs += 60 * int64(n)
-			timeParts++
 		case inTime && unit == 'S':
 			secs += int64(n)
-			timeParts++
 		default:
 			return span{}, fmt.Errorf("%q is not a duration", orig)
 		}
 	}
-	if !any || inTime && timeParts == 0 {
+	// A T with no time after it is read leniently after a date part ("P1DT": some clients
+	// send it, Apple's pycalendar notes where it reads one); "PT" alone names nothing.
+	if !any {
 		return span{}, fmt.Errorf("%q is not a duration", orig)
 	}
 	if days > maxDurationDays || secs > maxDurationSecs {

@@ -48,12 +48,14 @@ func TestParseDuration(t *testing.T) {
 		"+P1DT1H":   {days: 1, exact: time.Hour},
 		"p1dt1h":    {days: 1, exact: time.Hour},
 		"P0D":       {},
+		"P1DT":      {days: 1}, // a T without time, as some clients send it
+		"P2WT":      {days: 14},
 	} {
 		got, err := parseDuration(in)
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got, in)
 	}
-	for _, in := range []string{"", "P", "PT", "1D", "P1H", "PT1D", "P1DT", "PTT1H", "P1D2", "P9999999999D", "-P1D", "P1X"} {
+	for _, in := range []string{"", "P", "PT", "1D", "P1H", "PT1D", "PTT1H", "P1D2", "P9999999999D", "-P1D", "P1X", "P1DTT", "PT1HT"} {
 		_, err := parseDuration(in)
 		assert.Error(t, err, in)
 	}
