@@ -54,7 +54,9 @@ const (
 )
 
 // parseRRule parses an RRULE value (RFC 5545 §3.3.10). X- parts are ignored; unknown parts
-// (RSCALE, SKIP) are an error, since ignoring a constraint could widen the series.
+// are an error, since ignoring a constraint could widen the series. Of RFC 7529's parts,
+// RSCALE=GREGORIAN with SKIP=OMIT (its default) is the rule RFC 5545 itself defines, and is
+// read; another calendar or SKIP is an error.
 func parseRRule(v string) (ruleSpec, error) {
 	var rs ruleSpec
 	seen := make(map[string]bool)
@@ -90,6 +92,14 @@ func parseRRule(v string) (ruleSpec, error) {
 			rs.opt.Count, err = boundedInt(val, 1, maxCount)
 		case "UNTIL":
 			rs.until = val
+		case "RSCALE":
+			if val != "GREGORIAN" {
+				return rs, fmt.Errorf("RSCALE=%s is not supported (only GREGORIAN)", val)
+			}
+		case "SKIP":
+			if val != "OMIT" {
+				return rs, fmt.Errorf("SKIP=%s is not supported (only OMIT, RFC 5545's own rule)", val)
+			}
 		case "WKST":
 			wd, ok := weekdayNames[val]
 			if !ok {

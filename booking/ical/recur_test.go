@@ -184,7 +184,11 @@ func TestRRuleEdgeCases(t *testing.T) {
 		{"FREQ=HOURLY;BYMINUTE=0,30;BYSETPOS=3", 1, "never matches"},
 		{"FREQ=HOURLY;BYMINUTE=0,30;BYSETPOS=-2;COUNT=3", 3, ""},  // 10:00, 11:00, 12:00
 		{"FREQ=MINUTELY;BYSECOND=0,30;BYSETPOS=2;COUNT=2", 3, ""}, // DTSTART, 10:00:30, 10:01:30
-		{"FREQ=WEEKLY;RSCALE=GREGORIAN", 0, "unsupported rule part RSCALE"},
+		{"FREQ=WEEKLY;RSCALE=GREGORIAN", 4, ""},                   // RFC 7529: RFC 5545's own calendar
+		{"RSCALE=GREGORIAN;FREQ=WEEKLY;SKIP=OMIT", 4, ""},
+		{"FREQ=WEEKLY;RSCALE=HEBREW", 0, "RSCALE=HEBREW is not supported"},
+		{"RSCALE=GREGORIAN;FREQ=MONTHLY;SKIP=FORWARD", 0, "SKIP=FORWARD is not supported"},
+		{"FREQ=WEEKLY;WEEKS=2", 0, "unsupported rule part WEEKS"},
 		{"FREQ=WEEKLY;COUNT=0", 0, "COUNT"},
 		{"FREQ=DAILY;INTERVAL=99999999999", 0, "INTERVAL"},
 		{"FREQ=FORTNIGHTLY", 0, "unknown FREQ"},
