@@ -70,8 +70,10 @@
 //   - wall clock to instant (wallclock.go) follows RFC 5545 §3.3.5: a time in a DST gap uses
 //     the offset before the gap, an ambiguous time its first occurrence.
 //   - recurrence (recur.go): RRULE (several allowed; an empty one, as Calendar Labs
-//     writes on single events, names no rule; RFC 7529's RSCALE=GREGORIAN with SKIP=OMIT
-//     is RFC 5545's rule, other calendars are refused), EXDATE and RDATE lists (DATE,
+//     writes on single events, names no rule; an empty item of a BY list names nothing, a
+//     list of none is refused; a value in quotes, `BYDAY="TH"`, is read without them;
+//     RFC 7529's RSCALE=GREGORIAN with SKIP=OMIT is RFC 5545's rule, other calendars are
+//     refused), EXDATE and RDATE lists (DATE,
 //     DATE-TIME, PERIOD; an empty item, as a trailing comma leaves, names no date; a date
 //     written with a Z, as Google wrote `RDATE:20131210Z`, is that date), RECURRENCE-ID
 //     overrides (moved into or out of the window, cancelled, RANGE=THISANDFUTURE; in a

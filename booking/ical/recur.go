@@ -71,6 +71,10 @@ func parseRRule(v string) (ruleSpec, error) {
 		}
 		k = strings.ToUpper(strings.TrimSpace(k))
 		val = strings.ToUpper(strings.TrimSpace(val))
+		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+			// `BYDAY="TH,TH"`, as markuspoerschke/iCal (PHP) wrote it before 0.14 (its issue 105).
+			val = val[1 : len(val)-1]
+		}
 		if strings.HasPrefix(k, "X-") {
 			continue
 		}
@@ -148,15 +152,24 @@ func boundedInt(s string, lo, hi int) (int, error) {
 // intList parses a comma list of integers in [lo, hi] (or [-hi, -lo] when signed), sorted and
 // without duplicates: rrule-go multiplies BYHOUR×BYMINUTE×BYSECOND, so duplicates would
 // blow up its time set.
+// intList and weekdayList read a BY list. An empty item names nothing (a trailing comma, as
+// EXDATE lists have it, eachItem), but a list with no item at all is an error: read as no
+// list, it would widen the series.
 func intList(s string, lo, hi int, signed bool) ([]int, error) {
 	var out []int
-	for _, item := range strings.Split(s, ",") {
+	err := eachItem(s, func(item string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(item))
-		ok := err == nil && (n >= lo && n <= hi || signed && n <= -lo && n >= -hi)
-		if !ok {
-			return nil, fmt.Errorf("%q is out of range", item)
+		if ok := err == nil && (n >= lo && n <= hi || signed && n <= -lo && n >= -hi); !ok {
+			return fmt.Errorf("%q is out of range", item)
 		}
 		out = append(out, n)
+		return nil
+	})
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("%q names no value", s)
+	}
+	if err != nil {
+		return nil, err
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
@@ -165,19 +178,19 @@ func intList(s string, lo, hi int, signed bool) ([]int, error) {
 func weekdayList(s string) ([]rrule.Weekday, error) {
 	var out []rrule.Weekday
 	seen := make(map[string]bool)
-	for _, item := range strings.Split(s, ",") {
+	err := eachItem(s, func(item string) error {
 		item = strings.TrimSpace(item)
 		if len(item) < 2 {
-			return nil, fmt.Errorf("%q is not a weekday", item)
+			return fmt.Errorf("%q is not a weekday", item)
 		}
 		wd, ok := weekdayNames[item[len(item)-2:]]
 		if !ok {
-			return nil, fmt.Errorf("%q is not a weekday", item)
+			return fmt.Errorf("%q is not a weekday", item)
 		}
 		if n := item[:len(item)-2]; n != "" {
 			k, err := strconv.Atoi(n)
 			if err != nil || k == 0 || k < -53 || k > 53 {
-				return nil, fmt.Errorf("%q is not a weekday", item)
+				return fmt.Errorf("%q is not a weekday", item)
 			}
 			wd = wd.Nth(k)
 		}
@@ -185,6 +198,13 @@ func weekdayList(s string) ([]rrule.Weekday, error) {
 			seen[key] = true
 			out = append(out, wd)
 		}
+		return nil
+	})
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("%q names no weekday", s)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -189,6 +189,17 @@ func TestRRuleEdgeCases(t *testing.T) {
 		{"FREQ=WEEKLY;RSCALE=HEBREW", 0, "RSCALE=HEBREW is not supported"},
 		{"RSCALE=GREGORIAN;FREQ=MONTHLY;SKIP=FORWARD", 0, "SKIP=FORWARD is not supported"},
 		{"FREQ=WEEKLY;WEEKS=2", 0, "unsupported rule part WEEKS"},
+		// An empty item of a BY list names nothing, as in EXDATE lists; a list of none is an
+		// error (read as no list, it would widen the series).
+		{"FREQ=WEEKLY;BYDAY=MO,", 4, ""},
+		{"FREQ=WEEKLY;BYDAY=MO,,WE;COUNT=4", 4, ""}, // 5, 7, 12 and 14 January
+		{"FREQ=MONTHLY;BYMONTH=1,;BYMONTHDAY=5,20,", 2, ""},
+		{"FREQ=WEEKLY;BYDAY=", 0, "names no weekday"},
+		{"FREQ=WEEKLY;BYDAY=,", 0, "names no weekday"},
+		{"FREQ=DAILY;BYMONTH=,", 0, "names no value"},
+		// Values in quotes, as markuspoerschke/iCal (PHP) wrote them before 0.14.
+		{`FREQ=WEEKLY;BYDAY="MO,MO";COUNT="3"`, 3, ""},
+		{`FREQ=WEEKLY;BYDAY="MO`, 0, "is not a weekday"},
 		{"FREQ=WEEKLY;COUNT=0", 0, "COUNT"},
 		{"FREQ=DAILY;INTERVAL=99999999999", 0, "INTERVAL"},
 		{"FREQ=FORTNIGHTLY", 0, "unknown FREQ"},
