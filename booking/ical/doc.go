@@ -66,7 +66,10 @@
 //   - floating times and DATE (all-day) values are read in the feed's X-WR-TIMEZONE when it
 //     resolves, else in the configured site zone (Options.SiteLocation, default time.Local);
 //     a floating DTEND, EXDATE, RDATE or RECURRENCE-ID of an event whose DTSTART has a zone
-//     is read in that zone.
+//     is read in that zone. A value written VALUE=DATE with a time of day
+//     (`DTSTART;VALUE=DATE:20090117T200000`) is that date-time, with a warning for DTSTART
+//     and DTEND: read as a whole day, as Google does, a booking of two hours would open the
+//     door all day (parseTimeText).
 //   - wall clock to instant (wallclock.go) follows RFC 5545 §3.3.5: a time in a DST gap uses
 //     the offset before the gap, an ambiguous time its first occurrence.
 //   - recurrence (recur.go): RRULE (several allowed; an empty one, as Calendar Labs

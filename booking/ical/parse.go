@@ -586,20 +586,21 @@ func readTime[T text](text T, valueType, tzid string, cx *calContext, def *zone)
 	if err != nil {
 		return tval{}, err
 	}
+	mistyped := valueType == "DATE" && kind != kindDate
 	switch kind {
 	case kindUTC:
-		return tval{wall: wall, kind: kindUTC}, nil
+		return tval{wall: wall, kind: kindUTC, dateWithTime: mistyped}, nil
 	case kindDate:
 		return tval{wall: wall, kind: kindDate, zone: cx.floating}, nil
 	}
 	if strings.TrimSpace(tzid) == "" {
-		return tval{wall: wall, kind: kindLocal, zone: def, floating: true}, nil
+		return tval{wall: wall, kind: kindLocal, zone: def, floating: true, dateWithTime: mistyped}, nil
 	}
 	z, err := cx.res.resolve(tzid)
 	if err != nil {
 		return tval{}, err
 	}
-	return tval{wall: wall, kind: kindLocal, zone: z}, nil
+	return tval{wall: wall, kind: kindLocal, zone: z, dateWithTime: mistyped}, nil
 }
 
 func readTimeProp(pr *goical.Prop, cx *calContext, def *zone) (tval, error) {
@@ -723,6 +724,10 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 	}
 	ev.start, ev.startAt = start, start.instant().Unix()
 	p.warnTwice(c, uid, line)
+	var mistyped []string // DTSTART, DTEND written VALUE=DATE with a time (parseTimeText)
+	if start.dateWithTime {
+		mistyped = append(mistyped, "DTSTART")
+	}
 
 	switch du := c.get(propDuration); {
 	case c.has(propDTEND): // RFC 5545 forbids DTEND with DURATION; DTEND wins if both appear
@@ -734,6 +739,9 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		// DTSTART;TZID=US-Eastern:…T090000 with DTEND:…T100000 (Mozilla Calendar 1.1): read
 		// in the site's zone, the end could fall before the start and the event was skipped.
 		end = end.floatingIn(start.zone)
+		if end.dateWithTime {
+			mistyped = append(mistyped, "DTEND")
+		}
 		endI := end.instant()
 		if endI.Before(ev.startI()) {
 			skip(fmt.Sprintf("DTEND %s is before DTSTART %s", endI.Format(time.RFC3339), ev.startI().Format(time.RFC3339)))
@@ -836,6 +844,9 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 	} else {
 		// Kept until the dialect is known: copies of the reused buffers.
 		ev.raw = p.keepRaw(raw)
+	}
+	if len(mistyped) > 0 {
+		p.warn.add(uid, fmt.Sprintf("%s: VALUE=DATE but the value has a time of day: read as that date-time, not as a whole day (VEVENT at line %d)", strings.Join(mistyped, " and "), line))
 	}
 	p.events = append(p.events, ev)
 }

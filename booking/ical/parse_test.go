@@ -489,6 +489,7 @@ func TestDTSTARTAndDTENDAsTheirLinesAreRead(t *testing.T) {
 		event("custom-a", "DTSTART;TZID=Custom:20260109T100000\r\nDTEND;TZID=Custom:20260109T110000\r\n") +
 		event("floating", "DTSTART:20260110T100000\r\nDTEND:20260110T110000\r\n") +
 		event("date-but-time", "DTSTART;VALUE=DATE:20260111T100000\r\n") +
+		event("date-but-both", "DTSTART;VALUE=DATE:20260111T200000\r\nDTEND;VALUE=DATE:20260111T220000\r\n") +
 		event("time-but-date", "DTSTART:20260112T100000Z\r\nDTEND;VALUE=DATE-TIME:20260113\r\n") +
 		event("broken-prefix", "DTSTART;TZID=\"Custom:20260114T100000\r\nDTSTART:20260114T100000Z\r\n") +
 		event("bad-value", "DTSTART:2026011T100000Z\r\n") +
@@ -512,17 +513,21 @@ func TestDTSTARTAndDTENDAsTheirLinesAreRead(t *testing.T) {
 		"custom-a":         "2026-01-09T08:00:00Z/2026-01-09T09:00:00Z",
 		"floating":         "2026-01-10T15:00:00Z/2026-01-10T16:00:00Z",
 		"custom-b":         "2026-01-09T15:00:00Z/2026-01-09T16:00:00Z", // the second calendar's Custom
+		// VALUE=DATE with a time is the date-time it is (no DTEND: an instant), with a warning.
+		"date-but-time": "2026-01-11T15:00:00Z/2026-01-11T15:00:00Z",
+		"date-but-both": "2026-01-12T01:00:00Z/2026-01-12T03:00:00Z",
 	}, got)
 	reasons := map[string]string{}
 	for _, w := range res.Warnings {
 		reasons[w.UID] = w.Reason
 	}
-	assert.Len(t, reasons, 8, "%v", reasons)
+	assert.Len(t, reasons, 9, "%v", reasons)
 	assert.Equal(t, "DTSTART appears 2 times: the first is read (VEVENT at line 11)", reasons["two-starts"])
 	assert.Equal(t, "DTEND appears 2 times: the first is read (VEVENT at line 19)", reasons["two-ends"])
 	assert.Equal(t, "both DTEND and DURATION: DTEND is read, DURATION ignored (VEVENT at line 34)", reasons["end-and-duration"])
 	assert.Equal(t, "DURATION appears 2 times: the first is read (VEVENT at line 42)", reasons["two-durations"])
-	assert.Contains(t, reasons["date-but-time"], `DTSTART: VALUE=DATE but "20260111T100000" is not a date`)
+	assert.Equal(t, "DTSTART: VALUE=DATE but the value has a time of day: read as that date-time, not as a whole day (VEVENT at line 70)", reasons["date-but-time"])
+	assert.Contains(t, reasons["date-but-both"], "DTSTART and DTEND: VALUE=DATE but the value has a time of day")
 	assert.Contains(t, reasons["time-but-date"], `DTEND: "20260113" is a date but VALUE=DATE-TIME`)
 	assert.Contains(t, reasons["broken-prefix"], `(property "DTSTART"): ical: malformed param value`)
 	assert.Contains(t, reasons["bad-value"], `DTSTART: "2026011T100000Z" is not a date-time`)

@@ -26,6 +26,9 @@ type tval struct {
 	kind timeKind
 	// floating is set for a kindLocal value written without TZID.
 	floating bool
+	// dateWithTime is set for a value written with VALUE=DATE and a time of day: it is read
+	// as the date-time it is (parseTimeText), and readEvent says so for DTSTART and DTEND.
+	dateWithTime bool
 }
 
 // instant is the moment the value denotes (for a DATE: the start of that local day).
@@ -95,7 +98,11 @@ func (v tval) dayNumber() int32 {
 
 // parseTimeText parses one DATE or DATE-TIME value. valueType is the VALUE parameter in upper
 // case ("" when absent). A bare 8-digit value without VALUE=DATE is accepted as a DATE: real
-// feeds write it (go-ical rejects it).
+// feeds write it (go-ical rejects it). A date-time with VALUE=DATE is read as the date-time it
+// is: producers write it (the GKCC feed in ical.net's tests, `DTSTART;VALUE=DATE:
+// 20090117T200000` for a show at 20:00; allenporter/ical issue 576), and the time is the
+// booking's. Dropping it, as Google and ical.js do, would open the door all day for a booking
+// of two hours; a midnight start and end give the same whole day either way.
 func parseTimeText[T text](s T, valueType string) (time.Time, timeKind, error) {
 	s = trimSpace(s)
 	switch valueType {
@@ -118,11 +125,11 @@ func parseTimeText[T text](s T, valueType string) (time.Time, timeKind, error) {
 		}
 		return utcTime(y, m, d, 0), kindDate, nil
 	}
-	if valueType == "DATE" {
-		return time.Time{}, 0, fmt.Errorf("VALUE=DATE but %q is not a date", s)
-	}
 	utc := len(s) == 16 && (s[15] == 'Z' || s[15] == 'z')
 	if (len(s) != 15 && !utc) || (s[8] != 'T' && s[8] != 't') {
+		if valueType == "DATE" {
+			return time.Time{}, 0, fmt.Errorf("VALUE=DATE but %q is not a date", s)
+		}
 		return time.Time{}, 0, fmt.Errorf("%q is not a date-time (YYYYMMDDTHHMMSS[Z])", s)
 	}
 	// The fourteen digits around the T, read in one pass: every event has two such values.

@@ -75,13 +75,16 @@ func TestParseTimeText(t *testing.T) {
 		{"20260610Z", "", kindDate, "2026-06-10T00:00:00Z"}, // Google's RDATE:20131210Z
 		{"20260610z", "DATE", kindDate, "2026-06-10T00:00:00Z"},
 		{"20261231T235960Z", "", kindUTC, "2026-12-31T23:59:59Z"},
+		// VALUE=DATE with a time, as producers write it: the date-time it is.
+		{"20260610T090000", "DATE", kindLocal, "2026-06-10T09:00:00Z"},
+		{"20260610T090000Z", "DATE", kindUTC, "2026-06-10T09:00:00Z"},
 	} {
 		w, k, err := parseTimeText(tc.in, tc.vt)
 		require.NoError(t, err, tc.in)
 		assert.Equal(t, tc.kind, k, tc.in)
 		assert.Equal(t, tc.want, w.Format(time.RFC3339), tc.in)
 	}
-	for _, tc := range [][2]string{{"20260230", ""}, {"20260610T090000", "DATE"}, {"20260610", "DATE-TIME"},
+	for _, tc := range [][2]string{{"20260230", ""}, {"20260610T0900", "DATE"}, {"20260610", "DATE-TIME"},
 		{"20260610T250000", ""}, {"2026061OT090000", ""}, {"20260610T090000Z", "PERIOD"}, {"00000101", ""},
 		{"20260610Z", "DATE-TIME"}, {"2026061XZ", ""}, {"20260230Z", ""}} {
 		_, _, err := parseTimeText(tc[0], tc[1])
