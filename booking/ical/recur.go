@@ -151,9 +151,8 @@ func boundedInt(s string, lo, hi int) (int, error) {
 
 // intList parses a comma list of integers in [lo, hi] (or [-hi, -lo] when signed), sorted and
 // without duplicates: rrule-go multiplies BYHOUR×BYMINUTE×BYSECOND, so duplicates would
-// blow up its time set.
-// intList and weekdayList read a BY list. An empty item names nothing (a trailing comma, as
-// EXDATE lists have it, eachItem), but a list with no item at all is an error: read as no
+// blow up its time set. In it and in weekdayList an empty item names nothing (a trailing
+// comma, as EXDATE lists have it: eachItem), but a list of no item is an error: read as no
 // list, it would widen the series.
 func intList(s string, lo, hi int, signed bool) ([]int, error) {
 	var out []int
