@@ -225,9 +225,7 @@ func TestDialectMismatchOfOneProperty(t *testing.T) {
 		{"auto, a Booked feed", DialectAuto, feed(generic, 3, organizer, location, attendee), nil},
 		{"half the events", DialectSkedda, feed(generic, 2, attendee, location) + body(feed(generic, 2, attendee, resources)), nil},
 	} {
-		cal, err := Parse([]byte(tc.feed+"END:VCALENDAR\r\n"), ParseOptions{Name: "mix", Dialect: tc.dialect, SiteLocation: amsterdam})
-		require.NoError(t, err, tc.name)
-		res := cal.Bookings(wide)
+		res := parseText(t, tc.feed+"END:VCALENDAR\r\n", ParseOptions{Name: "mix", Dialect: tc.dialect, SiteLocation: amsterdam}).Bookings(wide)
 		if tc.want == nil {
 			for _, w := range res.Warnings {
 				assert.NotContains(t, w.Reason, "open no door", tc.name)

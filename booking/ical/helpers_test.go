@@ -65,6 +65,14 @@ func parseFixture(t testing.TB, name string, opts ParseOptions) *Calendar {
 	return cal
 }
 
+// parseText parses a feed written in the test, as parseFixture parses a file.
+func parseText(t testing.TB, feed string, opts ParseOptions) *Calendar {
+	t.Helper()
+	cal, err := Parse([]byte(feed), opts)
+	require.NoError(t, err)
+	return cal
+}
+
 func ts(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {

@@ -586,21 +586,21 @@ func readTime[T text](text T, valueType, tzid string, cx *calContext, def *zone)
 	if err != nil {
 		return tval{}, err
 	}
-	mistyped := valueType == "DATE" && kind != kindDate
+	dateWithTime := valueType == "DATE" && kind != kindDate
 	switch kind {
 	case kindUTC:
-		return tval{wall: wall, kind: kindUTC, dateWithTime: mistyped}, nil
+		return tval{wall: wall, kind: kindUTC, dateWithTime: dateWithTime}, nil
 	case kindDate:
 		return tval{wall: wall, kind: kindDate, zone: cx.floating}, nil
 	}
 	if strings.TrimSpace(tzid) == "" {
-		return tval{wall: wall, kind: kindLocal, zone: def, floating: true, dateWithTime: mistyped}, nil
+		return tval{wall: wall, kind: kindLocal, zone: def, floating: true, dateWithTime: dateWithTime}, nil
 	}
 	z, err := cx.res.resolve(tzid)
 	if err != nil {
 		return tval{}, err
 	}
-	return tval{wall: wall, kind: kindLocal, zone: z, dateWithTime: mistyped}, nil
+	return tval{wall: wall, kind: kindLocal, zone: z, dateWithTime: dateWithTime}, nil
 }
 
 func readTimeProp(pr *goical.Prop, cx *calContext, def *zone) (tval, error) {
@@ -724,9 +724,9 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 	}
 	ev.start, ev.startAt = start, start.instant().Unix()
 	p.warnTwice(c, uid, line)
-	var mistyped []string // DTSTART, DTEND written VALUE=DATE with a time (parseTimeText)
+	var withTime []string // DTSTART, DTEND written VALUE=DATE with a time (parseTimeText)
 	if start.dateWithTime {
-		mistyped = append(mistyped, "DTSTART")
+		withTime = append(withTime, "DTSTART")
 	}
 
 	switch du := c.get(propDuration); {
@@ -740,7 +740,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		// in the site's zone, the end could fall before the start and the event was skipped.
 		end = end.floatingIn(start.zone)
 		if end.dateWithTime {
-			mistyped = append(mistyped, "DTEND")
+			withTime = append(withTime, "DTEND")
 		}
 		endI := end.instant()
 		if endI.Before(ev.startI()) {
@@ -845,8 +845,8 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		// Kept until the dialect is known: copies of the reused buffers.
 		ev.raw = p.keepRaw(raw)
 	}
-	if len(mistyped) > 0 {
-		p.warn.add(uid, fmt.Sprintf("%s: VALUE=DATE but the value has a time of day: read as that date-time, not as a whole day (VEVENT at line %d)", strings.Join(mistyped, " and "), line))
+	if len(withTime) > 0 {
+		p.warn.add(uid, fmt.Sprintf("%s: VALUE=DATE but the value has a time of day: read as that date-time, not as a whole day (VEVENT at line %d)", strings.Join(withTime, " and "), line))
 	}
 	p.events = append(p.events, ev)
 }

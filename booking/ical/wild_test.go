@@ -244,9 +244,7 @@ func TestRawLineBreakInAValueNobodyReads(t *testing.T) {
 		ev("cut-cn@example.org", room, "DESCRIPTION:notes", "ATTENDEE;CN=Ann", "Smith:mailto:ann@example.org") +
 		ev("first-line@example.org", "Jane Doe", person, room) +
 		"END:VCALENDAR\r\n"
-	cal, err := Parse([]byte(feed), ParseOptions{Name: "raw", SiteLocation: time.UTC})
-	require.NoError(t, err)
-	res := cal.Bookings(wide)
+	res := parseText(t, feed, ParseOptions{Name: "raw", SiteLocation: time.UTC}).Bookings(wide)
 	got := byUID(res.Bookings)
 	for _, uid := range []string{"description@example.org", "x-prop@example.org", "folded-then-raw@example.org"} {
 		require.Len(t, got[uid], 1, uid)
@@ -925,9 +923,7 @@ func TestEmptyListItems(t *testing.T) {
 		"BEGIN:VEVENT\r\nUID:no-rule@example.org\r\nDTSTART;VALUE=DATE:20231225\r\nRRULE:\r\nEND:VEVENT\r\n" +
 		"BEGIN:VEVENT\r\nUID:spaces@example.org\r\nDTSTART:20231226T090000Z\r\nDURATION:PT1H\r\nRRULE: \r\nRRULE:FREQ=DAILY;COUNT=2\r\nEND:VEVENT\r\n" +
 		"END:VCALENDAR\r\n"
-	cal, err := Parse([]byte(feed), ParseOptions{Name: "lists", SiteLocation: time.UTC})
-	require.NoError(t, err)
-	res := cal.Bookings(wide)
+	res := parseText(t, feed, ParseOptions{Name: "lists", SiteLocation: time.UTC}).Bookings(wide)
 	require.Empty(t, res.Warnings)
 	assert.Equal(t, []string{"2023-12-20T09:00:00Z/2023-12-20T10:00:00Z", "2024-01-10T09:00:00Z/2024-01-10T10:00:00Z"}, spans(byUID(res.Bookings)["trailing@example.org"]))
 	assert.Equal(t, []string{"2023-12-20T09:00:00Z/2023-12-20T10:00:00Z", "2023-12-21T09:00:00Z/2023-12-21T10:00:00Z"}, spans(byUID(res.Bookings)["leading@example.org"]))
@@ -942,9 +938,7 @@ func TestDateWithUTCDesignator(t *testing.T) {
 		"BEGIN:VEVENT\r\nUID:day-z@example.org\r\nDTSTART;VALUE=DATE:20261210\r\nDTEND;VALUE=DATE:20261211\r\n" +
 		"RRULE:FREQ=DAILY;INTERVAL=1;COUNT=1\r\nRDATE:20251210Z\r\nRDATE:20241210Z\r\nEND:VEVENT\r\n" +
 		"END:VCALENDAR\r\n"
-	cal, err := Parse([]byte(feed), ParseOptions{Name: "dates", SiteLocation: time.UTC})
-	require.NoError(t, err)
-	res := cal.Bookings(wide)
+	res := parseText(t, feed, ParseOptions{Name: "dates", SiteLocation: time.UTC}).Bookings(wide)
 	require.Empty(t, res.Warnings)
 	assert.Equal(t, []string{
 		"2024-12-09T23:00:00Z/2024-12-10T23:00:00Z",
