@@ -211,6 +211,8 @@ func (ev *event) endI() time.Time   { return time.Unix(ev.endAt, 0).UTC() }
 // values: a feed under the size limit may list millions of them.
 type recurrence struct {
 	rules []ruleSpec
+	// exRules are the EXRULEs' rules: their occurrences are excluded, as EXDATEs are.
+	exRules []ruleSpec
 	// rdates are the instants the RDATEs start (Unix seconds), in feed order; rdateMore says
 	// more of the few that are a DATE or a PERIOD, in the same order, so that a DATE-TIME
 	// RDATE (nearly all of them) takes 8 bytes.
@@ -778,35 +780,30 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 	// Recurrence. Floating EXDATE/RDATE values belong to the series' zone.
 	def := start.zone
 	for _, rp := range c.all(propRRule) {
-		if strings.TrimSpace(rp.Value) == "" {
-			// `RRULE:` names no rule, as an empty EXDATE names no date: Calendar Labs'
-			// holiday feeds write it on every single event.
-			continue
-		}
-		rs, err := parseRRule(rp.Value)
-		if err == nil {
-			err = rs.prepare(start)
-		}
+		kept, never, err := p.readRule(rp.Value, start)
 		if err != nil {
 			skip(fmt.Sprintf("RRULE: %v", err))
 			return
 		}
-		var kept []ruleSpec
-		for i, part := range rs.byDayParts() {
-			text := rp.Value + "\x00" + strconv.Itoa(i)
-			if part.startWeekday {
-				text += "\x00" + start.wall.Weekday().String() // the weekday prepare added
-			}
-			if part, err = p.checkRule(text, part, start.wall); err == nil {
-				kept = append(kept, part)
-			}
-		}
-		if len(kept) == 0 {
+		if len(kept) == 0 && never != nil {
 			// The rule adds nothing; DTSTART (and any RDATE) is still an occurrence.
-			p.warn.add(uid, fmt.Sprintf("RRULE %s ignored: %v; only DTSTART and RDATEs are occurrences (VEVENT at line %d)", quoteRule(rp.Value), err, line))
+			p.warn.add(uid, fmt.Sprintf("RRULE %s ignored: %v; only DTSTART and RDATEs are occurrences (VEVENT at line %d)", quoteRule(rp.Value), never, line))
 			continue
 		}
 		ev.recur().rules = append(ev.recur().rules, kept...)
+	}
+	// EXRULE (RFC 2445; RFC 5545 deprecates it, but producers still write it) excludes its
+	// occurrences as EXDATE does: ignored, it would open doors at the times it excludes. A
+	// part that never matches excludes nothing and is left out without a word.
+	for _, rp := range c.all(propEXRule) {
+		kept, _, err := p.readRule(rp.Value, start)
+		if err != nil {
+			skip(fmt.Sprintf("EXRULE: %v", err))
+			return
+		}
+		if len(kept) > 0 {
+			ev.recur().exRules = append(ev.recur().exRules, kept...)
+		}
 	}
 	if p.lists.early {
 		// Read as their lines were decoded (readList).
@@ -1309,6 +1306,9 @@ func (p *parser) group(cal *Calendar) {
 			}
 		}
 		master := p.pickLatest(g.masters)
+		if master == nil {
+			master, g.overrides = p.seriesAmongOverrides(g.overrides)
+		}
 		for _, ov := range g.overrides {
 			if master != nil {
 				ov.ov.rid = ov.ov.rid.floatingIn(master.start.zone)
@@ -1343,6 +1343,36 @@ func (p *parser) group(cal *Calendar) {
 			cal.singles = append(cal.singles, ov)
 		}
 	}
+}
+
+// readRule parses an RRULE or EXRULE value into the rules to expand (byDayParts), less the
+// parts that never match (checkRule); when none is left, never says why. An empty value
+// names no rule: `RRULE:`, as an empty EXDATE names no date (Calendar Labs' holiday feeds
+// write it on every single event). err is a rule that cannot be read, which costs the event.
+func (p *eventReader) readRule(value string, start tval) (kept []ruleSpec, never, err error) {
+	if strings.TrimSpace(value) == "" {
+		return nil, nil, nil
+	}
+	rs, err := parseRRule(value)
+	if err == nil {
+		err = rs.prepare(start)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, part := range rs.byDayParts() {
+		text := value + "\x00" + strconv.Itoa(i)
+		if part.startWeekday {
+			text += "\x00" + start.wall.Weekday().String() // the weekday prepare added
+		}
+		if part, never = p.checkRule(text, part, start.wall); never == nil {
+			kept = append(kept, part)
+		}
+	}
+	if len(kept) > 0 {
+		never = nil
+	}
+	return kept, never, nil
 }
 
 // checkRule checks one part of an RRULE (byDayParts) up front and returns it as it is to be
@@ -1402,12 +1432,7 @@ func (p *parser) readPending() error {
 }
 
 func (p *parser) pickLatest(evs []*event) *event {
-	var best *event
-	for _, ev := range evs {
-		if best == nil || newer(ev, best) {
-			best = ev
-		}
-	}
+	best := newest(evs)
 	for _, ev := range evs {
 		// A copy with a lower SEQUENCE or older DTSTAMP is a superseded version (an update or
 		// METHOD:CANCEL after the original): normal. Only an undecidable tie is reported.
@@ -1416,6 +1441,65 @@ func (p *parser) pickLatest(evs []*event) *event {
 		}
 	}
 	return best
+}
+
+// newest is the copy that newer puts last, or nil for none.
+func newest(evs []*event) *event {
+	var best *event
+	for _, ev := range evs {
+		if best == nil || newer(ev, best) {
+			best = ev
+		}
+	}
+	return best
+}
+
+// seriesAmongOverrides finds the series of a UID none of whose components lacks a
+// RECURRENCE-ID. Connect Daily (a room and resource calendar) exports every series as one
+// VEVENT with an RRULE and a RECURRENCE-ID of its own: DTSTART's, or 19700101T070000Z
+// (KCalendarCore's test data, autotests/data/RecurrenceRule/ConnectDaily). Read as an
+// override, such a series would be its first occurrence alone, and its booker locked out of
+// the rest. So when the components with a rule (RRULE or RDATE) all name one RECURRENCE-ID
+// and the newest component under it has a rule, that one is the series, as KCalendarCore
+// reads it, and its RECURRENCE-ID means nothing; the other components under that
+// RECURRENCE-ID are its older copies. Components with rules under different RECURRENCE-IDs
+// (the moved occurrences of a series the feed lacks, each with a copy of its rule, as khal
+// PR 376 met them) stay overrides: which is the series is unknown, and expanding each would
+// open doors at times nobody booked. It returns the series, or nil, and the overrides left.
+func (p *parser) seriesAmongOverrides(ovs []*event) (*event, []*event) {
+	var first *event // the first component with a rule
+	for _, ov := range ovs {
+		if !ov.recurring() {
+			continue
+		}
+		if first == nil {
+			first = ov
+		} else if !sameRecurrenceID(ov, first) {
+			return nil, ovs
+		}
+	}
+	if first == nil {
+		return nil, ovs
+	}
+	var copies, rest []*event
+	for _, ov := range ovs {
+		if sameRecurrenceID(ov, first) {
+			copies = append(copies, ov)
+		} else {
+			rest = append(rest, ov)
+		}
+	}
+	if !newest(copies).recurring() {
+		return nil, ovs // the series became a single occurrence in a later version
+	}
+	series := p.pickLatest(copies)
+	series.ov = nil
+	return series, rest
+}
+
+// sameRecurrenceID reports whether two overrides name one instance, as the feed wrote it.
+func sameRecurrenceID(a, b *event) bool {
+	return a.ov.rid.kind == b.ov.rid.kind && a.ov.rid.instant().Equal(b.ov.rid.instant())
 }
 
 func ridKey(ev *event) string {

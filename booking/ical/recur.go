@@ -833,15 +833,6 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		if cut {
 			break
 		}
-		// The rule ends at the window (rrule-go would otherwise stop 292 years after
-		// DTSTART, or search to the year 9999 after the last occurrence).
-		spec := m.rec.rules[i]
-		if spec.untilWall.IsZero() || spec.untilWall.After(hi) {
-			spec.untilWall = hi
-		}
-		// And it starts near the window (a daily series of ten years costs its occurrences
-		// near the window, not 3,650 first; an hourly one is not cut off by maxOcc first).
-		spec, from := spec.nearWindow(m.start.wall, lo)
 		n := 0
 		capped := func() {
 			warn.add(m.uid, fmt.Sprintf("recurrence stopped after %d occurrences (the limit); later occurrences are missing (VEVENT at line %d)", c.maxOcc, m.line))
@@ -866,28 +857,45 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 			}
 			return true
 		}
-		var err error
-		if len(spec.numbered) > 0 {
-			var stopped bool
-			if stopped, err = spec.jointEach(m.start.wall, from, spec.untilWall, c.maxOcc, add); stopped {
-				capped()
-			}
-		} else {
-			var r *rrule.RRule
-			if r, err = spec.build(from); err == nil {
-				next := r.Iterator()
-				for t, ok := next(); ok; t, ok = next() {
-					if !add(t) {
-						break
-					}
-				}
-			}
+		stopped, err := m.rec.rules[i].occurrences(m.start.wall, lo, hi, c.maxOcc, add)
+		if stopped {
+			capped()
 		}
 		if err != nil {
 			warn.add(m.uid, fmt.Sprintf("RRULE: %v; series skipped (VEVENT at line %d)", err, m.line))
 			return out
 		}
 	}
+	// The EXRULEs' occurrences, as wall clocks; past exUntil one stopped at the limit, so
+	// what it would exclude is unknown there, and the series' occurrences are missing.
+	var exWalls []int64
+	var exUntil time.Time
+	for _, spec := range m.rec.exRules {
+		n := 0
+		stopped, err := spec.occurrences(m.start.wall, lo, hi, c.maxOcc, func(t time.Time) bool {
+			if t.After(hi) {
+				return false
+			}
+			if n >= c.maxOcc {
+				exUntil = minTime(exUntil, t)
+				return false
+			}
+			n++
+			exWalls = append(exWalls, t.Unix())
+			return true
+		})
+		if stopped {
+			exUntil = minTime(exUntil, lo)
+		}
+		if err != nil {
+			warn.add(m.uid, fmt.Sprintf("EXRULE: %v; series skipped (VEVENT at line %d)", err, m.line))
+			return out
+		}
+	}
+	if !exUntil.IsZero() {
+		warn.add(m.uid, fmt.Sprintf("EXRULE stopped after %d occurrences (the limit); the series' occurrences after %s are missing (VEVENT at line %d)", c.maxOcc, exUntil.Format("2006-01-02 15:04"), m.line))
+	}
+	slices.Sort(exWalls)
 	more := m.rec.rdateMore
 	for i, at := range m.rec.rdates {
 		var rm rdateMore
@@ -922,6 +930,9 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		occ := m.start.at(cd.wall)
 		key := cd.inst.Unix()
 		_, exInst := slices.BinarySearch(s.exInstants, key)
+		if _, exRule := slices.BinarySearch(exWalls, cd.wall.Unix()); exRule || !exUntil.IsZero() && !cd.wall.Before(exUntil) {
+			continue
+		}
 		_, exDay := slices.BinarySearch(s.exDays, occ.dayNumber())
 		if exInst || exDay || s.byInstant[key] != nil || len(s.byDate) > 0 && s.byDate[occ.dateKey()] != nil {
 			continue
@@ -949,6 +960,39 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		}
 	}
 	return out
+}
+
+// occurrences calls add with the wall clocks (stand-ins) of a series rule's occurrences in
+// order, from near lo (nearWindow) up to hi at most, until add returns false. It ends at hi:
+// rrule-go would otherwise stop 292 years after DTSTART, or search to the year 9999 after
+// the last occurrence. And it starts near lo: a daily series of ten years costs its
+// occurrences near the window, not 3,650 first, and an hourly one is not cut off by the
+// limit first. stopped says jointEach's own limit stopped it. (A VTIMEZONE's rules take
+// each, which knows neither COUNT nor joint rules and reads the common yearly rule itself.)
+func (rs ruleSpec) occurrences(dtstart, lo, hi time.Time, limit int, add func(time.Time) bool) (stopped bool, err error) {
+	if rs.untilWall.IsZero() || rs.untilWall.After(hi) {
+		rs.untilWall = hi
+	}
+	rs, from := rs.nearWindow(dtstart, lo)
+	if len(rs.numbered) > 0 {
+		return rs.jointEach(dtstart, from, rs.untilWall, limit, add)
+	}
+	r, err := rs.build(from)
+	if err != nil {
+		return false, err
+	}
+	next := r.Iterator()
+	for t, ok := next(); ok && add(t); t, ok = next() {
+	}
+	return false, nil
+}
+
+// minTime is the earlier of a and b, where a zero a is later than any.
+func minTime(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // recID is the RecurrenceID of an event emitted on its own: zero for a single event.

@@ -251,6 +251,41 @@ func TestOrphanOverrideAndReplacedSingle(t *testing.T) {
 	assert.Equal(t, "2026-06-11T14:00:00Z/2026-06-11T15:00:00Z", spanOf(s))
 }
 
+// Connect Daily (a room and resource calendar) exports each series as one VEVENT with its
+// RRULE and a RECURRENCE-ID of its own, DTSTART's or 1970's (KCalendarCore's test data).
+// Read as an override on its own it would be one booking, and its booker locked out of the
+// rest of the series; it is the series.
+func TestSeriesWrittenWithARecurrenceIDOfItsOwn(t *testing.T) {
+	event := func(uid, lines string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\n" + lines + "END:VEVENT\r\n"
+	}
+	feed := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//Rooms//EN\r\n" +
+		event("epoch", "RECURRENCE-ID:19700102T010000Z\r\nDTSTART;TZID=America/Denver:20270106T180000\r\nDURATION:PT2H\r\n"+
+			"RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20270201T000000Z\r\nEXDATE;TZID=America/Denver:20270120T180000\r\n") +
+		// DTSTART's own RECURRENCE-ID, on whole days, and a moved occurrence beside it.
+		event("own", "RECURRENCE-ID:20270105T070000Z\r\nDTSTART;TZID=America/Denver;VALUE=DATE:20270105\r\nDURATION:P1D\r\n"+
+			"RRULE:FREQ=WEEKLY;BYDAY=TU;INTERVAL=2;COUNT=3\r\n") +
+		event("own", "RECURRENCE-ID;VALUE=DATE:20270119\r\nDTSTART;VALUE=DATE:20270120\r\nDURATION:P1D\r\n") +
+		// The moved occurrences of a series the feed lacks, each with a copy of its rule: which
+		// is the series is unknown, so each is one booking, as before.
+		event("split", "RECURRENCE-ID:20270104T090000Z\r\nDTSTART:20270104T100000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\n") +
+		event("split", "RECURRENCE-ID:20270105T090000Z\r\nDTSTART:20270105T110000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\n") +
+		// A later version without the rule: the series became one booking.
+		event("became-single", "RECURRENCE-ID:20270104T090000Z\r\nSEQUENCE:1\r\nDTSTART:20270104T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\n") +
+		event("became-single", "RECURRENCE-ID:20270104T090000Z\r\nSEQUENCE:2\r\nDTSTART:20270104T090000Z\r\nDURATION:PT1H\r\n") +
+		"END:VCALENDAR\r\n"
+	res := parseText(t, feed, ParseOptions{Name: "x", SiteLocation: time.UTC}).Bookings(win("2026-12-01T00:00:00Z", "2027-06-01T00:00:00Z"))
+	got := byUID(res.Bookings)
+	assert.Equal(t, []string{"2027-01-07T01:00:00Z/2027-01-07T03:00:00Z", "2027-01-14T01:00:00Z/2027-01-14T03:00:00Z", "2027-01-28T01:00:00Z/2027-01-28T03:00:00Z"}, spans(got["epoch"]))
+	for _, b := range got["epoch"] {
+		assert.Equal(t, b.Start, b.RecurrenceID, "occurrences of a series, not an override")
+	}
+	assert.Equal(t, []string{"2027-01-05T00:00:00Z/2027-01-06T00:00:00Z", "2027-01-20T00:00:00Z/2027-01-21T00:00:00Z", "2027-02-02T00:00:00Z/2027-02-03T00:00:00Z"}, spans(got["own"]))
+	assert.Equal(t, []string{"2027-01-04T10:00:00Z/2027-01-04T11:00:00Z", "2027-01-05T11:00:00Z/2027-01-05T12:00:00Z"}, spans(got["split"]))
+	assert.Equal(t, []string{"2027-01-04T09:00:00Z/2027-01-04T10:00:00Z"}, spans(got["became-single"]))
+	assert.Empty(t, res.Warnings)
+}
+
 func TestSeriesFromLongAgoReachesWindow(t *testing.T) {
 	data := []byte(fmt.Sprintf("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:old@example.org\nDTSTART;TZID=Europe/Amsterdam:20000103T090000\nDURATION:PT1H\nRRULE:FREQ=WEEKLY\nEND:VEVENT\nEND:VCALENDAR\n"))
 	cal, err := Parse(data, ParseOptions{Name: "x"})
@@ -754,4 +789,71 @@ func TestFeedOccurrenceCap(t *testing.T) {
 		want = append(want, fmt.Sprintf("s%03d@example.org", i))
 	}
 	assert.Equal(t, want, warned, "each cut series is named once (also one of two rules), in order")
+}
+
+// EXRULE (RFC 2445, deprecated by RFC 5545 and still written) excludes its occurrences as
+// EXDATE does; ignored, a door would open at the times it excludes. Written from
+// KCalendarCore's LibICal_TestCase57 (every day of January but weekends, by two EXRULEs) and
+// RFC 2445's EXRULE examples.
+func TestEXRuleExcludesItsOccurrences(t *testing.T) {
+	event := func(uid, dtstart, lines string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTART" + dtstart + "\r\nDURATION:PT1H\r\n" + lines + "END:VEVENT\r\n"
+	}
+	feed := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//Rooms//EN\r\n" +
+		// Weekdays of January 2027: 21 of 31 days.
+		event("weekdays", ":20270101T090000Z", "RRULE:FREQ=DAILY;UNTIL=20270201T000000Z\r\n"+
+			"EXRULE:FREQ=WEEKLY;UNTIL=20270201T000000Z;BYDAY=SU\r\nexrule:FREQ=WEEKLY;UNTIL=20270201T000000Z;BYDAY=SA\r\n") +
+		// COUNT counts from DTSTART: the first two Mondays are excluded, DTSTART among them.
+		event("count", ":20270104T090000Z", "RRULE:FREQ=WEEKLY;COUNT=5\r\nEXRULE:FREQ=WEEKLY;COUNT=2\r\n") +
+		// Matched by the wall clock of the series' zone across the change to summer time.
+		event("zoned", ";TZID=Europe/Amsterdam:20270322T090000", "RRULE:FREQ=DAILY;COUNT=14\r\nEXRULE:FREQ=WEEKLY;BYDAY=SA,SU\r\n") +
+		// An EXRULE that never matches excludes nothing, and says nothing.
+		event("never", ":20270104T090000Z", "RRULE:FREQ=DAILY;COUNT=3\r\nEXRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\r\nEXRULE:\r\n") +
+		// One that cannot be read costs the event, as an RRULE that cannot be read does:
+		// read without it, the series would open the door at times it excludes.
+		event("broken", ":20270104T090000Z", "RRULE:FREQ=DAILY;COUNT=3\r\nEXRULE:FREQ=DAILY;BYWHEN=1\r\n") +
+		"END:VCALENDAR\r\n"
+	res := parseText(t, feed, ParseOptions{Name: "x", SiteLocation: time.UTC}).Bookings(win("2026-12-01T00:00:00Z", "2027-06-01T00:00:00Z"))
+	got := byUID(res.Bookings)
+
+	var want []string
+	for d := 1; d <= 31; d++ {
+		if day := time.Date(2027, 1, d, 9, 0, 0, 0, time.UTC); day.Weekday() != time.Saturday && day.Weekday() != time.Sunday {
+			want = append(want, day.Format("2006-01-02T15:04:05Z")+"/"+day.Add(time.Hour).Format("2006-01-02T15:04:05Z"))
+		}
+	}
+	assert.Equal(t, want, spans(got["weekdays"]))
+	assert.Equal(t, []string{"2027-01-18T09:00:00Z/2027-01-18T10:00:00Z", "2027-01-25T09:00:00Z/2027-01-25T10:00:00Z", "2027-02-01T09:00:00Z/2027-02-01T10:00:00Z"}, spans(got["count"]))
+	var zoned []string
+	for _, b := range got["zoned"] {
+		zoned = append(zoned, b.Start.In(amsterdam).Format("Mon 02 15:04"))
+	}
+	assert.Equal(t, []string{"Mon 22 09:00", "Tue 23 09:00", "Wed 24 09:00", "Thu 25 09:00", "Fri 26 09:00",
+		"Mon 29 09:00", "Tue 30 09:00", "Wed 31 09:00", "Thu 01 09:00", "Fri 02 09:00"}, zoned)
+	assert.Len(t, got["never"], 3)
+	_, warned := warningFor(res, "never")
+	assert.False(t, warned)
+	assert.Empty(t, got["broken"])
+	w, ok := warningFor(res, "broken")
+	require.True(t, ok)
+	assert.Contains(t, w.Reason, `EXRULE: `)
+	assert.Contains(t, w.Reason, "BYWHEN")
+	assert.Len(t, res.Warnings, 1)
+}
+
+// An EXRULE stopped by the occurrence limit leaves the series' later occurrences out, with a
+// warning, instead of letting them through unexcluded.
+func TestEXRuleAtTheLimitFailsClosed(t *testing.T) {
+	feed := "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:dense\r\nDTSTART:20270104T090000Z\r\nDURATION:PT30M\r\n" +
+		"RRULE:FREQ=DAILY\r\nEXRULE:FREQ=HOURLY;BYHOUR=0,1,2,3,4,5,6,7,8,10,11,12\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	res := parseText(t, feed, ParseOptions{Name: "x", MaxOccurrences: 60}).Bookings(win("2027-01-04T00:00:00Z", "2027-01-20T00:00:00Z"))
+	require.NotEmpty(t, res.Bookings)
+	last := res.Bookings[len(res.Bookings)-1].Start
+	assert.True(t, last.Before(ts("2027-01-10T00:00:00Z")), "occurrences past the EXRULE's limit are left out: last %s", last)
+	for _, b := range res.Bookings {
+		assert.Equal(t, 9, b.Start.Hour())
+	}
+	w, ok := warningFor(res, "dense")
+	require.True(t, ok)
+	assert.Contains(t, w.Reason, "EXRULE stopped after 60 occurrences (the limit)")
 }

@@ -82,6 +82,7 @@ const (
 	// Remembered whole once decoded: they repeat across events (see propDecoder).
 	propDuration
 	propRRule
+	propEXRule
 	propSequence
 	propDTStamp
 	propStatus
@@ -127,6 +128,8 @@ func lineUse(line []byte) propID {
 		return propDuration
 	case "RRULE":
 		return propRRule
+	case "EXRULE":
+		return propEXRule
 	case "RDATE":
 		return propRDate
 	case "EXDATE":
