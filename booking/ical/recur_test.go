@@ -252,29 +252,14 @@ func TestOrphanOverrideAndReplacedSingle(t *testing.T) {
 }
 
 // Connect Daily (a room and resource calendar) exports each series as one VEVENT with its
-// RRULE and a RECURRENCE-ID of its own, DTSTART's or 1970's (KCalendarCore's test data).
-// Read as an override on its own it would be one booking, and its booker locked out of the
-// rest of the series; it is the series.
+// RRULE and a RECURRENCE-ID of its own, 1970's or DTSTART's (KCalendarCore's test data):
+// "epoch" and "own". Read as an override on its own it would be one booking, and its booker
+// locked out of the rest of the series; it is the series, and "own" has a moved occurrence
+// beside it. The moved occurrences of a series the feed lacks, each with a copy of its rule,
+// stay one booking each, as before, for which is the series is unknown: "split". And a later
+// version without the rule is a series that became one booking: "became-single".
 func TestSeriesWrittenWithARecurrenceIDOfItsOwn(t *testing.T) {
-	event := func(uid, lines string) string {
-		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\n" + lines + "END:VEVENT\r\n"
-	}
-	feed := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//Rooms//EN\r\n" +
-		event("epoch", "RECURRENCE-ID:19700102T010000Z\r\nDTSTART;TZID=America/Denver:20270106T180000\r\nDURATION:PT2H\r\n"+
-			"RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20270201T000000Z\r\nEXDATE;TZID=America/Denver:20270120T180000\r\n") +
-		// DTSTART's own RECURRENCE-ID, on whole days, and a moved occurrence beside it.
-		event("own", "RECURRENCE-ID:20270105T070000Z\r\nDTSTART;TZID=America/Denver;VALUE=DATE:20270105\r\nDURATION:P1D\r\n"+
-			"RRULE:FREQ=WEEKLY;BYDAY=TU;INTERVAL=2;COUNT=3\r\n") +
-		event("own", "RECURRENCE-ID;VALUE=DATE:20270119\r\nDTSTART;VALUE=DATE:20270120\r\nDURATION:P1D\r\n") +
-		// The moved occurrences of a series the feed lacks, each with a copy of its rule: which
-		// is the series is unknown, so each is one booking, as before.
-		event("split", "RECURRENCE-ID:20270104T090000Z\r\nDTSTART:20270104T100000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\n") +
-		event("split", "RECURRENCE-ID:20270105T090000Z\r\nDTSTART:20270105T110000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\n") +
-		// A later version without the rule: the series became one booking.
-		event("became-single", "RECURRENCE-ID:20270104T090000Z\r\nSEQUENCE:1\r\nDTSTART:20270104T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\n") +
-		event("became-single", "RECURRENCE-ID:20270104T090000Z\r\nSEQUENCE:2\r\nDTSTART:20270104T090000Z\r\nDURATION:PT1H\r\n") +
-		"END:VCALENDAR\r\n"
-	res := parseText(t, feed, ParseOptions{Name: "x", SiteLocation: time.UTC}).Bookings(win("2026-12-01T00:00:00Z", "2027-06-01T00:00:00Z"))
+	res := parseFixture(t, "recur_own_recurrence_id.ics", ParseOptions{SiteLocation: time.UTC}).Bookings(win("2026-12-01T00:00:00Z", "2027-06-01T00:00:00Z"))
 	got := byUID(res.Bookings)
 	assert.Equal(t, []string{"2027-01-07T01:00:00Z/2027-01-07T03:00:00Z", "2027-01-14T01:00:00Z/2027-01-14T03:00:00Z", "2027-01-28T01:00:00Z/2027-01-28T03:00:00Z"}, spans(got["epoch"]))
 	for _, b := range got["epoch"] {
@@ -792,28 +777,16 @@ func TestFeedOccurrenceCap(t *testing.T) {
 }
 
 // EXRULE (RFC 2445, deprecated by RFC 5545 and still written) excludes its occurrences as
-// EXDATE does; ignored, a door would open at the times it excludes. Written from
-// KCalendarCore's LibICal_TestCase57 (every day of January but weekends, by two EXRULEs) and
-// RFC 2445's EXRULE examples.
+// EXDATE does; ignored, a door would open at the times it excludes. recur_exrule.ics is
+// written from KCalendarCore's LibICal_TestCase57 (every day of January but weekends, by two
+// EXRULEs) and RFC 2445's EXRULE: "weekdays"; COUNT counts from DTSTART, so the first two
+// Mondays are excluded, DTSTART among them: "count"; matched by the wall clock of the series'
+// zone across the change to summer time: "zoned"; an EXRULE that never matches (or is empty)
+// excludes nothing and says nothing: "never"; one that cannot be read costs the event, as an
+// RRULE that cannot be read does, for read without it the series would open the door at
+// times it excludes: "broken".
 func TestEXRuleExcludesItsOccurrences(t *testing.T) {
-	event := func(uid, dtstart, lines string) string {
-		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTART" + dtstart + "\r\nDURATION:PT1H\r\n" + lines + "END:VEVENT\r\n"
-	}
-	feed := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//Rooms//EN\r\n" +
-		// Weekdays of January 2027: 21 of 31 days.
-		event("weekdays", ":20270101T090000Z", "RRULE:FREQ=DAILY;UNTIL=20270201T000000Z\r\n"+
-			"EXRULE:FREQ=WEEKLY;UNTIL=20270201T000000Z;BYDAY=SU\r\nexrule:FREQ=WEEKLY;UNTIL=20270201T000000Z;BYDAY=SA\r\n") +
-		// COUNT counts from DTSTART: the first two Mondays are excluded, DTSTART among them.
-		event("count", ":20270104T090000Z", "RRULE:FREQ=WEEKLY;COUNT=5\r\nEXRULE:FREQ=WEEKLY;COUNT=2\r\n") +
-		// Matched by the wall clock of the series' zone across the change to summer time.
-		event("zoned", ";TZID=Europe/Amsterdam:20270322T090000", "RRULE:FREQ=DAILY;COUNT=14\r\nEXRULE:FREQ=WEEKLY;BYDAY=SA,SU\r\n") +
-		// An EXRULE that never matches excludes nothing, and says nothing.
-		event("never", ":20270104T090000Z", "RRULE:FREQ=DAILY;COUNT=3\r\nEXRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\r\nEXRULE:\r\n") +
-		// One that cannot be read costs the event, as an RRULE that cannot be read does:
-		// read without it, the series would open the door at times it excludes.
-		event("broken", ":20270104T090000Z", "RRULE:FREQ=DAILY;COUNT=3\r\nEXRULE:FREQ=DAILY;BYWHEN=1\r\n") +
-		"END:VCALENDAR\r\n"
-	res := parseText(t, feed, ParseOptions{Name: "x", SiteLocation: time.UTC}).Bookings(win("2026-12-01T00:00:00Z", "2027-06-01T00:00:00Z"))
+	res := parseFixture(t, "recur_exrule.ics", ParseOptions{}).Bookings(win("2026-12-01T00:00:00Z", "2027-06-01T00:00:00Z"))
 	got := byUID(res.Bookings)
 
 	var want []string
