@@ -930,11 +930,10 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		occ := m.start.at(cd.wall)
 		key := cd.inst.Unix()
 		_, exInst := slices.BinarySearch(s.exInstants, key)
-		if _, exRule := slices.BinarySearch(exWalls, cd.wall.Unix()); exRule || !exUntil.IsZero() && !cd.wall.Before(exUntil) {
-			continue
-		}
 		_, exDay := slices.BinarySearch(s.exDays, occ.dayNumber())
-		if exInst || exDay || s.byInstant[key] != nil || len(s.byDate) > 0 && s.byDate[occ.dateKey()] != nil {
+		_, exRule := slices.BinarySearch(exWalls, cd.wall.Unix())
+		pastExRule := !exUntil.IsZero() && !cd.wall.Before(exUntil)
+		if exInst || exDay || exRule || pastExRule || s.byInstant[key] != nil || len(s.byDate) > 0 && s.byDate[occ.dateKey()] != nil {
 			continue
 		}
 		src, start, end := m, cd.inst, cd.end
