@@ -1460,12 +1460,13 @@ func newest(evs []*event) *event {
 // (KCalendarCore's test data, autotests/data/RecurrenceRule/ConnectDaily). Read as an
 // override, such a series would be its first occurrence alone, and its booker locked out of
 // the rest. So when the components with a rule (RRULE or RDATE) all name one RECURRENCE-ID
-// and the newest component under it has a rule, that one is the series, as KCalendarCore
-// reads it, and its RECURRENCE-ID means nothing; the other components under that
-// RECURRENCE-ID are its older copies. Components with rules under different RECURRENCE-IDs
-// (the moved occurrences of a series the feed lacks, each with a copy of its rule, as khal
-// PR 376 met them) stay overrides: which is the series is unknown, and expanding each would
-// open doors at times nobody booked. It returns the series, or nil, and the overrides left.
+// and the newest component under it has a rule and a RECURRENCE-ID that names itself
+// (namesItself), that one is the series, as KCalendarCore reads it, and its RECURRENCE-ID
+// means nothing; the other components under that RECURRENCE-ID are its older copies. The
+// moved occurrences of a series the feed lacks, each with a copy of its rule (khal PR 376
+// met them), stay overrides: their RECURRENCE-IDs name other times than their own, and
+// expanding them would open doors at times nobody booked (KCalendarCore expands them too).
+// It returns the series, or nil, and the overrides left.
 func (p *parser) seriesAmongOverrides(ovs []*event) (*event, []*event) {
 	var first *event // the first component with a rule
 	for _, ov := range ovs {
@@ -1489,12 +1490,24 @@ func (p *parser) seriesAmongOverrides(ovs []*event) (*event, []*event) {
 			rest = append(rest, ov)
 		}
 	}
-	if !newest(copies).recurring() {
-		return nil, ovs // the series became a single occurrence in a later version
+	if latest := newest(copies); !latest.recurring() || !namesItself(latest) {
+		// The series became a single occurrence in a later version, or this is a moved
+		// occurrence of a series the feed lacks, with a copy of its rule.
+		return nil, ovs
 	}
 	series := p.pickLatest(copies)
 	series.ov = nil
 	return series, rest
+}
+
+// namesItself reports whether an override's RECURRENCE-ID names no other occurrence than its
+// own, as Connect Daily writes a series': one that falls within its own first occurrence
+// (DTSTART's instant, or for a series of whole days an instant of its first day, as
+// `RECURRENCE-ID:20040504T060000Z` is of `DTSTART;TZID=America/Denver;VALUE=DATE:20040504`),
+// or a placeholder in 1970, the Unix epoch's year, when no booking took place.
+func namesItself(ev *event) bool {
+	rid := ev.ov.rid.instant()
+	return rid.Year() <= 1970 || !rid.Before(ev.startI()) && (rid.Equal(ev.startI()) || rid.Before(ev.endI()))
 }
 
 // sameRecurrenceID reports whether two overrides name one instance, as the feed wrote it.

@@ -256,8 +256,9 @@ func TestOrphanOverrideAndReplacedSingle(t *testing.T) {
 // "epoch" and "own". Read as an override on its own it would be one booking, and its booker
 // locked out of the rest of the series; it is the series, and "own" has a moved occurrence
 // beside it. The moved occurrences of a series the feed lacks, each with a copy of its rule,
-// stay one booking each, as before, for which is the series is unknown: "split". And a later
-// version without the rule is a series that became one booking: "became-single".
+// stay one booking each, as before, for which is the series is unknown: "split"; so does one
+// alone, whose RECURRENCE-ID names another time than its own: "moved". And a later version
+// without the rule is a series that became one booking: "became-single".
 func TestSeriesWrittenWithARecurrenceIDOfItsOwn(t *testing.T) {
 	res := parseFixture(t, "recur_own_recurrence_id.ics", ParseOptions{SiteLocation: time.UTC}).Bookings(win("2026-12-01T00:00:00Z", "2027-06-01T00:00:00Z"))
 	got := byUID(res.Bookings)
@@ -268,6 +269,7 @@ func TestSeriesWrittenWithARecurrenceIDOfItsOwn(t *testing.T) {
 	assert.Equal(t, []string{"2027-01-05T00:00:00Z/2027-01-06T00:00:00Z", "2027-01-20T00:00:00Z/2027-01-21T00:00:00Z", "2027-02-02T00:00:00Z/2027-02-03T00:00:00Z"}, spans(got["own"]))
 	assert.Equal(t, []string{"2027-01-04T10:00:00Z/2027-01-04T11:00:00Z", "2027-01-05T11:00:00Z/2027-01-05T12:00:00Z"}, spans(got["split"]))
 	assert.Equal(t, []string{"2027-01-04T09:00:00Z/2027-01-04T10:00:00Z"}, spans(got["became-single"]))
+	assert.Equal(t, []string{"2027-01-05T10:00:00Z/2027-01-05T11:00:00Z"}, spans(got["moved"]))
 	assert.Empty(t, res.Warnings)
 }
 
