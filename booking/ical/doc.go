@@ -82,8 +82,9 @@
 //     overrides (moved into or out of the window, cancelled, RANGE=THISANDFUTURE; in a
 //     series of whole days, an EXDATE or RECURRENCE-ID written as a DATE-TIME, as Exchange
 //     and Google write them, names its day: dayOf; a UID whose every component has a
-//     RECURRENCE-ID and whose components with a rule all name one, as Connect Daily writes
-//     each series, is a series: seriesAmongOverrides;
+//     RECURRENCE-ID and whose components with a rule all name one, which names the
+//     component itself, as Connect Daily writes each series, is a series:
+//     seriesAmongOverrides;
 //     what a rule leaves open comes from DTSTART, also the weekday of YEARLY;BYWEEKNO),
 //     RFC 2445's EXRULE (deprecated by RFC 5545, still written), whose occurrences are
 //     excluded as EXDATEs are (one that cannot be read costs the event, as an RRULE does;
