@@ -792,7 +792,7 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 		}
 		ev.recur().rules = append(ev.recur().rules, kept...)
 	}
-	// EXRULE (RFC 2445; RFC 5545 deprecates it, but producers still write it) excludes its
+	// EXRULE (RFC 2445; RFC 5545 deprecates it, public code still writes it) excludes its
 	// occurrences as EXDATE does: ignored, it would open doors at the times it excludes. A
 	// part that never matches excludes nothing and is left out without a word.
 	for _, rp := range c.all(propEXRule) {

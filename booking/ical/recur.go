@@ -53,7 +53,7 @@ const (
 	maxCount    = 1_000_000
 )
 
-// parseRRule parses an RRULE value (RFC 5545 §3.3.10). X- parts are ignored; unknown parts
+// parseRRule parses an RRULE (or EXRULE) value (RFC 5545 §3.3.10). X- parts are ignored; unknown parts
 // are an error, since ignoring a constraint could widen the series. Of RFC 7529's parts,
 // RSCALE=GREGORIAN with SKIP=OMIT (its default) is the rule RFC 5545 itself defines, and is
 // read; another calendar or SKIP is an error.
