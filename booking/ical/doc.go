@@ -85,7 +85,15 @@
 //     RECURRENCE-ID and whose components with a rule all name one, which names the
 //     component itself, as Connect Daily writes each series, is a series:
 //     seriesAmongOverrides;
-//     what a rule leaves open comes from DTSTART, also the weekday of YEARLY;BYWEEKNO),
+//     what a rule leaves open comes from DTSTART, also the weekday of YEARLY;BYWEEKNO and
+//     the month of YEARLY;BYMONTHDAY; BYSETPOS picks among the days of whole weeks, DTSTART's
+//     too; a series of whole days ignores BYHOUR, BYMINUTE and BYSECOND and meets a sub-daily
+//     FREQ at midnight, as RFC 5545 and libical read them: ruleSpec.prepare, intoItsWeek),
+//     DTSTART is an occurrence also where its rule does not match it (RFC 5545 §3.8.5.3,
+//     whose "Friday the 13th" example excludes its DTSTART by EXDATE for that reason), and
+//     COUNT counts the rule's occurrences: libical, ical.js 2.2 and python-dateutil leave
+//     such a DTSTART out, so the series is the union of both readings and nobody is locked
+//     out of a time the feed names,
 //     RFC 2445's EXRULE (deprecated by RFC 5545, still written), whose occurrences are
 //     excluded as EXDATEs are (one that cannot be read costs the event, as an RRULE does;
 //     one stopped by the occurrence cap leaves the series' later occurrences out),

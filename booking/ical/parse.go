@@ -1362,8 +1362,8 @@ func (p *eventReader) readRule(value string, start tval) (kept []ruleSpec, never
 	}
 	for i, part := range rs.byDayParts() {
 		text := value + "\x00" + strconv.Itoa(i)
-		if part.startWeekday {
-			text += "\x00" + start.wall.Weekday().String() // the weekday prepare added
+		if part.fromStart != "" {
+			text += "\x00" + part.fromStart
 		}
 		if part, never = p.checkRule(text, part, start.wall); never == nil {
 			kept = append(kept, part)

@@ -23,9 +23,9 @@ type ruleSpec struct {
 	opt       rrule.ROption
 	until     string    // raw UNTIL value, "" when absent
 	untilWall time.Time // UNTIL as a wall-clock stand-in of DTSTART's zone (zero: none)
-	// startWeekday is set when BYDAY was taken from DTSTART (prepare): the rule's text no
-	// longer says all it means.
-	startWeekday bool
+	// fromStart names what prepare took from DTSTART ("" when nothing): the rule's text no
+	// longer says all it means, so the never-matches memo keys on it too.
+	fromStart string
 	// numbered are the numbered weekdays of a MONTHLY or YEARLY BYDAY that also names plain
 	// ones (opt.Byweekday holds those), when COUNT or BYSETPOS counts or picks among the days
 	// of both kinds together: such a rule is expanded by jointEach.
@@ -225,16 +225,49 @@ func (rs *ruleSpec) prepare(start tval) error {
 		}
 		rs.untilWall = wall
 	}
+	if start.kind == kindDate {
+		rs.wholeDays()
+	}
 	if rs.opt.Freq == rrule.YEARLY && len(rs.opt.Byweekno) > 0 && len(rs.opt.Byweekday) == 0 && len(rs.opt.Bymonthday) == 0 && len(rs.opt.Byyearday) == 0 {
 		// RFC 5545 takes what a rule leaves open from DTSTART, as FREQ=YEARLY;BYMONTH=1 is
 		// DTSTART's day of January: FREQ=YEARLY;BYWEEKNO=1 is DTSTART's weekday of week 1,
 		// as ical.net's tests expect. rrule-go, like python-dateutil, would take every day of
 		// the week: seven bookings a year for one.
 		rs.opt.Byweekday = []rrule.Weekday{rruleWeekdays[start.wall.Weekday()]}
-		rs.startWeekday = true
+		rs.fromStart += "BYDAY=" + start.wall.Weekday().String()[:2] + ";"
+	}
+	if rs.opt.Freq == rrule.YEARLY && len(rs.opt.Bymonthday) > 0 && len(rs.opt.Bymonth) == 0 && len(rs.opt.Byweekday) == 0 && len(rs.opt.Byweekno) == 0 && len(rs.opt.Byyearday) == 0 {
+		// The same for the month: FREQ=YEARLY;BYMONTHDAY=29 names no month, so it is
+		// DTSTART's (29 February from a DTSTART of 29 February), as libical, ical.js and
+		// KCalendarCore read it. rrule-go, like python-dateutil, would take the 29th of every
+		// month: eleven bookings a year nobody made.
+		rs.opt.Bymonth = []int{int(start.wall.Month())}
+		rs.fromStart += "BYMONTH=" + strconv.Itoa(int(start.wall.Month())) + ";"
 	}
 	_, err := rs.build(start.wall)
 	return err
+}
+
+// wholeDays makes the rule of a series of whole days (a DATE DTSTART) one of days. RFC 5545
+// says BYHOUR, BYMINUTE and BYSECOND must not be given with a DATE DTSTART and must be
+// ignored where they are (applications older than it write them); rrule-go would give the
+// series' days times of day (FREQ=DAILY;BYHOUR=9 a "day" from 09:00 to 09:00), and several
+// bookings of one day for BYMINUTE=1,2,3. A sub-daily FREQ (HOURLY, MINUTELY, SECONDLY) then
+// meets a day only at its midnights, as libical reads it: every INTERVAL hours from midnight
+// is midnight again every INTERVAL/gcd(INTERVAL, 24) days, so it is that DAILY rule, which
+// counts the same occurrences for COUNT and never iterates hours.
+func (rs *ruleSpec) wholeDays() {
+	if len(rs.opt.Byhour) > 0 || len(rs.opt.Byminute) > 0 || len(rs.opt.Bysecond) > 0 || rs.opt.Freq > rrule.DAILY {
+		rs.fromStart += "DATE;"
+	}
+	rs.opt.Byhour, rs.opt.Byminute, rs.opt.Bysecond = nil, nil, nil
+	if rs.opt.Freq <= rrule.DAILY {
+		return
+	}
+	perDay := int(periodSeconds(rrule.DAILY) / periodSeconds(rs.opt.Freq))
+	interval := max(rs.opt.Interval, 1)
+	rs.opt.Freq = rrule.DAILY
+	rs.opt.Interval = interval / gcd(interval, perDay)
 }
 
 // nearWindow returns the rule and where to start iterating it to find its occurrences from
@@ -976,6 +1009,9 @@ func (rs ruleSpec) occurrences(dtstart, lo, hi time.Time, limit int, add func(ti
 	if len(rs.numbered) > 0 {
 		return rs.jointEach(dtstart, from, rs.untilWall, limit, add)
 	}
+	if back := rs.intoItsWeek(from); from.Equal(dtstart) && back > 0 {
+		return false, rs.fromWeekStart(dtstart, back, add)
+	}
 	r, err := rs.build(from)
 	if err != nil {
 		return false, err
@@ -984,6 +1020,50 @@ func (rs ruleSpec) occurrences(dtstart, lo, hi time.Time, limit int, add func(ti
 	for t, ok := next(); ok && add(t); t, ok = next() {
 	}
 	return false, nil
+}
+
+// intoItsWeek is how many days into its week (by WKST) a WEEKLY rule with BYSETPOS starts at
+// from; 0 for any other rule. BYSETPOS picks among the days of a whole week (RFC 5545, as
+// libical expands it), but rrule-go, like python-dateutil, makes the first week's set of its
+// days from DTSTART on only: FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1,3 from a Wednesday
+// would open the door on that Friday (the third of Wednesday to Friday) and not on the next
+// Wednesday. Later weeks are whole.
+func (rs *ruleSpec) intoItsWeek(from time.Time) int {
+	if rs.opt.Freq != rrule.WEEKLY || len(rs.opt.Bysetpos) == 0 {
+		return 0
+	}
+	wkst := rruleWeekdays[1] // RFC 5545's default week start, Monday
+	if rs.opt.Wkst != (rrule.Weekday{}) {
+		wkst = rs.opt.Wkst
+	}
+	return (int(from.Weekday()) - (wkst.Day()+1)%7 + 7) % 7
+}
+
+// fromWeekStart expands the rule from the start of DTSTART's week, back days before it, so
+// that the first week's set is whole, and gives add its occurrences from dtstart on; COUNT
+// counts those.
+func (rs ruleSpec) fromWeekStart(dtstart time.Time, back int, add func(time.Time) bool) error {
+	count := rs.opt.Count
+	rs.opt.Count = 0 // the earlier days would count; untilWall bounds the iteration
+	if len(rs.opt.Byweekday) == 0 {
+		rs.opt.Byweekday = []rrule.Weekday{rruleWeekdays[dtstart.Weekday()]} // rrule-go would take the week start's
+	}
+	r, err := rs.build(dtstart.AddDate(0, 0, -back))
+	if err != nil {
+		return err
+	}
+	next := r.Iterator()
+	n := 0
+	for t, ok := next(); ok; t, ok = next() {
+		if t.Before(dtstart) {
+			continue
+		}
+		n++
+		if !add(t) || n == count {
+			return nil
+		}
+	}
+	return nil
 }
 
 // minTime is the earlier of a and b, where a zero a is later than any.

@@ -832,3 +832,41 @@ func TestEXRuleAtTheLimitFailsClosed(t *testing.T) {
 	require.True(t, ok)
 	assert.Contains(t, w.Reason, "EXRULE stopped after 60 occurrences (the limit)")
 }
+
+// Three readings of RFC 5545 that rrule-go (like python-dateutil) does not make, checked
+// against libical's recurrence tests (src/test/icalrecur_test.txt), whose expected
+// occurrences recur_rfc_readings.ics is written from:
+//   - FREQ=YEARLY;BYMONTHDAY names no month, so the month is DTSTART's (libical, ical.js and
+//     KCalendarCore agree): 29 February in leap years, not the 29th of every month:
+//     "leapday", "monthend". With a BYDAY the days are the year's: "friday13".
+//   - BYSETPOS picks among the days of a whole week, also in DTSTART's week (by WKST): not
+//     that Friday, the third of Wednesday to Friday, but Monday and Wednesday each week:
+//     "setpos"; by a week from Sunday, the second of SU,TU,TH is Tuesday: "setpos-wkst".
+//   - A series of whole days ignores BYHOUR, BYMINUTE and BYSECOND (RFC 5545 §3.3.10), and a
+//     sub-daily FREQ meets its days at midnight: whole days, one booking each, not days
+//     from 09:00 to 09:00 or four bookings of one day: "day-hours", "day-minutes",
+//     "day-hourly" (every 36 hours from midnight is midnight every third day).
+func TestRRuleReadingsOfRFC5545(t *testing.T) {
+	res := parseFixture(t, "recur_rfc_readings.ics", ParseOptions{}).Bookings(win("2024-01-01T00:00:00Z", "2033-01-01T00:00:00Z"))
+	assert.Empty(t, res.Warnings)
+	got := byUID(res.Bookings)
+	local := func(uid string) []string {
+		var out []string
+		for _, b := range got[uid] {
+			s := b.Start.In(amsterdam).Format("Mon 2006-01-02 15:04") + "/" + b.End.In(amsterdam).Format("01-02 15:04")
+			if b.AllDay {
+				s += " all day"
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"Thu 2024-02-29 00:00/03-01 00:00 all day", "Tue 2028-02-29 00:00/03-01 00:00 all day", "Sun 2032-02-29 00:00/03-01 00:00 all day"}, local("leapday"))
+	assert.Equal(t, []string{"Fri 2025-01-31 10:00/01-31 11:00", "Sat 2026-01-31 10:00/01-31 11:00", "Sun 2027-01-31 10:00/01-31 11:00"}, local("monthend"))
+	assert.Equal(t, []string{"Fri 2026-02-13 10:00/02-13 11:00", "Fri 2026-03-13 10:00/03-13 11:00", "Fri 2026-11-13 10:00/11-13 11:00", "Fri 2027-08-13 10:00/08-13 11:00"}, local("friday13"))
+	assert.Equal(t, []string{"Wed 2026-10-21 09:00/10-21 10:00", "Mon 2026-10-26 09:00/10-26 10:00", "Wed 2026-10-28 09:00/10-28 10:00", "Mon 2026-11-02 09:00/11-02 10:00", "Wed 2026-11-04 09:00/11-04 10:00"}, local("setpos"))
+	assert.Equal(t, []string{"Tue 2026-10-20 09:00/10-20 10:00", "Tue 2026-10-27 09:00/10-27 10:00", "Tue 2026-11-03 09:00/11-03 10:00"}, local("setpos-wkst"))
+	assert.Equal(t, []string{"Mon 2026-10-19 00:00/10-20 00:00 all day", "Wed 2026-10-21 00:00/10-22 00:00 all day", "Fri 2026-10-23 00:00/10-24 00:00 all day"}, local("day-hours"))
+	assert.Equal(t, []string{"Mon 2026-10-19 00:00/10-20 00:00 all day", "Tue 2026-10-20 00:00/10-21 00:00 all day", "Wed 2026-10-21 00:00/10-22 00:00 all day"}, local("day-minutes"))
+	assert.Equal(t, []string{"Mon 2026-10-19 00:00/10-20 00:00 all day", "Thu 2026-10-22 00:00/10-23 00:00 all day", "Sun 2026-10-25 00:00/10-26 00:00 all day"}, local("day-hourly"))
+}
