@@ -118,7 +118,11 @@
 //     period (jointEach), checked against a day-by-day reference.
 //     DTEND gives each occurrence the same exact length, DURATION the same nominal length
 //     (RFC 5545 §3.8.5.3); between two DATE values the length is a number of days, and a
-//     DTEND equal to a DATE DTSTART is one day, as no DTEND is.
+//     DTEND equal to a DATE DTSTART is one day, as no DTEND is. A DURATION of whole 24 hours
+//     beside a DATE DTSTART (Google's PT86400S) is that many days; a DTEND or DURATION with
+//     a time of day there (RFC 5545 allows neither), or an RDATE with one in a series of
+//     days, keeps the times the feed names, and only a booking from a midnight to a
+//     midnight of its days' zone is AllDay (wholeDays).
 //     A DTSTART, DTEND, DURATION or RECURRENCE-ID given twice is read as its first, and a
 //     DURATION beside a DTEND is ignored (RFC 5545 allows one of each), with a warning. A
 //     duration ending in a T with no time ("P1DT", which some clients send) is its days.

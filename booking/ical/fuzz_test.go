@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,7 +9,8 @@ import (
 )
 
 // FuzzParse feeds arbitrary bytes (seeded with every fixture) through Parse and Bookings: it
-// must never panic, and every booking it returns must be well-formed. Memory stays bounded by
+// must never panic, and every booking it returns must be well-formed: each occurrence once, and
+// one of whole days from midnight to midnight. Memory stays bounded by
 // the size cap and the occurrence cap set here.
 func FuzzParse(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.ics"))
@@ -32,7 +34,18 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		res := cal.Bookings(window)
+		seen := make(map[string]bool, len(res.Bookings))
+		// Whole days are the site's (UTC here) unless the feed names an X-WR-TIMEZONE, found
+		// however it is folded or spelled.
+		siteDays := !bytes.Contains(bytes.ToUpper(bytes.Join(bytes.Fields(data), nil)), []byte("X-WR-TIMEZONE"))
 		for _, b := range res.Bookings {
+			if seen[b.Key()] {
+				t.Fatalf("occurrence %q given twice", b.Key())
+			}
+			seen[b.Key()] = true
+			if b.AllDay && siteDays && (!b.Start.Equal(b.Start.Truncate(24*time.Hour)) || !b.End.Equal(b.End.Truncate(24*time.Hour))) {
+				t.Fatalf("booking %q of whole days runs %v to %v", b.UID, b.Start, b.End) // the site zone is UTC
+			}
 			if b.End.Before(b.Start) {
 				t.Fatalf("booking %q ends before it starts", b.UID)
 			}

@@ -767,6 +767,11 @@ func (p *eventReader) readEvent(c *vevent, line, index int, cx *calContext) {
 			skip(fmt.Sprintf("DURATION: %v", err))
 			return
 		}
+		if start.kind == kindDate && sp.exact%(24*time.Hour) == 0 {
+			// RFC 5545 wants days or weeks beside a DATE DTSTART; Google's holiday feeds
+			// write DURATION:PT86400S, which means a day, also the day summer time ends.
+			sp = span{days: sp.days + int(sp.exact/(24*time.Hour))}
+		}
 		ev.span, ev.hasSpan = sp, true
 	case start.kind == kindDate:
 		ev.span = span{days: 1} // RFC 5545 §3.6.1: a DATE start without end lasts one day

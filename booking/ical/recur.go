@@ -802,10 +802,29 @@ func (c *Calendar) booking(ev *event, start, end, rid time.Time, cp *copies) boo
 		Resources:    copyInto(&cp.resources, ev.resources),
 		Start:        start.UTC(),
 		End:          end.UTC(),
-		AllDay:       ev.start.kind == kindDate,
+		AllDay:       wholeDays(ev.start, start, end),
 		Status:       ev.status.booking(),
 		Persons:      copyInto(&cp.persons, ev.persons),
 	}
+}
+
+// wholeDays reports whether a booking from start to end of an event that starts at start is
+// of whole days: its DTSTART is a DATE, and it runs from a midnight to a midnight of the
+// days' zone. A DTEND or DURATION with a time of day beside a DATE DTSTART (which RFC 5545
+// does not allow; python-recurring-ical-events issue 201 met DTEND:20230817T000000Z), or an
+// RDATE with one, as KCalendarCore keeps it, gives the times the feed names, and the booking
+// is not said to be of whole days.
+func wholeDays(ev tval, start, end time.Time) bool {
+	if ev.kind != kindDate {
+		return false
+	}
+	midnight := func(t time.Time) bool {
+		if ev.zone != nil {
+			t = ev.zone.wallOf(t)
+		}
+		return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0
+	}
+	return midnight(start) && midnight(end)
 }
 
 // copies are the arenas that the copies of many bookings' persons and resources are cut
@@ -982,7 +1001,7 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 		}
 		if overlaps(start, end, w) {
 			b := c.booking(src, start, end, cd.inst, cp)
-			b.AllDay = m.start.kind == kindDate
+			b.AllDay = wholeDays(m.start, start, end)
 			out = append(out, b)
 		}
 	}

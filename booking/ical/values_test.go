@@ -109,6 +109,29 @@ func TestAllDayAcrossDST(t *testing.T) {
 	assert.Equal(t, "2026-03-29T04:00:00Z/2026-03-30T04:00:00Z", spanOf(one(t, res, "allday-spring@example.org")))
 }
 
+// A DATE DTSTART beside an end with a time of day, which RFC 5545 does not allow, keeps the
+// times the feed names, and its booking is not said to be of whole days (AllDay):
+// python-recurring-ical-events issue 201's DTEND:…T000000Z, "leave"; DURATION:PT5H, "hours";
+// an RDATE with a time in a series of days, as KCalendarCore keeps it, "mixed". Google's
+// holiday feeds write DURATION:PT86400S, a day, also the day summer time ends: "holiday".
+func TestWholeDaysWithTimedEnds(t *testing.T) {
+	res := parseFixture(t, "allday_timed_ends.ics", ParseOptions{}).Bookings(wide)
+	require.Empty(t, res.Warnings)
+	leave := one(t, res, "leave")
+	assert.Equal(t, "2026-07-23T22:00:00Z/2026-08-17T00:00:00Z", spanOf(leave))
+	assert.False(t, leave.AllDay)
+	holiday := one(t, res, "holiday")
+	assert.Equal(t, "2026-10-24T22:00:00Z/2026-10-25T23:00:00Z", spanOf(holiday))
+	assert.True(t, holiday.AllDay)
+	hours := one(t, res, "hours")
+	assert.Equal(t, "2026-10-31T23:00:00Z/2026-11-01T04:00:00Z", spanOf(hours))
+	assert.False(t, hours.AllDay)
+	mixed := byUID(res.Bookings)["mixed"]
+	require.Len(t, mixed, 3)
+	assert.Equal(t, []string{"2026-11-01T23:00:00Z/2026-11-02T23:00:00Z", "2026-11-02T23:00:00Z/2026-11-03T23:00:00Z", "2026-11-10T09:00:00Z/2026-11-11T09:00:00Z"}, spans(mixed))
+	assert.Equal(t, []bool{true, true, false}, []bool{mixed[0].AllDay, mixed[1].AllDay, mixed[2].AllDay})
+}
+
 func TestBookingsOnDSTDays(t *testing.T) {
 	res := parseFixture(t, "dst_days.ics", ParseOptions{}).Bookings(wide)
 	require.Empty(t, res.Warnings)
