@@ -228,11 +228,13 @@ func (rs *ruleSpec) prepare(start tval) error {
 	if start.kind == kindDate {
 		rs.wholeDays()
 	}
-	if rs.opt.Freq == rrule.YEARLY && len(rs.opt.Byweekno) > 0 && len(rs.opt.Byweekday) == 0 && len(rs.opt.Bymonthday) == 0 && len(rs.opt.Byyearday) == 0 {
+	if (rs.opt.Freq == rrule.YEARLY || rs.opt.Freq == rrule.WEEKLY) && len(rs.opt.Byweekno) > 0 && len(rs.opt.Byweekday) == 0 && len(rs.opt.Bymonthday) == 0 && len(rs.opt.Byyearday) == 0 {
 		// RFC 5545 takes what a rule leaves open from DTSTART, as FREQ=YEARLY;BYMONTH=1 is
 		// DTSTART's day of January: FREQ=YEARLY;BYWEEKNO=1 is DTSTART's weekday of week 1,
 		// as ical.net's tests expect. rrule-go, like python-dateutil, would take every day of
-		// the week: seven bookings a year for one.
+		// the week: seven bookings a year for one. So for FREQ=WEEKLY;BYWEEKNO=2,4 (which RFC
+		// 5545 does not allow: BYWEEKNO is YEARLY's), DTSTART's weekday in those weeks, as
+		// KCalendarCore reads it, not six days of each.
 		rs.opt.Byweekday = []rrule.Weekday{rruleWeekdays[start.wall.Weekday()]}
 		rs.fromStart += "BYDAY=" + start.wall.Weekday().String()[:2] + ";"
 	}

@@ -838,7 +838,9 @@ func TestEXRuleAtTheLimitFailsClosed(t *testing.T) {
 // occurrences recur_rfc_readings.ics is written from:
 //   - FREQ=YEARLY;BYMONTHDAY names no month, so the month is DTSTART's (libical, ical.js and
 //     KCalendarCore agree): 29 February in leap years, not the 29th of every month:
-//     "leapday", "monthend". With a BYDAY the days are the year's: "friday13".
+//     "leapday", "monthend". With a BYDAY the days are the year's: "friday13". A BYWEEKNO
+//     in a WEEKLY rule (which RFC 5545 keeps to YEARLY) is DTSTART's weekday of those weeks,
+//     as KCalendarCore reads it, not six days of each: "weekno-weekly".
 //   - BYSETPOS picks among the days of a whole week, also in DTSTART's week (by WKST): not
 //     that Friday, the third of Wednesday to Friday, but Monday and Wednesday each week:
 //     "setpos"; by a week from Sunday, the second of SU,TU,TH is Tuesday: "setpos-wkst".
@@ -866,6 +868,7 @@ func TestRRuleReadingsOfRFC5545(t *testing.T) {
 	assert.Equal(t, []string{"Fri 2026-02-13 10:00/02-13 11:00", "Fri 2026-03-13 10:00/03-13 11:00", "Fri 2026-11-13 10:00/11-13 11:00", "Fri 2027-08-13 10:00/08-13 11:00"}, local("friday13"))
 	assert.Equal(t, []string{"Wed 2026-10-21 09:00/10-21 10:00", "Mon 2026-10-26 09:00/10-26 10:00", "Wed 2026-10-28 09:00/10-28 10:00", "Mon 2026-11-02 09:00/11-02 10:00", "Wed 2026-11-04 09:00/11-04 10:00"}, local("setpos"))
 	assert.Equal(t, []string{"Tue 2026-10-20 09:00/10-20 10:00", "Tue 2026-10-27 09:00/10-27 10:00", "Tue 2026-11-03 09:00/11-03 10:00"}, local("setpos-wkst"))
+	assert.Equal(t, []string{"Sun 2027-01-17 10:00/01-17 11:00", "Sun 2027-01-31 10:00/01-31 11:00", "Sun 2028-01-16 10:00/01-16 11:00"}, local("weekno-weekly"))
 	assert.Equal(t, []string{"Mon 2026-10-19 00:00/10-20 00:00 all day", "Wed 2026-10-21 00:00/10-22 00:00 all day", "Fri 2026-10-23 00:00/10-24 00:00 all day"}, local("day-hours"))
 	assert.Equal(t, []string{"Mon 2026-10-19 00:00/10-20 00:00 all day", "Tue 2026-10-20 00:00/10-21 00:00 all day", "Wed 2026-10-21 00:00/10-22 00:00 all day"}, local("day-minutes"))
 	assert.Equal(t, []string{"Mon 2026-10-19 00:00/10-20 00:00 all day", "Thu 2026-10-22 00:00/10-23 00:00 all day", "Sun 2026-10-25 00:00/10-26 00:00 all day"}, local("day-hourly"))
