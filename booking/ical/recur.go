@@ -1044,11 +1044,13 @@ func (rs ruleSpec) occurrences(dtstart, lo, hi time.Time, limit int, add func(ti
 }
 
 // intoItsWeek is how many days into its week (by WKST) a WEEKLY rule with BYSETPOS starts at
-// from; 0 for any other rule. BYSETPOS picks among the days of a whole week (RFC 5545, as
-// libical expands it), but rrule-go, like python-dateutil, makes the first week's set of its
-// days from DTSTART on only: FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1,3 from a Wednesday
-// would open the door on that Friday (the third of Wednesday to Friday) and not on the next
-// Wednesday. Later weeks are whole.
+// from; 0 for any other rule. BYSETPOS picks among the days of a whole week: "A set of
+// recurrence instances starts at the beginning of the interval defined by the FREQ rule
+// part" (RFC 5545 §3.3.10), as libical expands it. rrule-go, like python-dateutil, makes the
+// first week's set of its days from DTSTART on only: FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;
+// BYSETPOS=1,3 from a Wednesday would open the door on that Friday (the third of Wednesday
+// to Friday) and not on the next Wednesday. Later weeks are whole, and so are the first
+// month, year, day or hour of the other FREQs.
 func (rs *ruleSpec) intoItsWeek(from time.Time) int {
 	if rs.opt.Freq != rrule.WEEKLY || len(rs.opt.Bysetpos) == 0 {
 		return 0
