@@ -226,7 +226,7 @@ func (rs *ruleSpec) prepare(start tval) error {
 		rs.untilWall = wall
 	}
 	if start.kind == kindDate {
-		rs.wholeDays()
+		rs.onlyDays()
 	}
 	if (rs.opt.Freq == rrule.YEARLY || rs.opt.Freq == rrule.WEEKLY) && len(rs.opt.Byweekno) > 0 && len(rs.opt.Byweekday) == 0 && len(rs.opt.Bymonthday) == 0 && len(rs.opt.Byyearday) == 0 {
 		// RFC 5545 takes what a rule leaves open from DTSTART, as FREQ=YEARLY;BYMONTH=1 is
@@ -250,7 +250,7 @@ func (rs *ruleSpec) prepare(start tval) error {
 	return err
 }
 
-// wholeDays makes the rule of a series of whole days (a DATE DTSTART) one of days. RFC 5545
+// onlyDays makes the rule of a series of whole days (a DATE DTSTART) one of days. RFC 5545
 // says BYHOUR, BYMINUTE and BYSECOND must not be given with a DATE DTSTART and must be
 // ignored where they are (applications older than it write them); rrule-go would give the
 // series' days times of day (FREQ=DAILY;BYHOUR=9 a "day" from 09:00 to 09:00), and several
@@ -258,7 +258,7 @@ func (rs *ruleSpec) prepare(start tval) error {
 // meets a day only at its midnights, as libical reads it: every INTERVAL hours from midnight
 // is midnight again every INTERVAL/gcd(INTERVAL, 24) days, so it is that DAILY rule, which
 // counts the same occurrences for COUNT and never iterates hours.
-func (rs *ruleSpec) wholeDays() {
+func (rs *ruleSpec) onlyDays() {
 	if len(rs.opt.Byhour) > 0 || len(rs.opt.Byminute) > 0 || len(rs.opt.Bysecond) > 0 || rs.opt.Freq > rrule.DAILY {
 		rs.fromStart += "DATE;"
 	}
@@ -1055,10 +1055,7 @@ func (rs *ruleSpec) intoItsWeek(from time.Time) int {
 	if rs.opt.Freq != rrule.WEEKLY || len(rs.opt.Bysetpos) == 0 {
 		return 0
 	}
-	wkst := rruleWeekdays[1] // RFC 5545's default week start, Monday
-	if rs.opt.Wkst != (rrule.Weekday{}) {
-		wkst = rs.opt.Wkst
-	}
+	wkst := rs.opt.Wkst // rrule-go's zero Weekday is Monday, RFC 5545's default week start
 	return (int(from.Weekday()) - (wkst.Day()+1)%7 + 7) % 7
 }
 
@@ -1068,7 +1065,7 @@ func (rs *ruleSpec) intoItsWeek(from time.Time) int {
 func (rs ruleSpec) fromWeekStart(dtstart time.Time, back int, add func(time.Time) bool) error {
 	count := rs.opt.Count
 	rs.opt.Count = 0 // the earlier days would count; untilWall bounds the iteration
-	if len(rs.opt.Byweekday) == 0 {
+	if len(rs.opt.Byweekday) == 0 && len(rs.opt.Bymonthday) == 0 && len(rs.opt.Byyearday) == 0 && len(rs.opt.Byweekno) == 0 {
 		rs.opt.Byweekday = []rrule.Weekday{rruleWeekdays[dtstart.Weekday()]} // rrule-go would take the week start's
 	}
 	r, err := rs.build(dtstart.AddDate(0, 0, -back))
