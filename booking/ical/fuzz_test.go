@@ -9,9 +9,9 @@ import (
 )
 
 // FuzzParse feeds arbitrary bytes (seeded with every fixture) through Parse and Bookings: it
-// must never panic, and every booking it returns must be well-formed: each occurrence once, and
-// one of whole days from midnight to midnight. Memory stays bounded by
-// the size cap and the occurrence cap set here.
+// must never panic, and every booking it returns must be well-formed: each occurrence once,
+// and one of whole days from midnight to midnight. Memory stays bounded by the size cap and
+// the occurrence cap set here.
 func FuzzParse(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.ics"))
 	if err != nil || len(files) == 0 {

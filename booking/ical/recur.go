@@ -824,7 +824,7 @@ func wholeDays(ev tval, start, end time.Time) bool {
 		if ev.zone != nil {
 			t = ev.zone.wallOf(t)
 		}
-		return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0
+		return isMidnight(t)
 	}
 	return midnight(start) && midnight(end)
 }
@@ -1030,15 +1030,25 @@ func (rs ruleSpec) occurrences(dtstart, lo, hi time.Time, limit int, add func(ti
 	if len(rs.numbered) > 0 {
 		return rs.jointEach(dtstart, from, rs.untilWall, limit, add)
 	}
+	count := 0 // counted here instead of by rrule-go when its iteration starts before DTSTART
 	if back := rs.intoItsWeek(from); from.Equal(dtstart) && back > 0 {
-		return false, rs.fromWeekStart(dtstart, back, add)
+		rs, count = rs.fromWeekStart(dtstart)
+		from = dtstart.AddDate(0, 0, -back)
 	}
 	r, err := rs.build(from)
 	if err != nil {
 		return false, err
 	}
 	next := r.Iterator()
-	for t, ok := next(); ok && add(t); t, ok = next() {
+	n := 0
+	for t, ok := next(); ok; t, ok = next() {
+		if t.Before(dtstart) {
+			continue // the first week's days before DTSTART, which only BYSETPOS needed
+		}
+		n++
+		if !add(t) || n == count {
+			break
+		}
 	}
 	return false, nil
 }
@@ -1059,31 +1069,16 @@ func (rs *ruleSpec) intoItsWeek(from time.Time) int {
 	return (int(from.Weekday()) - (wkst.Day()+1)%7 + 7) % 7
 }
 
-// fromWeekStart expands the rule from the start of DTSTART's week, back days before it, so
-// that the first week's set is whole, and gives add its occurrences from dtstart on; COUNT
-// counts those.
-func (rs ruleSpec) fromWeekStart(dtstart time.Time, back int, add func(time.Time) bool) error {
+// fromWeekStart is the rule to expand from the start of DTSTART's week, so that the first
+// week's set is whole, and its COUNT, which occurrences counts from DTSTART on: rrule-go
+// would count the days before it.
+func (rs ruleSpec) fromWeekStart(dtstart time.Time) (ruleSpec, int) {
 	count := rs.opt.Count
-	rs.opt.Count = 0 // the earlier days would count; untilWall bounds the iteration
+	rs.opt.Count = 0 // untilWall bounds the iteration
 	if len(rs.opt.Byweekday) == 0 && len(rs.opt.Bymonthday) == 0 && len(rs.opt.Byyearday) == 0 && len(rs.opt.Byweekno) == 0 {
 		rs.opt.Byweekday = []rrule.Weekday{rruleWeekdays[dtstart.Weekday()]} // rrule-go would take the week start's
 	}
-	r, err := rs.build(dtstart.AddDate(0, 0, -back))
-	if err != nil {
-		return err
-	}
-	next := r.Iterator()
-	n := 0
-	for t, ok := next(); ok; t, ok = next() {
-		if t.Before(dtstart) {
-			continue
-		}
-		n++
-		if !add(t) || n == count {
-			return nil
-		}
-	}
-	return nil
+	return rs, count
 }
 
 // minTime is the earlier of a and b, where a zero a is later than any.

@@ -833,8 +833,8 @@ func TestEXRuleAtTheLimitFailsClosed(t *testing.T) {
 	assert.Contains(t, w.Reason, "EXRULE stopped after 60 occurrences (the limit)")
 }
 
-// Three readings of RFC 5545 that rrule-go (like python-dateutil) does not make, checked
-// against libical's recurrence tests (src/test/icalrecur_test.txt), whose expected
+// Readings of RFC 5545 that rrule-go (like python-dateutil) does not make, checked against
+// libical's recurrence tests (src/test/icalrecur_test.txt) and KCalendarCore, whose expected
 // occurrences recur_rfc_readings.ics is written from:
 //   - FREQ=YEARLY;BYMONTHDAY names no month, so the month is DTSTART's (libical, ical.js and
 //     KCalendarCore agree): 29 February in leap years, not the 29th of every month:

@@ -59,6 +59,9 @@ func (v tval) floatingIn(z *zone) tval {
 // RECURRENCE-ID against occurrences.
 func (v tval) dateKey() string { return v.wall.Format("20060102") }
 
+// isMidnight reports whether a wall clock is the first instant of its day.
+func isMidnight(w time.Time) bool { return w.Hour() == 0 && w.Minute() == 0 && w.Second() == 0 }
+
 // dayOf is the day that v, an EXDATE or RECURRENCE-ID, names in a series of whole days whose
 // days are local to zone. RFC 5545 wants them of DTSTART's type, but producers write an
 // all-day occurrence's as a DATE-TIME: Exchange and Outlook as midnight in the organizer's
@@ -81,7 +84,7 @@ func dayOf(v tval, z *zone) tval {
 	if v.kind == kindUTC {
 		wall = v.wall.Add(12 * time.Hour) // the day of the nearest midnight, see above
 		if z != nil {
-			if w := z.wallOf(v.wall); w.Hour() == 0 && w.Minute() == 0 && w.Second() == 0 {
+			if w := z.wallOf(v.wall); isMidnight(w) {
 				wall = w
 			}
 		}
