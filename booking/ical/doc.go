@@ -86,9 +86,10 @@
 //     component itself, as Connect Daily writes each series, is a series:
 //     seriesAmongOverrides;
 //     what a rule leaves open comes from DTSTART, also the weekday of YEARLY;BYWEEKNO (and of
-//     WEEKLY;BYWEEKNO, which RFC 5545 does not allow) and the month of YEARLY;BYMONTHDAY; BYSETPOS picks among the days of whole weeks, DTSTART's
-//     too; a series of whole days ignores BYHOUR, BYMINUTE and BYSECOND and meets a sub-daily
-//     FREQ at midnight, as RFC 5545 and libical read them: ruleSpec.prepare, intoItsWeek),
+//     WEEKLY;BYWEEKNO, which RFC 5545 does not allow) and the month of YEARLY;BYMONTHDAY;
+//     BYSETPOS picks among the days of whole weeks, DTSTART's too; a series of whole days
+//     ignores BYHOUR, BYMINUTE and BYSECOND and meets a sub-daily FREQ at midnight, as RFC
+//     5545 and libical read them: ruleSpec.prepare, onlyDays, intoItsWeek),
 //     DTSTART is an occurrence also where its rule does not match it (RFC 5545 §3.8.5.3,
 //     whose "Friday the 13th" example excludes its DTSTART by EXDATE for that reason), and
 //     COUNT counts the rule's occurrences: libical, ical.js 2.2 and python-dateutil leave

@@ -782,7 +782,7 @@ func (c *Calendar) singleBookings(singles []*event, w booking.Window) []booking.
 		pt := &ps[i]
 		for _, ev := range pt.evs {
 			if overlaps(ev.startI(), ev.endI(), w) {
-				pt.out = append(pt.out, c.booking(ev, ev.startI(), ev.endI(), ev.recID(), &pt.cp))
+				pt.out = append(pt.out, c.booking(ev, ev.start, ev.startI(), ev.endI(), ev.recID(), &pt.cp))
 			}
 		}
 	})
@@ -795,8 +795,9 @@ func overlaps(start, end time.Time, w booking.Window) bool {
 }
 
 // booking is one occurrence of ev. Its persons and resources are copies (events share
-// theirs), cut from cp.
-func (c *Calendar) booking(ev *event, start, end, rid time.Time, cp *copies) booking.Booking {
+// theirs), cut from cp. days is the DTSTART whose type says whether the booking can be of
+// whole days: ev's own, or its series' for an occurrence an override moved.
+func (c *Calendar) booking(ev *event, days tval, start, end, rid time.Time, cp *copies) booking.Booking {
 	return booking.Booking{
 		Source:       c.name,
 		UID:          ev.uid,
@@ -804,7 +805,7 @@ func (c *Calendar) booking(ev *event, start, end, rid time.Time, cp *copies) boo
 		Resources:    copyInto(&cp.resources, ev.resources),
 		Start:        start.UTC(),
 		End:          end.UTC(),
-		AllDay:       wholeDays(ev.start, start, end),
+		AllDay:       wholeDays(days, start, end),
 		Status:       ev.status.booking(),
 		Persons:      copyInto(&cp.persons, ev.persons),
 	}
@@ -1002,14 +1003,12 @@ func (c *Calendar) expand(s *series, w booking.Window, out []booking.Booking, wa
 			end = start.Add(f.endI().Sub(f.startI()))
 		}
 		if overlaps(start, end, w) {
-			b := c.booking(src, start, end, cd.inst, cp)
-			b.AllDay = wholeDays(m.start, start, end)
-			out = append(out, b)
+			out = append(out, c.booking(src, m.start, start, end, cd.inst, cp))
 		}
 	}
 	for _, ov := range s.overrides {
 		if overlaps(ov.startI(), ov.endI(), w) {
-			out = append(out, c.booking(ov, ov.startI(), ov.endI(), ov.ov.ridI, cp))
+			out = append(out, c.booking(ov, ov.start, ov.startI(), ov.endI(), ov.ov.ridI, cp))
 		}
 	}
 	return out
@@ -1031,6 +1030,9 @@ func (rs ruleSpec) occurrences(dtstart, lo, hi time.Time, limit int, add func(ti
 		return rs.jointEach(dtstart, from, rs.untilWall, limit, add)
 	}
 	count := 0 // counted here instead of by rrule-go when its iteration starts before DTSTART
+	// Only an iteration from DTSTART needs its whole first week: elsewhere nearWindow starts
+	// a period or more before lo, and expand's lo is already early by the series' longest
+	// booking, so a first week rrule-go cuts short there ends before any booking counts.
 	if back := rs.intoItsWeek(from); from.Equal(dtstart) && back > 0 {
 		rs, count = rs.fromWeekStart(dtstart)
 		from = dtstart.AddDate(0, 0, -back)
